@@ -1,0 +1,107 @@
+"""Terraform CLI configuration for offline provider installation.
+
+Terraform reads its provider installation settings from the file named by
+``TF_CLI_CONFIG_FILE``. On a machine with a provider filesystem mirror (no
+registry access), this module writes a CLI config that installs
+``hashicorp/*`` providers from the mirror and leaves every other provider to
+normal installation. On a machine without a mirror nothing is changed, so
+online use is untouched.
+
+The mirror is chosen, in order, by:
+1. ``TF_PROVIDER_MIRROR`` (a folder holding ``registry.terraform.io``);
+   ``TF_PROVIDER_MIRROR=none`` turns the mirror off;
+2. an existing ``TF_CLI_CONFIG_FILE``: the user's own config wins;
+3. the first well-known folder that holds the hashicorp/aws provider.
+
+Usage from a shell: ``eval "$(python scripts/tfcli.py --export)"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = REPO_ROOT / "build" / "terraform" / "cli.tfrc"
+CANDIDATE_MIRRORS = (
+    "/opt/tf-plugins",
+    "/usr/share/terraform/providers",
+    "/usr/local/share/terraform/plugins",
+    "~/.terraform.d/plugins",
+    "~/.local/share/terraform/plugins",
+)
+_AWS = Path("registry.terraform.io") / "hashicorp" / "aws"
+
+
+def find_mirror(environ: dict[str, str] | None = None) -> Path | None:
+    """Return the provider mirror folder to use, or None for normal installation."""
+    env = os.environ if environ is None else environ
+    explicit = env.get("TF_PROVIDER_MIRROR", "").strip()
+    if explicit.lower() == "none":
+        return None
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path / _AWS).is_dir():
+            raise SystemExit(f"TF_PROVIDER_MIRROR={explicit}: no {_AWS} folder in it")
+        return path
+    for candidate in CANDIDATE_MIRRORS:
+        path = Path(candidate).expanduser()
+        if (path / _AWS).is_dir():
+            return path
+    return None
+
+
+def render_config(mirror: Path, plugin_cache: Path) -> str:
+    """The CLI config text: hashicorp/* from the mirror, everything else direct."""
+    return (
+        "# Written by scripts/tfcli.py: providers from a local filesystem mirror.\n"
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/*"]\n'
+        "  }\n"
+        "  direct {\n"
+        '    exclude = ["registry.terraform.io/hashicorp/*"]\n'
+        "  }\n"
+        "}\n"
+        f'plugin_cache_dir = "{plugin_cache}"\n'
+        "disable_checkpoint = true\n"
+    )
+
+
+def terraform_env(
+    environ: dict[str, str] | None = None, config_path: Path = DEFAULT_CONFIG_PATH
+) -> dict[str, str]:
+    """Environment variables to add for terraform (empty when nothing is needed)."""
+    env = os.environ if environ is None else environ
+    user_config = env.get("TF_CLI_CONFIG_FILE", "")
+    if not env.get("TF_PROVIDER_MIRROR") and user_config and Path(user_config).is_file():
+        return {}
+    mirror = find_mirror(env)
+    if mirror is None:
+        return {}
+    plugin_cache = config_path.parent / "plugin-cache"
+    plugin_cache.mkdir(parents=True, exist_ok=True)
+    text = render_config(mirror, plugin_cache)
+    if not config_path.is_file() or config_path.read_text() != text:
+        config_path.write_text(text)
+    return {"TF_CLI_CONFIG_FILE": str(config_path), "CHECKPOINT_DISABLE": "1"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--export", action="store_true", help="print shell export lines")
+    args = parser.parse_args(argv)
+    extra = terraform_env()
+    if args.export:
+        for key, value in extra.items():
+            print(f"export {key}={value}")
+    else:
+        print(extra.get("TF_CLI_CONFIG_FILE", "no mirror: terraform installs providers normally"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
