@@ -1,0 +1,127 @@
+"""Figures that need no running pipeline: zip sizes, packaging time, import cost, plan time."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from scripts import package
+from scripts.tfcli import terraform_env
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def package_figures(out_dir: Path) -> dict[str, Any]:
+    """Build the zips into out_dir twice (cold cache of nothing, then unchanged) and time it."""
+    start = time.perf_counter()
+    built = package.build(out_dir)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    package.build(out_dir)
+    second = time.perf_counter() - start
+    return {
+        "package_seconds": round(first, 3),
+        "repackage_unchanged_seconds": round(second, 3),
+        "zips": {b.function: {"bytes": b.size, "sha256": b.sha256} for b in built},
+    }
+
+
+def import_figures(zip_dir: Path) -> dict[str, Any]:
+    """Cold-start import cost of each handler, imported from its own zip (``python -X importtime``).
+
+    The child also refuses any socket connection during import, so a handler that
+    calls AWS at import time fails here instead of being measured.
+    """
+    figures: dict[str, Any] = {}
+    guard = (
+        "import socket, sys\n"
+        "def _refuse(*a, **k):\n"
+        "    raise RuntimeError('network call at import time')\n"
+        "socket.create_connection = _refuse\n"
+        "socket.socket.connect = _refuse\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import importlib\n"
+        "importlib.import_module(sys.argv[2])\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "TABLE_NAME": "bench",
+        "TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:bench",
+        "WEBHOOK_SECRET_ARN": "bench",
+    }
+    for function in package.FUNCTIONS:
+        zip_path = zip_dir / f"{function}.zip"
+        module = f"{function}.handler"
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", guard, str(zip_path), module],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if result.returncode != 0:
+            figures[function] = {"error": result.stderr.strip().splitlines()[-1:]}
+            continue
+        rows = [m for m in map(_IMPORTTIME.match, result.stderr.splitlines()) if m]
+        top = [m for m in rows if len(m.group(3)) == 1]  # first-level imports of the -c program
+        total_us = sum(int(m.group(2)) for m in top)
+        handler_row = next((m for m in rows if m.group(4) == module), None)
+        heaviest = sorted(((int(m.group(2)), m.group(4)) for m in rows), reverse=True)[:5]
+        figures[function] = {
+            "total_import_ms": round(total_us / 1000, 1),
+            "handler_cumulative_ms": round(int(handler_row.group(2)) / 1000, 1) if handler_row else None,
+            "modules_imported": len(rows),
+            "heaviest": [{"module": name, "cumulative_ms": round(us / 1000, 1)} for us, name in heaviest],
+            "network_at_import": False,
+        }
+    return figures
+
+
+def plan_figures(envs: tuple[str, ...] = ("dev", "staging", "prod")) -> dict[str, Any]:
+    """Wall time of `terraform plan` of each env, offline (init once first, not timed)."""
+    figures: dict[str, Any] = {}
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        return {"skipped": "terraform is not on PATH"}
+    env = {
+        **os.environ,
+        **terraform_env(),
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    for name in envs:
+        root = REPO_ROOT / "envs" / name
+        with tempfile.TemporaryDirectory() as data_dir:
+            run_env = {**env, "TF_DATA_DIR": data_dir, "TF_VAR_offline_plan": "true"}
+            init = subprocess.run(
+                [terraform, f"-chdir={root}", "init", "-backend=false", "-input=false", "-no-color"],
+                capture_output=True, text=True, env=run_env, check=False,
+            )  # fmt: skip
+            if init.returncode != 0:
+                figures[name] = {"error": init.stderr.strip()[-500:]}
+                continue
+            start = time.perf_counter()
+            plan = subprocess.run(
+                [terraform, f"-chdir={root}", "plan", "-input=false", "-no-color", "-lock=false"],
+                capture_output=True, text=True, env=run_env, check=False,
+            )  # fmt: skip
+            elapsed = time.perf_counter() - start
+            summary = re.search(r"Plan: (\d+) to add", plan.stdout)
+            figures[name] = {
+                "plan_seconds": round(elapsed, 2),
+                "resources": int(summary.group(1)) if summary else None,
+                "ok": plan.returncode == 0,
+            }
+            if plan.returncode != 0:
+                figures[name]["error"] = plan.stderr.strip()[-500:]
+    return figures

@@ -1,0 +1,185 @@
+"""Render ``envs/<env>/terraform.tfvars`` from ``config/<env>.yaml`` with Jinja2.
+
+The configuration is validated against ``config/schema.json`` (JSON Schema)
+before anything is rendered: an unknown key, a wrong type or an out-of-range
+value stops the run with a message naming the file and the key, and nothing is
+written. The output is stable: the same configuration gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+TEMPLATE_NAME = "terraform.tfvars.j2"
+ENVS_DIR = REPO_ROOT / "envs"
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be rendered; the message names the file and key."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice (YAML would keep the last silently)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} is given twice", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def hcl(value: Any) -> str:
+    """A Python value as an HCL expression (the ``hcl`` filter of the template)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = json.dumps(value, ensure_ascii=False)
+        return escaped.replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl(item) for item in value) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        keys = {k: (k if _IDENTIFIER.match(k) else json.dumps(k)) for k in map(str, value)}
+        width = max(len(shown) for shown in keys.values())
+        inner = "\n".join(
+            f"  {keys[str(k)]:<{width}} = {hcl(v).replace(chr(10), chr(10) + '  ')}" for k, v in value.items()
+        )
+        return "{\n" + inner + "\n}"
+    raise TypeError(f"cannot render {type(value).__name__} as HCL")
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(part) for part in error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - allowed)
+        prefix = f"{path}." if path else ""
+        return ", ".join(f"{prefix}{key}" for key in extra) or path or "<top level>"
+    return path or "<top level>"
+
+
+def load_config(env: str, config_dir: Path | None = None) -> dict[str, Any]:
+    """Read and validate ``<config_dir>/<env>.yaml``; raises ConfigError naming the key."""
+    config_dir = config_dir or CONFIG_DIR
+    path = config_dir / f"{env}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in config_dir.glob("*.yaml"))
+        raise ConfigError(f"{path}: no such configuration (known environments: {', '.join(known)})")
+    try:
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    schema = json.loads((config_dir / "schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+    if errors:
+        lines = [f"{path}: key '{_key_path(e)}': {_describe(e)}" for e in errors]
+        raise ConfigError("\n".join(lines))
+    if data.get("environment") != env:
+        raise ConfigError(
+            f"{path}: key 'environment': must be {env!r} (the file's name), got {data.get('environment')!r}"
+        )
+    return data
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return "unknown key (" + error.message + ")"
+    return error.message
+
+
+def render(env: str, config_dir: Path | None = None) -> str:
+    """The terraform.tfvars text for one environment."""
+    config = load_config(env, config_dir)
+    jinja = jinja2.Environment(
+        loader=jinja2.FileSystemLoader((config_dir or CONFIG_DIR) / "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701 - renders HCL, not HTML; values go through the hcl filter
+    )
+    jinja.filters["hcl"] = hcl
+    template = jinja.get_template(TEMPLATE_NAME)
+    return template.render(config=config, env=env, source=f"config/{env}.yaml")
+
+
+def environments(config_dir: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (config_dir or CONFIG_DIR).glob("*.yaml"))
+
+
+def write(env: str, text: str, out_dir: Path | None = None) -> Path:
+    """Write a rendered text to ``<out_dir>/<env>/terraform.tfvars`` (atomically, only if it changed)."""
+    target = (out_dir or ENVS_DIR) / env / "terraform.tfvars"
+    if not target.parent.is_dir():
+        raise ConfigError(f"{target.parent}: no such environment root")
+    if not target.is_file() or target.read_text() != text:
+        tmp = target.with_suffix(".tfvars.tmp")
+        tmp.write_text(text)
+        tmp.replace(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--env", help="environment to render (config/<env>.yaml)")
+    group.add_argument("--all", action="store_true", help="render every environment")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a committed file differs from a fresh render"
+    )
+    args = parser.parse_args(argv)
+    envs = environments() if args.all else [args.env]
+    # Validate and render everything first, so one bad file writes nothing at all.
+    try:
+        rendered = {env: render(env) for env in envs}
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stale = []
+    for env, text in rendered.items():
+        target = ENVS_DIR / env / "terraform.tfvars"
+        if args.check:
+            if not target.is_file() or target.read_text() != text:
+                stale.append(str(target.relative_to(REPO_ROOT)))
+            continue
+        write(env, text)
+        print(f"rendered {target.relative_to(REPO_ROOT)} from config/{env}.yaml")
+    if stale:
+        print("error: out of date, run `make tfvars-all`: " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""scripts/tfcli.py: offline provider installation without breaking normal use."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts import tfcli
+
+
+def _mirror(root: Path) -> Path:
+    (root / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / "linux_amd64").mkdir(parents=True)
+    return root
+
+
+def test_explicit_mirror_is_used(tmp_path: Path) -> None:
+    mirror = _mirror(tmp_path / "mirror")
+    config = tmp_path / "cfg" / "cli.tfrc"
+    config.parent.mkdir()
+    env = tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
+    assert env["TF_CLI_CONFIG_FILE"] == str(config)
+    text = config.read_text()
+    assert f'path    = "{mirror}"' in text
+    assert 'include = ["registry.terraform.io/hashicorp/*"]' in text
+    # Anything that is not hashicorp/* still installs from its registry.
+    assert 'exclude = ["registry.terraform.io/hashicorp/*"]' in text
+
+
+def test_mirror_none_turns_it_off(tmp_path: Path) -> None:
+    assert tfcli.terraform_env({"TF_PROVIDER_MIRROR": "none"}, config_path=tmp_path / "c") == {}
+
+
+def test_a_mirror_without_the_aws_provider_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"no registry\.terraform\.io/hashicorp/aws"):
+        tfcli.find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)})
+
+
+def test_the_users_own_cli_config_wins(tmp_path: Path) -> None:
+    own = tmp_path / "mine.tfrc"
+    own.write_text("# mine\n")
+    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": str(own)}, config_path=tmp_path / "c") == {}
+
+
+def test_no_mirror_found_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tfcli, "CANDIDATE_MIRRORS", (str(tmp_path / "absent"),))
+    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": "/nonexistent"}, config_path=tmp_path / "c") == {}
+
+
+def test_terraform_accepts_the_generated_config(tmp_path: Path) -> None:
+    mirror = _mirror(tmp_path / "mirror")
+    config = tmp_path / "cli.tfrc"
+    env = tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
+    result = subprocess.run(
+        ["terraform", "version"],
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert "problems with the CLI configuration" not in result.stderr, result.stderr
