@@ -1,0 +1,1 @@
+"""Price enricher: computes indicators for new ticks from the table's stream and notifies SNS."""

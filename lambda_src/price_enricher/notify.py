@@ -1,0 +1,98 @@
+"""Success notifications: one SNS message per enriched tick, sent with PublishBatch.
+
+Lambda destinations do not fire for stream-invoked functions, so the enricher publishes
+itself. Every message carries a ``notification_id`` (``"<pk>|<sk>"``) that is the same
+on every replay, so a subscriber de-duplicates; on a FIFO topic the same id also becomes
+the MessageDeduplicationId.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from price_enricher.records import StreamTick
+
+#: SNS PublishBatch takes at most 10 entries.
+BATCH = 10
+
+logger = Logger(child=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A message about one enriched tick."""
+
+    tick: StreamTick
+    indicators: dict[str, Decimal]
+
+    def body(self) -> str:
+        """The JSON message (docs/design.md); decimals as strings so no digit is lost."""
+        message: dict[str, Any] = {
+            "notification_id": self.tick.notification_id,
+            "symbol": self.tick.symbol,
+            "exchange": self.tick.exchange,
+            "ts": self.tick.ts,
+            "price": str(self.tick.price),
+        }
+        message.update((name, str(value)) for name, value in self.indicators.items())
+        return json.dumps(message, separators=(",", ":"), sort_keys=True)
+
+    def entry(self, entry_id: str, fifo: bool) -> dict[str, Any]:
+        """A PublishBatch request entry with the filterable attributes symbol and exchange."""
+        entry: dict[str, Any] = {
+            "Id": entry_id,
+            "Message": self.body(),
+            "MessageAttributes": {
+                "symbol": {"DataType": "String", "StringValue": self.tick.symbol},
+                "exchange": {"DataType": "String", "StringValue": self.tick.exchange},
+            },
+        }
+        if fifo:
+            entry["MessageGroupId"] = self.tick.pk
+            entry["MessageDeduplicationId"] = hashlib.sha256(self.tick.notification_id.encode()).hexdigest()
+        return entry
+
+
+def publish(client: Any, topic_arn: str, notifications: Sequence[Notification]) -> list[Notification]:
+    """Publish in calls of up to 10; return the notifications that were not accepted.
+
+    A failed entry, or a whole call that failed, leaves its notifications in the result
+    so their records are reported as batch item failures and replayed.
+    """
+    fifo = topic_arn.endswith(".fifo")
+    failed: list[Notification] = []
+    for start in range(0, len(notifications), BATCH):
+        chunk = notifications[start : start + BATCH]
+        # Ids only need to be unique within a call: "n0".."n9" are, and are valid.
+        by_id = {f"n{i}": note for i, note in enumerate(chunk)}
+        try:
+            answer = client.publish_batch(
+                TopicArn=topic_arn,
+                PublishBatchRequestEntries=[note.entry(entry_id, fifo) for entry_id, note in by_id.items()],
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception("PublishBatch failed", extra={"entries": len(chunk)})
+            failed.extend(chunk)
+            continue
+        accepted = {item.get("Id") for item in answer.get("Successful", [])}
+        for entry_id, note in by_id.items():
+            if entry_id not in accepted:
+                failed.append(note)
+        for item in answer.get("Failed", []):
+            logger.warning(
+                "Notification not accepted",
+                extra={
+                    "entry_id": item.get("Id"),
+                    "code": item.get("Code"),
+                    "sender_fault": item.get("SenderFault"),
+                },
+            )
+    return failed

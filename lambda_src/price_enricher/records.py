@@ -1,0 +1,98 @@
+"""Strict reading of a DynamoDB stream record's NewImage into a :class:`StreamTick`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pricing.keys import notification_id, series_key
+from pricing.numbers import storable
+
+
+class PoisonRecord(ValueError):
+    """The record can never be enriched (malformed image); it fails alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTick:
+    """The fields of an inserted tick the enricher needs."""
+
+    sequence_number: str
+    pk: str
+    sk: str
+    ts: int
+    price: Decimal
+    symbol: str
+    exchange: str
+
+    @property
+    def order(self) -> tuple[int, str]:
+        """Position in its series: event time, then tick id for ticks of the same millisecond."""
+        return (self.ts, self.sk)
+
+    @property
+    def notification_id(self) -> str:
+        """Stable id carried by every message about this tick."""
+        return notification_id(self.pk, self.sk)
+
+
+def is_insert(record: Any) -> bool:
+    """True for an INSERT record."""
+    return isinstance(record, dict) and record.get("eventName") == "INSERT"
+
+
+def parse_record(record: dict[str, Any]) -> StreamTick:
+    """Read an INSERT record; raise :class:`PoisonRecord` when its image is not a tick."""
+    stream = record.get("dynamodb")
+    if not isinstance(stream, dict):
+        raise PoisonRecord("record has no dynamodb section")
+    image = stream.get("NewImage")
+    if not isinstance(image, dict):
+        raise PoisonRecord("record has no NewImage")
+    tick = StreamTick(
+        sequence_number=str(stream.get("SequenceNumber", "")),
+        pk=_string(image, "pk"),
+        sk=_string(image, "sk"),
+        ts=_integer(image, "ts"),
+        price=_price(image),
+        symbol=_string(image, "symbol"),
+        exchange=_string(image, "exchange"),
+    )
+    if tick.pk != series_key(tick.symbol, tick.exchange):
+        raise PoisonRecord("pk does not match symbol and exchange")
+    return tick
+
+
+def number(attribute: Any) -> Decimal | None:
+    """The Decimal of a low-level ``{"N": "..."}`` value, or None if it is not one."""
+    text = attribute.get("N") if isinstance(attribute, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _string(image: dict[str, Any], name: str) -> str:
+    attribute = image.get(name)
+    value = attribute.get("S") if isinstance(attribute, dict) else None
+    if not isinstance(value, str) or not value:
+        raise PoisonRecord(f"NewImage.{name} is not a non-empty string")
+    return value
+
+
+def _integer(image: dict[str, Any], name: str) -> int:
+    value = number(image.get(name))
+    if value is None or value < 0 or value.adjusted() > 15 or value != value.to_integral_value():
+        raise PoisonRecord(f"NewImage.{name} is not an epoch-ms integer")
+    return int(value)
+
+
+def _price(image: dict[str, Any]) -> Decimal:
+    value = number(image.get("price"))
+    if value is None or value <= 0 or storable(value) is None:
+        raise PoisonRecord("NewImage.price is not a positive number")
+    return value

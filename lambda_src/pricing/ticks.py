@@ -1,0 +1,176 @@
+"""Exact parsing and validation of a tick body into a :class:`Tick`.
+
+The body must be a UTF-8 JSON object ``{symbol, price, exchange, volume?, timestamp?,
+event_id?}``. Numbers are parsed as :class:`~decimal.Decimal` (never float), ``NaN`` and
+``Infinity`` are rejected, duplicate and unknown keys are rejected, and every price and
+volume must be storable exactly in DynamoDB. Any invalid input raises :class:`TickError`
+with a short reason meant for the sender; nothing else escapes :func:`parse_tick`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pricing.numbers import storable
+
+FIELDS = frozenset({"symbol", "price", "exchange", "volume", "timestamp", "event_id"})
+REQUIRED = ("symbol", "price", "exchange")
+
+# BTC, BTC-USD, BTC/USD, 1INCH-USDT: ASCII letters and digits, one optional separator.
+_SYMBOL = re.compile(r"[A-Za-z0-9]{1,15}(?:[-/][A-Za-z0-9]{1,15})?")
+MAX_SYMBOL = 32
+# binance, coinbase-pro, okx.us: short, ASCII, no '#' or '|' (they delimit keys and ids).
+_EXCHANGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+# Printable ASCII without space, '#' or '|'.
+_EVENT_ID = re.compile(r'[!"$-{}~]{1,128}')
+# The JSON number grammar, for prices and volumes sent as strings.
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_MAX_NUMBER_TEXT = 512
+_MAX_ISO_TEXT = 40
+
+#: Event times before this are absurd for a crypto feed (2009-01-03, Bitcoin's genesis block).
+MIN_TIMESTAMP_MS = 1_230_940_800_000
+#: Tolerated clock skew of a feed's timestamps into the future, like the signature's.
+MAX_FUTURE_MS = 300_000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+class TickError(ValueError):
+    """The body is not a valid tick; ``str(error)`` is the reason given to the sender."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A validated tick. ``timestamp_ms`` is ``None`` when the feed sent no timestamp."""
+
+    symbol: str
+    exchange: str
+    price: Decimal
+    volume: Decimal
+    timestamp_ms: int | None
+    event_id: str | None
+
+    def event_time(self, received_ms: int) -> int:
+        """Event time in epoch ms: the feed's timestamp, else the receive time."""
+        return self.timestamp_ms if self.timestamp_ms is not None else received_ms
+
+
+def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
+    """Parse and validate a raw body; raise :class:`TickError` when it is not a valid tick."""
+    obj = _load_object(raw)
+    unknown = sorted(k for k in obj if k not in FIELDS)
+    if unknown:
+        raise TickError(f"unknown field: {unknown[0][:40]!r}")
+    for name in REQUIRED:
+        if obj.get(name) is None:
+            raise TickError(f"missing field: {name}")
+    price = _number(obj["price"], "price")
+    if price <= 0:
+        raise TickError("price must be > 0")
+    volume = Decimal(0) if obj.get("volume") is None else _number(obj["volume"], "volume")
+    if volume < 0:
+        raise TickError("volume must be >= 0")
+    return Tick(
+        symbol=_symbol(obj["symbol"]),
+        exchange=_exchange(obj["exchange"]),
+        price=price,
+        volume=volume,
+        timestamp_ms=None if obj.get("timestamp") is None else _timestamp(obj["timestamp"], now_ms),
+        event_id=None if obj.get("event_id") is None else _event_id(obj["event_id"]),
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise TickError(f"{name} is not a number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise TickError(f"duplicate field: {key[:40]!r}")
+        obj[key] = value
+    return obj
+
+
+def _load_object(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TickError("body is not UTF-8") from None
+    try:
+        obj = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except TickError:
+        raise
+    except RecursionError:
+        raise TickError("body is nested too deeply") from None
+    except (ValueError, ArithmeticError):  # JSONDecodeError, decimal.InvalidOperation
+        raise TickError("body is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise TickError("body must be a JSON object")
+    return obj
+
+
+def _number(value: Any, name: str) -> Decimal:
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str) and len(value) <= _MAX_NUMBER_TEXT and _NUMBER.fullmatch(value):
+        number = Decimal(value)
+    else:
+        raise TickError(f"{name} must be a number or a numeric string")
+    exact = storable(number)
+    if exact is None:
+        raise TickError(f"{name} cannot be stored exactly (over 38 significant digits or out of range)")
+    return exact
+
+
+def _symbol(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_SYMBOL or not _SYMBOL.fullmatch(value):
+        raise TickError("symbol must look like BTC, BTC-USD or BTC/USD")
+    return value.upper()
+
+
+def _exchange(value: Any) -> str:
+    if not isinstance(value, str) or not _EXCHANGE.fullmatch(value):
+        raise TickError("exchange must be 1-32 characters of letters, digits, '.', '_' or '-'")
+    return value.lower()
+
+
+def _event_id(value: Any) -> str:
+    if not isinstance(value, str) or not _EVENT_ID.fullmatch(value):
+        raise TickError("event_id must be 1-128 printable ASCII characters without space, '#' or '|'")
+    return value
+
+
+def _timestamp(value: Any, now_ms: int) -> int:
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise TickError("timestamp must be whole epoch milliseconds")
+        if not MIN_TIMESTAMP_MS <= value <= now_ms + MAX_FUTURE_MS:
+            raise TickError("timestamp is out of range (epoch milliseconds, 2009 to now)")
+        return int(value)
+    if isinstance(value, str) and value.isascii() and len(value) <= _MAX_ISO_TEXT:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise TickError("timestamp must be epoch milliseconds or ISO-8601") from None
+        if moment.tzinfo is None:
+            raise TickError("timestamp must carry a time zone (e.g. Z or +00:00)")
+        millis = (moment - _EPOCH) // _MS
+        if not MIN_TIMESTAMP_MS <= millis <= now_ms + MAX_FUTURE_MS:
+            raise TickError("timestamp is out of range (2009 to now)")
+        return millis
+    raise TickError("timestamp must be epoch milliseconds or ISO-8601")

@@ -1,0 +1,1 @@
+"""Webhook processor: a Lambda Function URL that verifies, validates and stores price ticks."""

@@ -1,0 +1,49 @@
+"""Settings of the webhook processor, read from its environment on every invocation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_MAX_BODY_BYTES = 4096
+
+
+class ConfigError(RuntimeError):
+    """The function's environment is wrong; an operator must fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``."""
+
+    table_name: str
+    secret_id: str
+    ttl_days: int
+    max_body_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Read and validate the settings; raise :class:`ConfigError` naming the bad variable."""
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            secret_id=_required(env, "WEBHOOK_SECRET_ARN"),
+            ttl_days=_integer(env, "TICK_TTL_DAYS", 0, 0, 36_500),
+            max_body_bytes=_integer(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 64, 1_048_576),
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be an integer from {low} to {high}")
+    return int(text)

@@ -1,0 +1,96 @@
+"""Lambda Function URL handler: authenticate, validate and store one price tick.
+
+Answers: 200 ``{"status": "stored"|"duplicate", "tick_id", "symbol", "exchange",
+"timestamp"}``; 400/401/405/413 ``{"error": reason}``; 5xx only when AWS fails, so
+the sender retries. The checks run cheapest first and the body is parsed only once its
+signature is verified. Exactly one DynamoDB call per accepted tick.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pricing import signature
+from pricing.signature import SignatureHeader, Verdict
+from pricing.ticks import TickError, parse_tick
+from webhook_processor import clients
+from webhook_processor.config import ConfigError, Settings
+from webhook_processor.http import HttpError, Request, error_response, json_response, read_request
+from webhook_processor.secrets import SecretCache, SecretUnavailable
+from webhook_processor.store import Receipt, build_item, put_tick
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-processor"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
+
+#: The accepted signing secrets, cached for the life of the container.
+SECRETS = SecretCache()
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Function URL entry point (payload format 2.0). Never raises."""
+    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
+    try:
+        settings = Settings.from_env()
+        receipt = _accept(event, settings)
+    except HttpError as error:
+        metrics.add_metric(name="TicksRejected", unit=MetricUnit.Count, value=1)
+        logger.info("Request rejected", extra={"status_code": error.status, "reason": error.reason})
+        return error_response(error)
+    except (ClientError, BotoCoreError):
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+        logger.exception("AWS call failed")
+        return json_response(503, {"error": "temporarily unavailable, retry"})
+    except (ConfigError, SecretUnavailable):
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+        logger.exception("Function is misconfigured")
+        return json_response(500, {"error": "server misconfigured"})
+    except Exception:  # a bug; the sender gets JSON and may retry, the log has the trace
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+        logger.exception("Unexpected error")
+        return json_response(500, {"error": "internal error"})
+    metrics.add_metric(
+        name="TicksStored" if receipt.status == "stored" else "TicksDuplicate", unit=MetricUnit.Count, value=1
+    )
+    logger.info("Tick accepted", extra={"tick_id": receipt.tick_id, "outcome": receipt.status})
+    return json_response(200, receipt.as_dict())
+
+
+def _accept(event: object, settings: Settings) -> Receipt:
+    received_ms = time.time_ns() // 1_000_000
+    request = read_request(event, settings.max_body_bytes)
+    _authenticate(request, settings, received_ms / 1000)
+    try:
+        tick = parse_tick(request.body, now_ms=received_ms)
+    except TickError as error:
+        raise HttpError(400, str(error)) from None
+    item = build_item(tick, received_ms=received_ms, ttl_days=settings.ttl_days, nonce=os.urandom(16).hex())
+    return put_tick(clients.dynamodb(), settings.table_name, item)
+
+
+def _authenticate(request: Request, settings: Settings, now_s: float) -> None:
+    """401 unless the X-Signature header is well-formed, fresh, and matches a current secret."""
+    parsed = signature.parse_header(request.headers.get("x-signature"))
+    if isinstance(parsed, Verdict):
+        raise HttpError(401, parsed.value)
+    if signature.check_time(parsed, now_s) is not Verdict.OK:
+        raise HttpError(401, Verdict.STALE.value)
+    if not _matches(parsed, request.body, settings.secret_id):
+        raise HttpError(401, Verdict.MISMATCH.value)
+
+
+def _matches(parsed: SignatureHeader, body: bytes, secret_id: str) -> bool:
+    client = clients.secretsmanager()
+    if signature.matches(parsed, body, SECRETS.get(client, secret_id)):
+        return True
+    # Maybe the secret rotated since this container fetched it: refetch, at most once a minute.
+    if SECRETS.refresh(client, secret_id):
+        logger.info("Signing secret refreshed after a mismatch")
+        return signature.matches(parsed, body, SECRETS.get(client, secret_id))
+    return False

@@ -1,0 +1,253 @@
+"""Fixtures for the handler tests: moto in-process, the table per docs/design.md, the
+signing secret, the SNS topic with a raw-delivery SQS subscription, and helpers to sign
+requests and to read the table's real stream."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from moto import mock_aws
+
+from price_enricher import clients as enricher_clients
+from price_enricher import handler as enricher
+from pricing.signature import sign
+from webhook_processor import clients as webhook_clients
+from webhook_processor import handler as webhook
+
+REGION = "us-east-1"
+SECRET = "whsec-current-0123456789"
+CONTEXT = SimpleNamespace(aws_request_id="req-test", function_name="test")
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, a region, no account-id endpoints (boto3 >= 1.40 vs moto), fresh caches."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_METRICS_NAMESPACE": "Test",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "TICK_TTL_DAYS", "MAX_BODY_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    # One session for the handlers' clients, one for the tests' own: a botocore session
+    # caches service models, and reloading them for every test dominated the run time.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", _session("handlers"))
+    webhook_clients.reset()
+    enricher_clients.reset()
+    webhook.SECRETS.clear()
+
+
+@functools.cache
+def _session(purpose: str) -> boto3.session.Session:
+    return boto3.session.Session(region_name=REGION)
+
+
+@functools.cache
+def _client(service: str) -> Any:
+    """The tests' own clients, created once (moto 5 intercepts clients created before a mock)."""
+    return _session("tests").client(service, region_name=REGION)
+
+
+@dataclass
+class Aws:
+    """The mocked account: resources and a session of the test's own (not counted)."""
+
+    session: boto3.session.Session
+    table: str = "prices"
+    secret_arn: str = ""
+    topic_arn: str = ""
+    queue_url: str = ""
+    stream_arn: str = ""
+    _iterators: dict[str, str] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        return _client(service)
+
+    # --- table -------------------------------------------------------------------
+    def items(self) -> list[dict[str, Any]]:
+        """Every row, deserialised (numbers as Decimal)."""
+        ddb, out, kwargs = self.client("dynamodb"), [], {"TableName": self.table, "ConsistentRead": True}
+        while True:
+            page = ddb.scan(**kwargs)
+            out += [{k: TypeDeserializer().deserialize(v) for k, v in i.items()} for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        got = self.client("dynamodb").get_item(
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        )
+        if "Item" not in got:
+            return None
+        return {k: TypeDeserializer().deserialize(v) for k, v in got["Item"].items()}
+
+    def count(self) -> int:
+        return self.client("dynamodb").scan(TableName=self.table, Select="COUNT", ConsistentRead=True)[
+            "Count"
+        ]
+
+    # --- stream ------------------------------------------------------------------
+    def stream_records(self) -> list[dict[str, Any]]:
+        """Records added to the real (moto) stream since the last call, oldest first."""
+        streams = self.client("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
+            while True:
+                page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                records += page["Records"]
+                iterator = page["NextShardIterator"]
+                if not page["Records"]:
+                    break
+            self._iterators[shard_id] = iterator
+        return records
+
+    # --- notifications -----------------------------------------------------------
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Messages delivered to the topic's SQS subscriber (raw delivery), consumed."""
+        sqs, out = self.client("sqs"), []
+        while True:
+            got = sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+            ).get("Messages", [])
+            if not got:
+                return out
+            for message in got:
+                out.append(
+                    {
+                        "body": json.loads(message["Body"]),
+                        "attributes": {
+                            k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()
+                        },
+                    }
+                )
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """moto with the table, secret, topic and subscriber queue; env vars of both functions set."""
+    with mock_aws():
+        env = Aws(session=_session("tests"))
+        ddb = env.client("dynamodb")
+        table = ddb.create_table(
+            TableName=env.table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "ts", "AttributeType": "N"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": "by_ts",
+                    "KeySchema": [
+                        {"AttributeName": "pk", "KeyType": "HASH"},
+                        {"AttributeName": "ts", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]},
+                }
+            ],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        env.stream_arn = table["TableDescription"]["LatestStreamArn"]
+        env.secret_arn = env.client("secretsmanager").create_secret(Name="webhook", SecretString=SECRET)[
+            "ARN"
+        ]
+        env.topic_arn = env.client("sns").create_topic(Name="prices")["TopicArn"]
+        sqs = env.client("sqs")
+        env.queue_url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=env.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        env.client("sns").subscribe(
+            TopicArn=env.topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
+        monkeypatch.setenv("TABLE_NAME", env.table)
+        monkeypatch.setenv("WEBHOOK_SECRET_ARN", env.secret_arn)
+        monkeypatch.setenv("TOPIC_ARN", env.topic_arn)
+        yield env
+
+
+# --- requests ------------------------------------------------------------------------
+
+
+def signature_header(body: bytes, secret: str = SECRET, t: int | None = None) -> str:
+    """A valid X-Signature for ``body`` (at time ``t``, default now)."""
+    t = int(time.time()) if t is None else t
+    return f"t={t},v1={sign(secret.encode(), t, body)}"
+
+
+def url_event(
+    body: bytes | str | None,
+    *,
+    headers: dict[str, str] | None = None,
+    method: str = "POST",
+    b64: bool = False,
+) -> dict[str, Any]:
+    """A Function URL (payload 2.0) event."""
+    if isinstance(body, bytes):
+        text: str | None = base64.b64encode(body).decode() if b64 else body.decode("utf-8")
+    else:
+        text = body
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "headers": headers or {},
+        "requestContext": {"http": {"method": method, "path": "/"}, "requestId": "r"},
+        "body": text,
+        "isBase64Encoded": b64,
+    }
+
+
+def tick_body(**fields: Any) -> bytes:
+    """JSON bytes of a BTC-USD/binance tick; ``field=...`` (Ellipsis) leaves a default out."""
+    payload: dict[str, Any] = {"symbol": "BTC-USD", "price": "65000.5", "exchange": "binance"}
+    payload.update(fields)
+    return json.dumps({k: v for k, v in payload.items() if v is not ...}).encode()
+
+
+def post(
+    body: bytes, *, secret: str = SECRET, b64: bool = False, **headers: str
+) -> tuple[int, dict[str, Any]]:
+    """Sign and POST ``body`` to the webhook handler; (status, JSON answer)."""
+    all_headers = {"x-signature": signature_header(body, secret), **headers}
+    answer = webhook.handler(url_event(body, headers=all_headers, b64=b64), CONTEXT)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def enrich(records: list[dict[str, Any]]) -> list[str]:
+    """Run the enricher on ``records``; the failed sequence numbers."""
+    answer = enricher.handler({"Records": records}, CONTEXT)
+    return [item["itemIdentifier"] for item in answer["batchItemFailures"]]

@@ -1,0 +1,394 @@
+"""price_enricher: indicators, ordering, notifications, partial failures, replays, cost."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import random
+import statistics
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from price_enricher import clients
+from tests.handlers.callcount import count_calls
+from tests.handlers.conftest import Aws, enrich, post, tick_body
+
+T0 = 1_714_564_800_000
+# A known series with ups, downs, a flat step and a big jump.
+PRICES = [
+    "100", "101.5", "99.25", "102", "103", "101", "100.5", "104", "105", "103.5",
+    "106", "106", "107.25", "98", "97.5", "99", "101", "110", "108.75", "109",
+    "111", "112.5", "109.5", "113", "115",
+]  # fmt: skip
+
+
+def send(
+    symbol: str, exchange: str, prices: list[str], *, start: int = 0, order: list[int] | None = None
+) -> None:
+    """POST ticks ``start..`` of a series (ts = T0 + i s, event_id = i), in ``order`` if given."""
+    for i in order if order is not None else range(len(prices)):
+        body = tick_body(symbol=symbol, exchange=exchange, price=prices[i], timestamp=T0 + (start + i) * 1000,
+                         event_id=f"{symbol}-{exchange}-{start + i}")  # fmt: skip
+        status, answer = post(body)
+        assert status == 200, answer
+
+
+def inserts(aws: Aws) -> list[dict[str, Any]]:
+    records = aws.stream_records()
+    assert records
+    assert {r["eventName"] for r in records} == {"INSERT"}
+    return records
+
+
+def run_in_batches(records: list[dict[str, Any]], size: int = 10) -> list[str]:
+    failed: list[str] = []
+    for start in range(0, len(records), size):
+        failed += enrich(records[start : start + size])
+    return failed
+
+
+def expected(prices: list[str], i: int) -> dict[str, float]:
+    """Independent computation on floats with the statistics module."""
+    window = [float(p) for p in prices[: i + 1]]
+    out: dict[str, float] = {}
+    if len(window) >= 5:
+        out["sma_5"] = statistics.fmean(window[-5:])
+    if len(window) >= 20:
+        out["sma_20"] = statistics.fmean(window[-20:])
+    if len(window) >= 11:
+        last = window[-11:]
+        out["volatility_10"] = statistics.stdev([math.log(b / a) for a, b in itertools.pairwise(last)])
+    return out
+
+
+def series_rows(aws: Aws, pk: str) -> list[dict[str, Any]]:
+    return sorted((r for r in aws.items() if r["pk"] == pk), key=lambda r: (r["ts"], r["sk"]))
+
+
+def assert_indicators(aws: Aws, pk: str, prices: list[str]) -> None:
+    rows = series_rows(aws, pk)
+    assert [str(r["price"]) for r in rows] == [str(Decimal(p)) for p in prices]
+    for i, row in enumerate(rows):
+        want = expected(prices, i)
+        got = {k: row[k] for k in ("sma_5", "sma_20", "volatility_10") if k in row}
+        assert set(got) == set(want), (i, got)  # absent, never 0, without enough history
+        for name, value in want.items():
+            assert isinstance(got[name], Decimal)
+            assert float(got[name]) == pytest.approx(value, rel=1e-12, abs=1e-15), (i, name)
+        if "sma_5" in got:  # exact: the mean of decimals, checked with fractions
+            exact = sum(Fraction(p) for p in prices[i - 4 : i + 1]) / 5
+            assert abs(Fraction(got["sma_5"]) - exact) <= exact * Fraction(1, 10**36)
+        assert isinstance(row["enriched_at"], Decimal)
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+
+def test_indicators_on_a_known_series_in_batches_of_ten(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES)
+    assert run_in_batches(inserts(aws)) == []
+    assert_indicators(aws, "BTC-USD#binance", PRICES)
+    first = series_rows(aws, "BTC-USD#binance")[0]
+    assert {"sma_5", "sma_20", "volatility_10"}.isdisjoint(first)  # insufficient history: absent
+
+
+def test_known_values_spot_check(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES[:11])
+    assert run_in_batches(inserts(aws)) == []
+    row = series_rows(aws, "BTC-USD#binance")[10]
+    assert row["sma_5"] == Decimal("103.8")  # (100.5 + 104 + 105 + 103.5 + 106) / 5
+    assert row["sma_5"] == sum(Decimal(p) for p in PRICES[6:11]) / 5
+    assert "sma_20" not in row
+    assert float(row["volatility_10"]) == pytest.approx(0.0202103374913763, rel=1e-12)
+
+
+def test_event_time_order_not_arrival_order(aws: Aws) -> None:
+    order = list(range(len(PRICES)))
+    random.Random(7).shuffle(order)
+    send("ETH-USD", "kraken", PRICES, order=order)
+    assert run_in_batches(inserts(aws)) == []
+    assert_indicators(aws, "ETH-USD#kraken", PRICES)
+
+
+def test_low_priced_coin_keeps_its_digits(aws: Aws) -> None:
+    prices = [f"0.0000000{1234 + i}5678901234567890123456789" for i in range(20)]
+    send("SHIB-USD", "binance", prices)
+    assert run_in_batches(inserts(aws)) == []
+    last = series_rows(aws, "SHIB-USD#binance")[-1]
+    exact = sum(Fraction(p) for p in prices) / 20
+    assert last["sma_20"] != 0
+    assert abs(Fraction(last["sma_20"]) - exact) <= exact * Fraction(1, 10**36)
+    assert len(last["sma_20"].as_tuple().digits) <= 38
+
+
+def test_same_millisecond_ticks_are_ordered_by_tick_id(aws: Aws) -> None:
+    for event_id, price in (("b", "20"), ("a", "10"), ("c", "30"), ("d", "40"), ("e", "50")):
+        assert post(tick_body(price=price, timestamp=T0, event_id=event_id))[0] == 200
+    assert enrich(inserts(aws)) == []
+    rows = series_rows(aws, "BTC-USD#binance")
+    assert [r["sk"] for r in rows] == ["id#a", "id#b", "id#c", "id#d", "id#e"]
+    assert rows[-1]["sma_5"] == 30
+    assert all("sma_5" not in r for r in rows[:-1])
+
+
+def test_series_are_independent(aws: Aws) -> None:
+    series = [("BTC-USD", "binance"), ("BTC-USD", "coinbase"), ("ETH-USD", "binance")]
+    shifted = {s: [str(Decimal(p) * (k + 1)) for p in PRICES] for k, s in enumerate(series)}
+    for i in range(len(PRICES)):  # interleaved, so every batch mixes series
+        for s in series:
+            send(*s, shifted[s], order=[i])
+    assert run_in_batches(inserts(aws)) == []
+    for symbol, exchange in series:
+        assert_indicators(aws, f"{symbol}#{exchange}", shifted[(symbol, exchange)])
+
+
+def test_pages_when_the_batch_spans_more_than_the_first_page(aws: Aws) -> None:
+    prices = [str(100 + (i * 37) % 23) for i in range(50)]
+    send("BTC-USD", "binance", prices)
+    records = inserts(aws)
+    with count_calls() as calls:
+        # Ticks 25 and 49 together: Limit = 2 + 20 reads 49..28, not 25's predecessors.
+        assert enrich([records[25], records[49]]) == []
+    assert calls["dynamodb:Query"] == 2
+    rows = series_rows(aws, "BTC-USD#binance")
+    for i in (25, 49):
+        for name, value in expected(prices, i).items():
+            assert float(rows[i][name]) == pytest.approx(value, rel=1e-12)
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def test_one_notification_per_enriched_tick(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES[:12])
+    assert run_in_batches(inserts(aws)) == []
+    messages = sorted(aws.deliveries(), key=lambda m: m["body"]["ts"])
+    assert len(messages) == 12
+    rows = series_rows(aws, "BTC-USD#binance")
+    for message, row in zip(messages, rows, strict=True):
+        body = message["body"]
+        assert message["attributes"] == {"symbol": "BTC-USD", "exchange": "binance"}
+        assert body["notification_id"] == f"{row['pk']}|{row['sk']}"
+        assert body["ts"] == row["ts"]
+        assert Decimal(body["price"]) == row["price"]
+        for name in ("sma_5", "sma_20", "volatility_10"):
+            assert (name in body) == (name in row)
+            if name in body:
+                assert Decimal(body[name]) == row[name]
+        assert set(body) <= {"notification_id", "symbol", "exchange", "ts", "price", "sma_5", "sma_20",
+                             "volatility_10"}  # fmt: skip
+
+
+# --- stream filtering ---------------------------------------------------------------------------
+
+
+def test_modify_and_remove_records_are_ignored(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES[:6])
+    assert enrich(inserts(aws)) == []
+    aws.deliveries()
+    modifies = aws.stream_records()
+    assert len(modifies) == 6
+    assert {r["eventName"] for r in modifies} == {"MODIFY"}  # the enricher's own writes
+    delete(aws, "BTC-USD#binance", "id#BTC-USD-binance-0")
+    [remove] = aws.stream_records()
+    assert remove["eventName"] == "REMOVE"
+    before = aws.items()
+    with count_calls() as calls:
+        assert enrich([*modifies, remove]) == []
+    assert calls.total() - calls["sns:PublishBatch"] == 0  # no read, no write
+    assert aws.items() == before
+    assert aws.deliveries() == []
+    assert aws.stream_records() == []  # and so no new MODIFY: no self-trigger loop
+
+
+def test_deleted_tick_is_not_recreated(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES[:3])
+    records = inserts(aws)
+    delete(aws, "BTC-USD#binance", "id#BTC-USD-binance-2")
+    assert enrich(records) == []
+    assert [r["sk"] for r in series_rows(aws, "BTC-USD#binance")] == [
+        "id#BTC-USD-binance-0",
+        "id#BTC-USD-binance-1",
+    ]
+    assert len(aws.deliveries()) == 2
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+def delete(aws: Aws, pk: str, sk: str) -> None:
+    aws.client("dynamodb").delete_item(TableName=aws.table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+
+
+def poison(record: dict[str, Any], sequence: str, mutate: Any) -> dict[str, Any]:
+    bad = copy.deepcopy(record)
+    bad["dynamodb"]["SequenceNumber"] = sequence
+    mutate(bad)
+    return bad
+
+
+POISONS = {
+    "no NewImage": lambda r: r["dynamodb"].pop("NewImage"),
+    "price not a number": lambda r: r["dynamodb"]["NewImage"].update(price={"N": "abc"}),
+    "price missing": lambda r: r["dynamodb"]["NewImage"].pop("price"),
+    "price negative": lambda r: r["dynamodb"]["NewImage"].update(price={"N": "-1"}),
+    "price as string": lambda r: r["dynamodb"]["NewImage"].update(price={"S": "1"}),
+    "ts fraction": lambda r: r["dynamodb"]["NewImage"].update(ts={"N": "1.5"}),
+    "ts enormous": lambda r: r["dynamodb"]["NewImage"].update(ts={"N": "1E+999999999"}),
+    "pk mismatch": lambda r: r["dynamodb"]["NewImage"].update(pk={"S": "X#y"}),
+    "NewImage not a map": lambda r: r["dynamodb"].update(NewImage=[1, 2]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(POISONS))
+def test_poison_record_fails_alone(aws: Aws, kind: str) -> None:
+    send("BTC-USD", "binance", PRICES[:9])
+    records = inserts(aws)
+    bad = poison(records[0], "9" * 30, POISONS[kind])
+    batch = [*records[:4], bad, *records[4:]]
+    assert enrich(batch) == ["9" * 30]
+    assert len([r for r in aws.items() if "enriched_at" in r]) == 9
+    assert len(aws.deliveries()) == 9
+
+
+def test_failed_query_fails_only_its_series(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    send("BTC-USD", "binance", PRICES[:5])
+    send("ETH-USD", "binance", PRICES[:5])
+    records = inserts(aws)
+    client = clients.dynamodb()
+    real_query = client.query
+
+    def query(**kwargs: Any) -> Any:
+        if kwargs["ExpressionAttributeValues"][":pk"]["S"] == "ETH-USD#binance":
+            raise ClientError({"Error": {"Code": "InternalServerError"}}, "Query")
+        return real_query(**kwargs)
+
+    monkeypatch.setattr(client, "query", query)
+    failed = enrich(records)
+    assert sorted(failed) == sorted(r["dynamodb"]["SequenceNumber"] for r in records[5:])
+    assert {m["body"]["symbol"] for m in aws.deliveries()} == {"BTC-USD"}
+
+
+def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send("BTC-USD", "binance", PRICES[:10])
+    records = inserts(aws)
+    client = clients.sns()
+    real_publish = client.publish_batch
+
+    def flaky(**kwargs: Any) -> dict[str, Any]:
+        entries = kwargs["PublishBatchRequestEntries"]
+        rejected = [e for e in entries if e["Id"] in {"n1", "n3"}]
+        answer = real_publish(
+            **{**kwargs, "PublishBatchRequestEntries": [e for e in entries if e not in rejected]}
+        )
+        answer["Failed"] = [{"Id": e["Id"], "Code": "InternalError", "SenderFault": False} for e in rejected]
+        return answer
+
+    monkeypatch.setattr(client, "publish_batch", flaky)
+    failed = enrich(records)
+    assert failed == [records[1]["dynamodb"]["SequenceNumber"], records[3]["dynamodb"]["SequenceNumber"]]
+    first = {m["body"]["notification_id"]: m["body"] for m in aws.deliveries()}
+    assert len(first) == 8
+    stored = aws.items()
+
+    monkeypatch.setattr(client, "publish_batch", real_publish)
+    # Lambda replays from the lowest failed sequence number: records 1..9.
+    assert enrich(records[1:]) == []
+    replayed = {m["body"]["notification_id"]: m["body"] for m in aws.deliveries()}
+    assert len(replayed) == 9
+    for nid, body in first.items():
+        if nid in replayed:
+            assert replayed[nid] == body  # same id, same content: subscribers de-duplicate
+    assert set(first) | set(replayed) == {f"BTC-USD#binance|id#BTC-USD-binance-{i}" for i in range(10)}
+    assert aws.items() == stored  # identical values, enriched_at kept
+
+
+def test_publish_call_failure_fails_every_record_of_the_call(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send("BTC-USD", "binance", PRICES[:12])
+    records = inserts(aws)
+
+    def down(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "Throttling"}}, "PublishBatch")
+
+    monkeypatch.setattr(clients.sns(), "publish_batch", down)
+    assert enrich(records) == [r["dynamodb"]["SequenceNumber"] for r in records]
+
+
+def test_replay_is_idempotent(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES)
+    records = inserts(aws)
+    assert run_in_batches(records) == []
+    stored, sent = aws.items(), sorted(aws.deliveries(), key=lambda m: m["body"]["notification_id"])
+    assert run_in_batches(records) == []
+    assert aws.items() == stored
+    again = sorted(aws.deliveries(), key=lambda m: m["body"]["notification_id"])
+    assert again == sent
+
+
+def test_event_without_records_is_a_no_op(aws: Aws) -> None:
+    assert enrich([]) == []
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics")
+def test_missing_configuration_raises(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOPIC_ARN")
+    with pytest.raises(RuntimeError, match="TOPIC_ARN"):
+        enrich([])
+
+
+# --- cost ---------------------------------------------------------------------------------------
+
+
+def history_then_batch(aws: Aws, series: list[tuple[str, str]], per_series: int) -> list[dict[str, Any]]:
+    """20 ticks of history per series (already enriched), then ``per_series`` new ones each."""
+    for s in series:
+        send(*s, PRICES[:20])
+    assert run_in_batches(inserts(aws)) == []
+    aws.stream_records()  # skip the MODIFY records
+    aws.deliveries()
+    more = [str(Decimal(120) + Decimal(i % 7) / 4) for i in range(per_series)]
+    for i in range(per_series):
+        for s in series:
+            send(*s, more[i : i + 1], start=20 + i)
+    records = aws.stream_records()
+    assert len(records) == len(series) * per_series
+    return records
+
+
+@pytest.mark.parametrize(
+    ("n_series", "per_series"),
+    [(1, 10), (5, 2)],
+)
+def test_calls_per_batch_of_ten(aws: Aws, n_series: int, per_series: int) -> None:
+    series = [(f"C{k}-USD", "binance") for k in range(n_series)]
+    records = history_then_batch(aws, series, per_series)
+    with count_calls(clients.dynamodb(), clients.sns()) as calls:  # warm container
+        assert enrich(records) == []
+    assert dict(calls) == {
+        "dynamodb:Query": n_series,
+        "dynamodb:UpdateItem": 10,
+        "sns:PublishBatch": 1,
+    }
+    assert len(aws.deliveries()) == 10
+    for symbol, exchange in series:
+        rows = series_rows(aws, f"{symbol}#{exchange}")
+        assert {"sma_5", "sma_20", "volatility_10"} <= set(rows[-1])
+
+
+def test_publish_batch_takes_ten_per_call(aws: Aws) -> None:
+    send("BTC-USD", "binance", PRICES)
+    records = inserts(aws)
+    with count_calls() as calls:
+        assert enrich(records) == []
+    assert calls["sns:PublishBatch"] == 3
+    assert calls["dynamodb:Query"] == 1
+    assert calls["dynamodb:UpdateItem"] == 25

@@ -1,0 +1,438 @@
+"""webhook_processor: responses, validation, signatures, secret rotation, storage, duplicates."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.handlers.callcount import count_calls
+from tests.handlers.conftest import CONTEXT, SECRET, Aws, post, signature_header, tick_body, url_event
+from webhook_processor import clients
+from webhook_processor import handler as webhook
+
+
+def call(event: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    answer = webhook.handler(event, CONTEXT)
+    return answer["statusCode"], json.loads(answer["body"]), answer["headers"]
+
+
+# --- accepted ticks -------------------------------------------------------------------
+
+
+def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
+    before = int(time.time() * 1000)
+    status, receipt = post(tick_body(timestamp=1_700_000_000_123, event_id="e-1", volume="1.25"))
+    assert status == 200
+    assert receipt == {
+        "status": "stored",
+        "tick_id": "BTC-USD#binance|id#e-1",
+        "symbol": "BTC-USD",
+        "exchange": "binance",
+        "timestamp": 1_700_000_000_123,
+    }
+    row = aws.item("BTC-USD#binance", "id#e-1")
+    assert row is not None
+    assert row["ts"] == 1_700_000_000_123
+    assert row["price"] == Decimal("65000.5")
+    assert row["volume"] == Decimal("1.25")
+    assert row["event_id"] == "e-1"
+    assert before <= row["received_at"] <= int(time.time() * 1000)
+    assert "expires_at" not in row
+    assert aws.count() == 1
+
+
+def test_defaults_receive_time_and_zero_volume(aws: Aws) -> None:
+    before = int(time.time() * 1000)
+    status, receipt = post(tick_body(symbol="eth/usdt", exchange="Kraken"))
+    assert status == 200
+    assert receipt["symbol"] == "ETH/USDT"
+    assert receipt["exchange"] == "kraken"
+    [row] = aws.items()
+    assert row["pk"] == "ETH/USDT#kraken"
+    assert row["ts"] == row["received_at"] >= before
+    assert row["volume"] == 0
+    assert row["sk"].startswith(f"rx#{row['received_at']}#")
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected_ms"),
+    [
+        ("2024-05-01T12:00:00.123Z", 1_714_564_800_123),
+        ("2024-05-01T14:00:00.123+02:00", 1_714_564_800_123),
+        (1_714_564_800_123, 1_714_564_800_123),
+        (None, None),  # null optional fields count as absent
+    ],
+)
+def test_timestamp_forms(aws: Aws, timestamp: Any, expected_ms: int | None) -> None:
+    status, receipt = post(tick_body(timestamp=timestamp, event_id=None, volume=None))
+    assert status == 200
+    [row] = aws.items()
+    if expected_ms is None:
+        assert row["ts"] == row["received_at"]
+    else:
+        assert receipt["timestamp"] == row["ts"] == expected_ms
+        assert row["sk"] == f"ts#{expected_ms}"
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        "0.000000012345678901234567890123456789",
+        "12345678901234567890.123456789012345678",  # 38 significant digits
+        "1E-130",
+        "9.9999999999999999999999999999999999999E+125",
+        "1.5000000000000000000000000000000000000000000000",  # > 38 digits, but trailing zeros
+    ],
+)
+@pytest.mark.parametrize("as_string", [True, False])
+def test_prices_are_stored_exactly(aws: Aws, price: str, as_string: bool) -> None:
+    literal = json.dumps(price) if as_string else price
+    body = b'{"symbol":"SHIB-USD","exchange":"binance","price":' + literal.encode() + b',"event_id":"x"}'
+    status, _ = post(body)
+    assert status == 200
+    row = aws.item("SHIB-USD#binance", "id#x")
+    assert row is not None
+    assert row["price"] == Decimal(price)
+    assert isinstance(row["price"], Decimal)
+
+
+def test_ttl_sets_expires_at(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICK_TTL_DAYS", "7")
+    assert post(tick_body(event_id="ttl"))[0] == 200
+    row = aws.item("BTC-USD#binance", "id#ttl")
+    assert row is not None
+    assert row["expires_at"] == row["received_at"] // 1000 + 7 * 86_400
+
+
+def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
+    status, receipt = post(tick_body(event_id="b64"), b64=True)
+    assert (status, receipt["status"]) == (200, "stored")
+    bad = url_event("!!!not base64!!!", headers={"x-signature": signature_header(b"x")}, b64=True)
+    status, answer, _ = call(bad)
+    assert status == 400
+    assert "base64" in answer["error"]
+    assert aws.count() == 1
+
+
+# --- duplicates and collisions -----------------------------------------------------------
+
+
+def test_redelivery_by_event_id_is_stored_once(aws: Aws) -> None:
+    assert post(tick_body(event_id="dup", price="100"))[1]["status"] == "stored"
+    status, receipt = post(tick_body(event_id="dup", price="101", timestamp=1_714_564_800_000))
+    assert status == 200
+    assert receipt["status"] == "duplicate"
+    assert receipt["tick_id"] == "BTC-USD#binance|id#dup"
+    [row] = aws.items()
+    assert row["price"] == 100  # the first delivery wins; a redelivery is a no-op
+    assert receipt["timestamp"] == row["ts"]  # the stored tick's time, not the redelivery's
+
+
+def test_redelivery_by_symbol_exchange_timestamp_is_stored_once(aws: Aws) -> None:
+    body = tick_body(timestamp=1_714_564_800_000)
+    assert post(body)[1]["status"] == "stored"
+    assert post(body)[1] == {
+        "status": "duplicate",
+        "tick_id": "BTC-USD#binance|ts#1714564800000",
+        "symbol": "BTC-USD",
+        "exchange": "binance",
+        "timestamp": 1_714_564_800_000,
+    }
+    assert aws.count() == 1
+
+
+def test_same_millisecond_ticks_from_two_exchanges_are_both_stored(aws: Aws) -> None:
+    for exchange in ("binance", "coinbase"):
+        assert post(tick_body(exchange=exchange, timestamp=1_714_564_800_000))[1]["status"] == "stored"
+    assert sorted(row["pk"] for row in aws.items()) == ["BTC-USD#binance", "BTC-USD#coinbase"]
+
+
+def test_same_receive_millisecond_without_ids_are_both_stored(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen = time.time_ns()
+    monkeypatch.setattr(webhook.time, "time_ns", lambda: frozen)
+    for exchange in ("binance", "coinbase", "binance"):
+        assert post(tick_body(exchange=exchange, price="1"))[1]["status"] == "stored"
+    rows = aws.items()
+    assert len(rows) == 3
+    assert len({row["ts"] for row in rows}) == 1
+
+
+# --- invalid bodies ------------------------------------------------------------------------
+
+NOT_UTF8 = b'{"symbol":"BTC","price":1,"exchange":"\xff\xfe"}'
+INVALID_BODIES: dict[str, bytes] = {
+    "empty": b"",
+    "not json": b"hello",
+    "truncated json": b'{"symbol": "BTC"',
+    "array": b"[]",
+    "string": b'"tick"',
+    "number": b"42",
+    "null": b"null",
+    "bom": "\ufeff".encode() + tick_body(),
+    "deep nesting": b"[" * 2000 + b"]" * 2000,
+    "huge exponent": b'{"symbol":"BTC","exchange":"x","price":1e999999999999999999999999}',
+    "missing symbol": tick_body(symbol=...),
+    "missing price": tick_body(price=...),
+    "missing exchange": tick_body(exchange=...),
+    "null price": tick_body(price=None),
+    "unknown field": tick_body(bid="1"),
+    "duplicate field": b'{"symbol":"BTC","price":1,"price":2,"exchange":"x"}',
+    "price zero": tick_body(price=0),
+    "price negative": tick_body(price="-1"),
+    "price not numeric": tick_body(price="abc"),
+    "price with spaces": tick_body(price=" 1"),
+    "price underscore": tick_body(price="1_000"),
+    "price hex": tick_body(price="0x10"),
+    "price NaN string": tick_body(price="NaN"),
+    "price Infinity string": tick_body(price="Infinity"),
+    "price NaN literal": b'{"symbol":"BTC","exchange":"x","price":NaN}',
+    "price Infinity literal": b'{"symbol":"BTC","exchange":"x","price":Infinity}',
+    "price -Infinity literal": b'{"symbol":"BTC","exchange":"x","price":-Infinity}',
+    "price bool": tick_body(price=True),
+    "price list": tick_body(price=[1]),
+    "price object": tick_body(price={"v": 1}),
+    "price 39 digits": tick_body(price="1.23456789012345678901234567890123456789"),
+    "price too big": tick_body(price="1E+126"),
+    "price too small": tick_body(price="9E-131"),
+    "volume negative": tick_body(volume=-1),
+    "volume NaN literal": b'{"symbol":"BTC","exchange":"x","price":1,"volume":NaN}',
+    "volume 39 digits": tick_body(volume="123456789012345678901234567890123456789"),
+    "symbol empty": tick_body(symbol=""),
+    "symbol space": tick_body(symbol="BTC USD"),
+    "symbol hash": tick_body(symbol="BTC#USD"),
+    "symbol two separators": tick_body(symbol="BTC-USD-X"),
+    "symbol trailing separator": tick_body(symbol="BTC-"),
+    "symbol non-ascii": tick_body(symbol="\u0392TC"),  # Greek capital beta
+    "symbol too long": tick_body(symbol="A" * 16 + "-" + "B" * 16),
+    "symbol number": tick_body(symbol=123),
+    "symbol newline": tick_body(symbol="BTC\n"),
+    "exchange empty": tick_body(exchange=""),
+    "exchange hash": tick_body(exchange="bin#ance"),
+    "exchange pipe": tick_body(exchange="bin|ance"),
+    "exchange too long": tick_body(exchange="x" * 33),
+    "exchange number": tick_body(exchange=5),
+    "timestamp fraction": tick_body(timestamp=1_714_564_800_000.5),
+    "timestamp seconds": tick_body(timestamp=1_714_564_800),
+    "timestamp before 2009": tick_body(timestamp=946_684_800_000),
+    "timestamp far future": tick_body(timestamp=int(time.time() * 1000) + 3_600_000),
+    "timestamp huge": tick_body(timestamp=10**300),
+    "timestamp negative": tick_body(timestamp=-1),
+    "timestamp naive iso": tick_body(timestamp="2024-05-01T12:00:00"),
+    "timestamp words": tick_body(timestamp="yesterday"),
+    "timestamp bool": tick_body(timestamp=True),
+    "timestamp numeric string": tick_body(timestamp="1714564800000"),
+    "event_id empty": tick_body(event_id=""),
+    "event_id pipe": tick_body(event_id="a|b"),
+    "event_id hash": tick_body(event_id="a#b"),
+    "event_id space": tick_body(event_id="a b"),
+    "event_id too long": tick_body(event_id="e" * 129),
+    "event_id number": tick_body(event_id=123),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID_BODIES))
+def test_invalid_body_is_400_and_stores_nothing(aws: Aws, name: str) -> None:
+    status, answer = post(INVALID_BODIES[name], b64=True)
+    assert status == 400, answer
+    assert isinstance(answer["error"], str)
+    assert answer["error"]
+    assert aws.count() == 0
+
+
+def test_non_utf8_body_is_400(aws: Aws) -> None:
+    status, answer = post(NOT_UTF8, b64=True)
+    assert (status, answer) == (400, {"error": "body is not UTF-8"})
+
+
+# --- method, size, event shape ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "OPTIONS", "HEAD"])
+def test_non_post_is_405(aws: Aws, method: str) -> None:
+    body = tick_body()
+    status, answer, headers = call(
+        url_event(body, headers={"x-signature": signature_header(body)}, method=method)
+    )
+    assert status == 405
+    assert answer == {"error": "method not allowed"}
+    assert headers["allow"] == "POST"
+    assert aws.count() == 0
+
+
+@pytest.mark.parametrize("event", [None, "x", {}, {"requestContext": {}}, {"requestContext": {"http": {}}}])
+def test_not_a_function_url_event_is_400(aws: Aws, event: Any) -> None:
+    assert call(event)[0] == 400
+
+
+@pytest.mark.parametrize("b64", [False, True])
+def test_oversized_body_is_413_before_any_other_check(aws: Aws, b64: bool) -> None:
+    body = tick_body(event_id="x" * 100, symbol="B" * 10).replace(
+        b"}", b"," + b'"pad":"' + b"p" * 4100 + b'"}'
+    )
+    assert len(body) > 4096
+    status, answer = post(body, b64=b64)
+    assert (status, answer) == (413, {"error": "body too large"})
+    unsigned = call(url_event(body, b64=b64))  # no signature: still 413, the size is checked first
+    assert unsigned[0] == 413
+
+
+def test_body_limit_is_configurable(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = tick_body(event_id="e" * 60)
+    monkeypatch.setenv("MAX_BODY_BYTES", str(len(body)))
+    assert post(body)[0] == 200
+    monkeypatch.setenv("MAX_BODY_BYTES", str(len(body) - 1))
+    assert post(body)[0] == 413
+
+
+# --- signatures ---------------------------------------------------------------------------------
+
+
+def signed_call(body: bytes, header: str | None, name: str = "x-signature") -> tuple[int, dict[str, Any]]:
+    headers = {} if header is None else {name: header}
+    status, answer, _ = call(url_event(body, headers=headers))
+    return status, answer
+
+
+HEX = "ab" * 32
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "missing signature"),
+        ("", "missing signature"),
+        ("garbage", "malformed signature"),
+        ("t=abc,v1=" + HEX, "malformed signature"),
+        ("t=1700000000", "malformed signature"),
+        ("v1=" + HEX, "malformed signature"),
+        ("t=1700000000,v1=zz", "malformed signature"),
+        ("t=1700000000,v1=" + HEX[:-2], "malformed signature"),
+        ("t=1,t=2,v1=" + HEX, "malformed signature"),
+        ("t=1700000000," + ",".join(["v1=" + HEX] * 9), "malformed signature"),
+        ("t=-5,v1=" + HEX, "malformed signature"),
+    ],
+)
+def test_missing_or_malformed_signature_is_401(aws: Aws, header: str | None, reason: str) -> None:
+    assert signed_call(tick_body(), header) == (401, {"error": reason})
+    assert aws.count() == 0
+
+
+def test_wrong_secret_is_401(aws: Aws) -> None:
+    body = tick_body()
+    assert signed_call(body, signature_header(body, secret="not-the-secret")) == (
+        401,
+        {"error": "signature mismatch"},
+    )
+    assert aws.count() == 0
+
+
+def test_signature_covers_the_exact_body(aws: Aws) -> None:
+    body = tick_body(price="100")
+    header = signature_header(body)
+    assert signed_call(tick_body(price="1000"), header)[0] == 401
+    assert signed_call(body + b" ", header)[0] == 401
+    assert signed_call(body, header)[0] == 200
+
+
+@pytest.mark.parametrize(("skew", "status"), [(-301, 401), (-295, 200), (295, 200), (301, 401)])
+def test_signature_time_tolerance(aws: Aws, skew: int, status: int) -> None:
+    body = tick_body()
+    got, answer = signed_call(body, signature_header(body, t=int(time.time()) + skew))
+    assert got == status
+    if status == 401:
+        assert answer == {"error": "signature timestamp out of tolerance"}
+
+
+def test_any_v1_may_match_and_header_name_is_case_insensitive(aws: Aws) -> None:
+    body = tick_body()
+    good = signature_header(body)
+    t, v1 = good.split(",")
+    header = f"{t}, v1={'00' * 32}, v0=ignored, {v1}"
+    assert signed_call(body, header, name="X-Signature")[0] == 200
+
+
+def rotate(aws: Aws, new_secret: str) -> None:
+    aws.client("secretsmanager").put_secret_value(SecretId=aws.secret_arn, SecretString=new_secret)
+
+
+def test_cold_start_after_rotation_accepts_current_and_previous(aws: Aws) -> None:
+    rotate(aws, "whsec-next")
+    assert post(tick_body(event_id="new"), secret="whsec-next")[0] == 200
+    assert post(tick_body(event_id="old"), secret=SECRET)[0] == 200  # AWSPREVIOUS
+
+
+def test_rotation_is_picked_up_by_a_rate_limited_refresh(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(webhook.SECRETS, "clock", lambda: now[0])
+    with count_calls() as calls:
+        assert post(tick_body(event_id="1"))[0] == 200  # cold start: caches the old secret
+        rotate(aws, "whsec-next")
+        now[0] += 30
+        # Within a minute of the last fetch: no refetch, the new secret is not known yet.
+        assert post(tick_body(event_id="2"), secret="whsec-next")[0] == 401
+        assert calls["secretsmanager:GetSecretValue"] == 2
+        now[0] += 31
+        assert post(tick_body(event_id="3"), secret="whsec-next")[0] == 200  # refreshed once
+        assert calls["secretsmanager:GetSecretValue"] == 4
+        assert post(tick_body(event_id="4"), secret=SECRET)[0] == 200  # now AWSPREVIOUS
+        # A stream of bad signatures cannot cause a fetch storm: one refresh per minute at most.
+        for i in range(20):
+            now[0] += 10
+            assert post(tick_body(event_id=f"bad{i}"), secret="wrong")[0] == 401
+        assert calls["secretsmanager:GetSecretValue"] == 4 + 2 * 3  # at +60, +120, +180 s
+    assert aws.count() == 3
+
+
+# --- AWS failures and configuration ------------------------------------------------------------
+
+
+def test_dynamodb_failure_is_503(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    def throttled(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "PutItem")
+
+    monkeypatch.setattr(clients.dynamodb(), "put_item", throttled)
+    status, answer = post(tick_body())
+    assert (status, answer) == (503, {"error": "temporarily unavailable, retry"})
+
+
+def test_secret_missing_is_5xx(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope")
+    assert post(tick_body())[0] == 503
+    assert aws.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("TABLE_NAME", ""), ("TICK_TTL_DAYS", "seven"), ("MAX_BODY_BYTES", "-1")]
+)
+def test_misconfiguration_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    assert post(tick_body()) == (500, {"error": "server misconfigured"})
+
+
+# --- cost ---------------------------------------------------------------------------------------
+
+
+def test_one_put_item_per_accepted_tick_and_secret_only_on_cold_start(aws: Aws) -> None:
+    with count_calls() as calls:
+        for i in range(25):
+            assert post(tick_body(event_id=f"c{i}"))[0] == 200
+        assert post(tick_body(event_id="c0"))[1]["status"] == "duplicate"
+        assert post(tick_body(price="-1"))[0] == 400
+        assert post(tick_body(), secret="wrong")[0] == 401
+    assert dict(calls) == {
+        "secretsmanager:GetSecretValue": 2,  # AWSCURRENT + AWSPREVIOUS, once per container
+        "dynamodb:PutItem": 26,  # 25 stored + 1 duplicate; rejected requests cost nothing
+    }
+
+
+def test_base64_event_round_trip_helper_is_faithful() -> None:
+    body = b"\x00\xff"
+    assert base64.b64decode(url_event(body, b64=True)["body"]) == body

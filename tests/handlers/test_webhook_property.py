@@ -1,0 +1,125 @@
+"""Property: whatever the body and headers, the webhook answers 2xx/4xx, never raises, never
+5xx, and stores a row only for a body that an independent check finds valid."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.handlers.conftest import CONTEXT, SECRET, Aws, signature_header, url_event
+from webhook_processor import handler as webhook
+
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**60), max_value=10**60),
+    st.floats(allow_nan=True, allow_infinity=True),  # json.dumps writes NaN / Infinity literals
+    st.text(max_size=40),
+    st.sampled_from(["1e999999999999", "0.000000012345678901234567890123456789", "1" * 50, "-0", "NaN"]),
+)
+json_values = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.text(max_size=10), inner, max_size=4), max_leaves=20)  # fmt: skip
+field_values = st.one_of(
+    json_leaf,
+    st.sampled_from(["BTC", "btc-usd", "ETH/USDT", "binance", "Kraken", "x" * 33, "BTC#USD", "a|b"]),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.integers(min_value=1_230_940_800_000, max_value=1_900_000_000_000),
+    st.sampled_from(["2024-05-01T12:00:00Z", "2024-05-01T12:00:00", "2100-01-01T00:00:00Z"]),
+    json_values,
+)
+tick_like = st.fixed_dictionaries(
+    {},
+    optional={
+        name: field_values
+        for name in ("symbol", "price", "exchange", "volume", "timestamp", "event_id", "extra")
+    },
+)
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+bodies = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    json_values.map(dumps),
+    tick_like.map(dumps),
+    tick_like.map(dumps).map(lambda b: b[: len(b) // 2]),
+    st.integers(min_value=0, max_value=6000).map(lambda n: b"[" * n + b"]" * n),
+    st.binary(min_size=4090, max_size=4200),
+)
+headers = st.dictionaries(st.text(max_size=20), st.text(max_size=60), max_size=4)
+
+
+def independently_valid(body: bytes) -> bool:
+    """A simple re-statement of the contract, not shared with the handler."""
+    try:
+        obj = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal,
+                         parse_constant=lambda _: math.nan)  # fmt: skip
+    except (ValueError, InvalidOperation, RecursionError):
+        return False
+    if not isinstance(obj, dict) or not {"symbol", "price", "exchange"} <= set(obj):
+        return False
+    if not set(obj) <= {"symbol", "price", "exchange", "volume", "timestamp", "event_id"}:
+        return False
+    try:
+        price = Decimal(str(obj["price"]))
+        volume = Decimal(str(obj.get("volume") if obj.get("volume") is not None else 0))
+    except InvalidOperation:
+        return False
+    return (
+        isinstance(obj["symbol"], str)
+        and re.fullmatch(r"[A-Za-z0-9]+([-/][A-Za-z0-9]+)?", obj["symbol"]) is not None
+        and isinstance(obj["exchange"], str)
+        and 0 < len(obj["exchange"]) <= 32
+        and price.is_finite()
+        and price > 0
+        and volume.is_finite()
+        and volume >= 0
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=bodies,
+    extra_headers=headers,
+    sign=st.sampled_from(["valid", "valid", "valid", "none", "wrong", "stale"]),
+    method=st.sampled_from(["POST", "POST", "POST", "GET", "post", "PATCH"]),
+    b64=st.booleans(),
+)
+def test_any_request_gets_a_clean_answer(
+    aws: Aws, body: bytes, extra_headers: dict[str, str], sign: str, method: str, b64: bool
+) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        b64 = True  # a Function URL base64-encodes a body that is not text
+    request_headers = dict(extra_headers)
+    if sign != "none":
+        t = int(time.time()) - (1000 if sign == "stale" else 0)
+        request_headers["x-signature"] = signature_header(body, SECRET if sign != "wrong" else "nope", t=t)
+    rows_before = aws.count()
+
+    answer = webhook.handler(url_event(body, headers=request_headers, method=method, b64=b64), CONTEXT)
+
+    status = answer["statusCode"]
+    payload = json.loads(answer["body"])
+    assert status in {200, 400, 401, 405, 413}, payload
+    stored = aws.count() - rows_before
+    if status == 200:
+        assert payload["status"] in {"stored", "duplicate"}
+        assert stored == (1 if payload["status"] == "stored" else 0)
+        assert independently_valid(body), body
+        assert method.upper() == "POST"
+        assert sign == "valid"
+    else:
+        assert set(payload) == {"error"}
+        assert stored == 0
