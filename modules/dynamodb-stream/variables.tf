@@ -1,0 +1,155 @@
+variable "name" {
+  description = "Table name; carries the environment, e.g. `crypto-prices-dev-ticks`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.name))
+    error_message = "name must be 3-255 characters of letters, digits, '_', '-' and '.'."
+  }
+}
+
+variable "hash_key" {
+  description = "Partition key attribute. The default fits the handlers (docs/design.md): `pk` (S), `\"<SYMBOL>#<exchange>\"`."
+  type = object({
+    name = string
+    type = optional(string, "S")
+  })
+  default = { name = "pk", type = "S" }
+
+  validation {
+    condition     = contains(["S", "N", "B"], var.hash_key.type)
+    error_message = "hash_key.type must be S, N or B."
+  }
+}
+
+variable "range_key" {
+  description = "Sort key attribute, or null for none. Default `sk` (S): `id#<event_id>` or `ts#<timestamp_ms>`."
+  type = object({
+    name = string
+    type = optional(string, "S")
+  })
+  default = { name = "sk", type = "S" }
+
+  validation {
+    condition     = var.range_key == null || contains(["S", "N", "B"], try(var.range_key.type, "S"))
+    error_message = "range_key.type must be S, N or B."
+  }
+}
+
+variable "local_secondary_indexes" {
+  description = "Local secondary indexes (same partition key, another sort key). Default: `by_ts` on `ts` (N) projecting `price`, which the enricher queries for a tick's predecessors."
+  type = list(object({
+    name               = string
+    range_key          = string
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+  }))
+  default = [{
+    name               = "by_ts"
+    range_key          = "ts"
+    range_key_type     = "N"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["price"]
+  }]
+
+  validation {
+    condition = alltrue([for i in var.local_secondary_indexes :
+      contains(["S", "N", "B"], i.range_key_type) &&
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], i.projection_type) &&
+      (i.projection_type == "INCLUDE") == (length(i.non_key_attributes) > 0)
+    ])
+    error_message = "Each index needs range_key_type S, N or B and projection_type ALL, KEYS_ONLY or INCLUDE; non_key_attributes are given exactly when the projection is INCLUDE."
+  }
+
+  validation {
+    condition     = length(var.local_secondary_indexes) <= 5
+    error_message = "A table has at most 5 local secondary indexes."
+  }
+}
+
+variable "billing_mode" {
+  description = "PAY_PER_REQUEST (on demand) or PROVISIONED."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
+    error_message = "billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+}
+
+variable "provisioned_capacity" {
+  description = "Read and write capacity units, used only when billing_mode is PROVISIONED."
+  type = object({
+    read  = optional(number, 5)
+    write = optional(number, 5)
+  })
+  default = {}
+
+  validation {
+    condition     = var.provisioned_capacity.read >= 1 && var.provisioned_capacity.write >= 1
+    error_message = "Capacity units must be at least 1."
+  }
+}
+
+variable "table_class" {
+  description = "STANDARD or STANDARD_INFREQUENT_ACCESS."
+  type        = string
+  default     = "STANDARD"
+
+  validation {
+    condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table_class)
+    error_message = "table_class must be STANDARD or STANDARD_INFREQUENT_ACCESS."
+  }
+}
+
+variable "stream_view_type" {
+  description = "What the stream carries. The enricher needs NEW_IMAGE at least; NEW_AND_OLD_IMAGES is the contract."
+  type        = string
+  default     = "NEW_AND_OLD_IMAGES"
+
+  validation {
+    condition     = contains(["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"], var.stream_view_type)
+    error_message = "stream_view_type must be NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for server-side encryption (required: the table is never left on the AWS owned key)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "point_in_time_recovery" {
+  description = "Point-in-time recovery (continuous backups)."
+  type        = bool
+  default     = true
+}
+
+variable "ttl_attribute" {
+  description = "Attribute holding the expiry time (epoch seconds) for DynamoDB TTL, or null to leave TTL off. The handlers write `expires_at` when TICK_TTL_DAYS > 0."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ttl_attribute == null || can(regex("^[a-zA-Z0-9_.-]{1,255}$", var.ttl_attribute))
+    error_message = "ttl_attribute must be a valid attribute name."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection (turn off only for throw-away environments)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for the table."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,24 @@
+output "key_arn" {
+  description = "ARN of the key."
+  value       = try(aws_kms_key.this.arn, null)
+}
+
+output "key_id" {
+  description = "Id of the key."
+  value       = try(aws_kms_key.this.key_id, null)
+}
+
+output "alias_name" {
+  description = "Alias name (`alias/<name>`), known at plan time: IAM policies scope key use with the `kms:ResourceAliases` condition on it."
+  value       = try(aws_kms_alias.this.name, null)
+}
+
+output "alias_arn" {
+  description = "ARN of the alias."
+  value       = try(aws_kms_alias.this.arn, null)
+}
+
+output "policy_json" {
+  description = "The key policy document."
+  value       = try(data.aws_iam_policy_document.key.json, null)
+}

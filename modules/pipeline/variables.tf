@@ -1,0 +1,229 @@
+variable "application" {
+  description = "Application name: the first part of every resource name and the `Application` tag."
+  type        = string
+  default     = "crypto-prices"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.application))
+    error_message = "application must be 2-20 lowercase letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, local, ...): part of every resource name and the `Environment` tag."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "account_id" {
+  description = "AWS account id (12 digits) the pipeline is deployed to."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like eu-west-1."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition."
+  type        = string
+  default     = "aws"
+
+  validation {
+    condition     = contains(["aws", "aws-cn", "aws-us-gov"], var.partition)
+    error_message = "partition must be one of aws, aws-cn, aws-us-gov."
+  }
+}
+
+variable "webhook_zip" {
+  description = "Path of `webhook_processor.zip` (scripts/package.py)."
+  type        = string
+}
+
+variable "enricher_zip" {
+  description = "Path of `price_enricher.zip` (scripts/package.py)."
+  type        = string
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period of a scheduled deletion of the pipeline's KMS key (7-30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
+    error_message = "kms_deletion_window_in_days must be from 7 to 30."
+  }
+}
+
+variable "table" {
+  description = "Price table settings. The table is always on demand (PAY_PER_REQUEST) with point-in-time recovery on."
+  type = object({
+    table_class         = optional(string, "STANDARD")
+    deletion_protection = optional(bool, true)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table.table_class)
+    error_message = "table.table_class must be STANDARD or STANDARD_INFREQUENT_ACCESS."
+  }
+}
+
+variable "tick_ttl_days" {
+  description = "Days a tick is kept: > 0 turns DynamoDB TTL on (`expires_at`) and sets the webhook's TICK_TTL_DAYS; 0 keeps ticks forever."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.tick_ttl_days >= 0 && var.tick_ttl_days <= 3650 && floor(var.tick_ttl_days) == var.tick_ttl_days
+    error_message = "tick_ttl_days must be a whole number from 0 to 3650."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of both functions' log groups (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of both functions."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode of both functions."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "webhook" {
+  description = "Webhook function (Function URL, HMAC-verified in the handler)."
+  type = object({
+    memory_size          = optional(number, 256)
+    timeout              = optional(number, 10)
+    reserved_concurrency = optional(number, 10)
+    max_body_bytes       = optional(number)
+    url_auth_type        = optional(string, "NONE")
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["NONE", "AWS_IAM"], var.webhook.url_auth_type)
+    error_message = "webhook.url_auth_type must be NONE (public, HMAC in the handler) or AWS_IAM."
+  }
+
+  validation {
+    condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 6291456, false)
+    error_message = "webhook.max_body_bytes must be from 256 to 6291456 (the Function URL payload limit)."
+  }
+}
+
+variable "enricher" {
+  description = "Enricher function and its DynamoDB stream mapping."
+  type = object({
+    memory_size                        = optional(number, 256)
+    timeout                            = optional(number, 60)
+    reserved_concurrency               = optional(number, 5)
+    starting_position                  = optional(string, "TRIM_HORIZON")
+    batch_size                         = optional(number, 100)
+    maximum_batching_window_in_seconds = optional(number, 1)
+    parallelization_factor             = optional(number, 1)
+    maximum_retry_attempts             = optional(number, 5)
+    maximum_record_age_in_seconds      = optional(number, 3600)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["TRIM_HORIZON", "LATEST"], var.enricher.starting_position)
+    error_message = "enricher.starting_position must be TRIM_HORIZON or LATEST."
+  }
+
+  validation {
+    condition     = var.enricher.batch_size >= 1 && var.enricher.batch_size <= 10000 && var.enricher.maximum_batching_window_in_seconds >= 0 && var.enricher.maximum_batching_window_in_seconds <= 300
+    error_message = "enricher.batch_size must be from 1 to 10000 and maximum_batching_window_in_seconds from 0 to 300."
+  }
+
+  validation {
+    condition     = var.enricher.maximum_retry_attempts >= -1 && var.enricher.maximum_retry_attempts <= 10000 && (var.enricher.maximum_record_age_in_seconds == -1 || (var.enricher.maximum_record_age_in_seconds >= 60 && var.enricher.maximum_record_age_in_seconds <= 604800))
+    error_message = "enricher.maximum_retry_attempts must be from -1 to 10000 and maximum_record_age_in_seconds -1 or from 60 to 604800."
+  }
+
+  validation {
+    condition     = var.enricher.reserved_concurrency >= var.enricher.parallelization_factor
+    error_message = "enricher.reserved_concurrency must be at least parallelization_factor (one concurrent batch per shard and factor)."
+  }
+}
+
+variable "webhook_secret" {
+  description = "Signing secret: created with a placeholder (default) or an existing secret's ARN."
+  type = object({
+    recovery_window_in_days = optional(number, 30)
+    existing_arn            = optional(string)
+  })
+  default = {}
+}
+
+variable "webhook_secret_initial_value" {
+  description = "First value of the created secret (e.g. a known test key for envs/local); null for an unguessable placeholder."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "alarms" {
+  description = "CloudWatch alarms on enricher errors, stream iterator age and on-failure queue depth (and webhook errors). Without `topic_arn` the pipeline creates an encrypted alarm topic."
+  type = object({
+    enabled                   = optional(bool, true)
+    topic_arn                 = optional(string)
+    errors_threshold          = optional(number, 1)
+    iterator_age_ms_threshold = optional(number, 60000)
+    queue_depth_threshold     = optional(number, 1)
+    period_seconds            = optional(number, 300)
+    evaluation_periods        = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = var.alarms.topic_arn == null || can(regex("^arn:[a-z-]+:sns:", var.alarms.topic_arn))
+    error_message = "alarms.topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags; Environment, Application and ManagedBy are always set."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,260 @@
+"""Every module example: terraform validate, and plans driven by the tfvars cases under fixtures/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from tfhelpers import UNKNOWN, Plan, check_all, check_iam_policies, fixture_cases, iter_statements
+
+pytestmark = pytest.mark.terraform
+
+# example root -> fixtures folder of its tfvars cases
+EXAMPLES = {
+    "modules/kms/examples/basic": "kms",
+    "modules/dynamodb-stream/examples/basic": "dynamodb-stream",
+    "modules/lambda-with-dlq/examples/complete": "lambda-with-dlq",
+    "modules/notifications/examples/basic": "notifications",
+    "modules/webhook-secret/examples/basic": "webhook-secret",
+    "modules/pipeline/examples/basic": "pipeline",
+}
+
+
+def zip_vars(relpath: str, zips: dict[str, Path]) -> dict[str, str]:
+    if relpath.startswith("modules/lambda-with-dlq/"):
+        return {"filename": str(zips["price_enricher"])}
+    if relpath.startswith("modules/pipeline/"):
+        return {"webhook_zip": str(zips["webhook_processor"]), "enricher_zip": str(zips["price_enricher"])}
+    return {}
+
+
+def pytest_generate_tests(metafunc):
+    """tfvars cases of the class's root (fixtures/<module>/*.tfvars), and its invalid cases."""
+    if "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", fixture_cases(EXAMPLES[metafunc.cls.relpath]))
+    if "invalid_case" in metafunc.fixturenames:
+        metafunc.parametrize(("invalid_case", "messages"), metafunc.cls.invalid)
+
+
+def _plan(roots, zips, relpath: str, case: str) -> Plan:
+    return roots.get(relpath).plan(zip_vars(relpath, zips), (f"{EXAMPLES[relpath]}/{case}.tfvars",))
+
+
+class ExampleChecks:
+    """Checks of one example root. One subclass per root: `--dist loadscope` keeps a root's tests on
+    one worker, which then initialises and plans it once."""
+
+    relpath = ""
+
+    def test_validate(self, roots):
+        result = roots.get(self.relpath).validate()
+        assert result["valid"], result["diagnostics"]
+        assert result["warning_count"] == 0, result["diagnostics"]
+
+    def test_plan_is_secure(self, roots, lambda_zips, case):
+        plan = roots.get(self.relpath).plan(zip_vars(self.relpath, lambda_zips), (case,))
+        assert plan.resources, "nothing planned"
+        check_all(plan)
+
+
+class RejectsInvalidValues:
+    """Plans that variable validation must refuse (fixtures/invalid/*.tfvars)."""
+
+    relpath = ""
+    invalid: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def test_validation_rejects(self, roots, lambda_zips, invalid_case, messages):
+        # One plan per root: terraform reports every failed variable validation of a run.
+        error = roots.get(self.relpath).plan_error(zip_vars(self.relpath, lambda_zips), (invalid_case,))
+        error = " ".join(error.split())
+        for message in messages.split("|"):
+            assert message in error, error
+
+
+class TestKmsExample(ExampleChecks):
+    relpath = "modules/kms/examples/basic"
+
+    def test_kms_key_policy(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/kms/examples/basic", "defaults")
+        (key,) = [v for _, v in plan.of_type("aws_kms_key")]
+        statements = {s["Sid"]: s for s in iter_statements(key["policy"])}
+        assert set(statements) == {
+            "AccountRootAdministers",
+            "CloudWatchLogsEncryptsLogGroups",
+            "CloudwatchUsesDataKeys",
+        }
+        assert statements["AccountRootAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        logs = statements["CloudWatchLogsEncryptsLogGroups"]
+        assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+        assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/crypto-prices-example-*"
+        )
+        cloudwatch = statements["CloudwatchUsesDataKeys"]
+        assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert cloudwatch["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+        assert key["deletion_window_in_days"] == 7
+        (alias,) = [v for _, v in plan.of_type("aws_kms_alias")]
+        assert alias["name"] == "alias/crypto-prices-example"
+
+
+class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/dynamodb-stream/examples/basic"
+    invalid = (("invalid/dynamodb-billing-mode.tfvars", "billing_mode must be"),)
+
+    def test_table_defaults(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/dynamodb-stream/examples/basic", "defaults")
+        (table,) = [v for _, v in plan.of_type("aws_dynamodb_table")]
+        assert table["name"] == "crypto-prices-example-ticks"
+        assert table["billing_mode"] == "PAY_PER_REQUEST"
+        assert table["deletion_protection_enabled"] is True
+        # TTL is off unless ttl_attribute is given (the envs cover it on); unset, the block is computed.
+        assert table["ttl"] is UNKNOWN or not table["ttl"][0]["enabled"]
+
+
+class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/complete"
+    invalid = (
+        (
+            "invalid/lambda.tfvars",
+            "stream_source.batch_size must be from 1 to 10000"
+            "|function_url.authorization_type must be AWS_IAM or NONE",
+        ),
+    )
+
+    def test_lambda_failure_destinations_by_trigger(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
+        functions = {a.split(".")[1]: v for a, v in plan.of_type("aws_lambda_function")}
+        # URL- and stream-invoked functions: no DLQ; the async worker: a DLQ and its invoke config.
+        assert not functions["webhook"]["dead_letter_config"]
+        assert not functions["consumer"]["dead_letter_config"]
+        assert functions["worker"]["dead_letter_config"] == [{"target_arn": UNKNOWN}]
+        assert [a for a, _ in plan.of_type("aws_lambda_function_event_invoke_config")] == [
+            "module.worker.aws_lambda_function_event_invoke_config.this[0]"
+        ]
+        queues = sorted(v["name"] for _, v in plan.of_type("aws_sqs_queue"))
+        assert queues == [
+            "crypto-prices-example-consumer-on-failure",
+            "crypto-prices-example-worker-async-dlq",
+        ]
+        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
+        assert esm["batch_size"] == 100
+        assert esm["starting_position"] == "TRIM_HORIZON"
+        assert esm["maximum_retry_attempts"] == 3
+        alarms = sorted(v["alarm_name"] for _, v in plan.of_type("aws_cloudwatch_metric_alarm"))
+        assert alarms == [
+            "crypto-prices-example-consumer-errors",
+            "crypto-prices-example-consumer-iterator-age",
+            "crypto-prices-example-consumer-on-failure-depth",
+        ]
+        permissions = sorted(v["action"] for _, v in plan.of_type("aws_lambda_permission"))
+        assert permissions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+        assert check_iam_policies(plan) > 0
+
+    def test_lambda_stream_permissions(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
+        policy = plan.resources["module.consumer.aws_iam_role_policy.this"]["policy"]
+        statements = {s["Sid"]: s for s in iter_statements(policy)}
+        table = "arn:aws:dynamodb:us-east-1:123456789012:table/crypto-prices-example-stream-ticks"
+        assert statements["ReadTableStream"]["Resource"] == f"{table}/stream/*"
+        assert sorted(statements["ReadTableStream"]["Action"]) == [
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        ]
+        assert statements["SendToOnFailureQueue"] == {
+            "Sid": "SendToOnFailureQueue",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:crypto-prices-example-consumer-on-failure",
+        }
+        assert statements["WriteOwnLogs"]["Resource"] == (
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/crypto-prices-example-consumer:*"
+        )
+        kms = statements["UseKmsKey"]
+        assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert kms["Condition"] == {
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/crypto-prices-example-functions"}
+        }
+
+    def test_lambda_iam_url_has_no_public_permission(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "iam-url-small-batch")
+        assert not plan.of_type("aws_lambda_permission")
+        (url,) = [v for _, v in plan.of_type("aws_lambda_function_url")]
+        assert url["authorization_type"] == "AWS_IAM"
+        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
+        assert esm["batch_size"] == 10
+
+
+class TestNotificationsExample(ExampleChecks):
+    relpath = "modules/notifications/examples/basic"
+
+    def test_topic_policy(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/notifications/examples/basic", "defaults")
+        (topic,) = [v for _, v in plan.of_type("aws_sns_topic")]
+        assert topic["name"] == "crypto-prices-example-enriched-ticks"
+        assert len(plan.of_type("aws_sns_topic_policy")) == 1
+
+
+class TestWebhookSecretExample(ExampleChecks):
+    relpath = "modules/webhook-secret/examples/basic"
+
+    def test_secret_created_or_referenced(self, roots, lambda_zips):
+        relpath = "modules/webhook-secret/examples/basic"
+        created = _plan(roots, lambda_zips, relpath, "defaults")
+        (secret,) = [v for _, v in created.of_type("aws_secretsmanager_secret")]
+        assert secret["name"] == "crypto-prices/example/webhook-signing-secret"
+        assert secret["recovery_window_in_days"] == 7
+        assert len(created.of_type("aws_secretsmanager_secret_version")) == 1
+        referenced = _plan(roots, lambda_zips, relpath, "existing")
+        assert not referenced.of_type("aws_secretsmanager_secret")
+        assert referenced.outputs["secret_arn"]["value"].endswith(":secret:shared/webhook-AbCdEf")
+
+
+class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/pipeline/examples/basic"
+    invalid = (("invalid/pipeline-ttl.tfvars", "tick_ttl_days must be a whole number"),)
+
+    def test_pipeline_alarm_topic(self, roots, lambda_zips):
+        relpath = "modules/pipeline/examples/basic"
+        own = _plan(roots, lambda_zips, relpath, "defaults")
+        external = _plan(roots, lambda_zips, relpath, "external-alarm-topic")
+        assert sorted(v["name"] for _, v in own.of_type("aws_sns_topic")) == [
+            "crypto-prices-example-alarms",
+            "crypto-prices-example-enriched-ticks",
+        ]
+        assert [v["name"] for _, v in external.of_type("aws_sns_topic")] == [
+            "crypto-prices-example-enriched-ticks"
+        ]
+        for _, alarm in external.of_type("aws_cloudwatch_metric_alarm"):
+            assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
+        assert len(external.of_type("aws_cloudwatch_metric_alarm")) == 4
+
+    def test_pipeline_environment_variables_follow_the_design(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
+        powertools = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"]
+        assert plan.outputs["environment_variable_names"]["value"] == {
+            "webhook": sorted([*powertools, "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]),
+            "enricher": sorted([*powertools, "TABLE_NAME", "TOPIC_ARN"]),
+        }
+        handlers = sorted(v["handler"] for _, v in plan.of_type("aws_lambda_function"))
+        assert handlers == ["price_enricher.handler.handler", "webhook_processor.handler.handler"]
+
+
+def test_every_example_has_cases():
+    for folder in EXAMPLES.values():
+        assert fixture_cases(folder), folder
+
+
+def test_every_module_has_an_example():
+    repo = Path(__file__).resolve().parents[2]
+    modules = sorted(p.parent.name for p in (repo / "modules").glob("*/variables.tf"))
+    assert sorted({r.split("/")[1] for r in EXAMPLES}) == modules
+    classes = [c for c in globals().values() if isinstance(c, type) and issubclass(c, ExampleChecks)]
+    assert sorted(c.relpath for c in classes if c.relpath) == sorted(EXAMPLES)
+
+
+def test_fixtures_are_tfvars():
+    fixtures = Path(__file__).parent / "fixtures"
+    assert not [p for p in fixtures.rglob("*") if p.is_file() and p.suffix != ".tfvars"]

@@ -1,0 +1,390 @@
+"""Helpers for the Terraform plan tests: scratch workspaces, roots, plans and the shared assertions.
+
+Every test session (every xdist worker) plans in its own scratch copy of ``modules/`` and ``envs/``, so
+no test writes into the working tree and two workers never initialise the same folder.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import os
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REQUIRED_TAGS = {"Environment", "Application", "ManagedBy"}
+FUNCTION_NAMES = ("webhook_processor", "price_enricher")
+# A backend override lets an env with an S3 backend block plan offline: `init -backend=false` is enough
+# for validate, but `terraform plan` refuses to run without an initialised backend.
+BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfplan")
+
+
+class Unknown:
+    """A value Terraform knows only after apply."""
+
+    def __repr__(self) -> str:
+        return "<known after apply>"
+
+
+UNKNOWN = Unknown()
+
+
+def make_workspace(dest: Path) -> Path:
+    """Copy modules/ and envs/ (symlinks resolved) into ``dest``; return ``dest``."""
+    for part in ("modules", "envs"):
+        shutil.copytree(REPO_ROOT / part, dest / part, symlinks=False, ignore=_IGNORE)
+    return dest
+
+
+def make_lambda_zips(out_dir: Path) -> dict[str, Path]:
+    """The function zips from scripts/package.py, or small placeholder zips while it is not there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from scripts.package import build_all  # optional until scripts/package.py lands
+    except ImportError:
+        build_all = None
+    if build_all is not None:
+        return {name: Path(path) for name, path in build_all(out_dir).items()}
+    zips = {}
+    for name in FUNCTION_NAMES:
+        path = out_dir / f"{name}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(f"{name}/__init__.py", "")
+            archive.writestr(f"{name}/handler.py", "def handler(event, context):\n    return None\n")
+        zips[name] = path
+    return zips
+
+
+def _merge_unknown(after: Any, unknown: Any) -> Any:
+    if unknown is True:
+        return UNKNOWN
+    if isinstance(after, dict) or isinstance(unknown, dict):
+        after = after if isinstance(after, dict) else {}
+        unknown = unknown if isinstance(unknown, dict) else {}
+        return {k: _merge_unknown(after.get(k), unknown.get(k)) for k in after.keys() | unknown.keys()}
+    if isinstance(after, list) or isinstance(unknown, list):
+        after = after if isinstance(after, list) else []
+        unknown = unknown if isinstance(unknown, list) else []
+        size = max(len(after), len(unknown))
+        return [
+            _merge_unknown(after[i] if i < len(after) else None, unknown[i] if i < len(unknown) else None)
+            for i in range(size)
+        ]
+    return after
+
+
+class Plan:
+    """A parsed `terraform show -json` plan: planned values with unknowns marked as UNKNOWN."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, str] = {}
+        for change in raw.get("resource_changes", []):
+            if change["mode"] != "managed":
+                continue
+            assert change["change"]["actions"] == ["create"], change["address"]
+            after = _merge_unknown(change["change"]["after"], change["change"].get("after_unknown", {}))
+            self.resources[change["address"]] = after
+            self.types[change["address"]] = change["type"]
+        self.outputs = raw.get("planned_values", {}).get("outputs", {})
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(collections.Counter(self.types.values()).items()))
+
+    def of_type(self, rtype: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(a, v) for a, v in self.resources.items() if self.types[a] == rtype]
+
+    def in_module(self, address: str, rtype: str) -> list[dict[str, Any]]:
+        """Resources of ``rtype`` in the same module instance as ``address``."""
+        prefix = module_of(address)
+        return [v for a, v in self.of_type(rtype) if module_of(a) == prefix]
+
+
+def module_of(address: str) -> str:
+    parts = address.split(".")
+    # module.a.module.b.aws_x.name[0] -> module.a.module.b
+    out = []
+    i = 0
+    while i + 1 < len(parts) and parts[i] == "module":
+        out += parts[i : i + 2]
+        i += 2
+    return ".".join(out)
+
+
+def _hcl_vars(tf_vars: dict[str, Any] | None) -> dict[str, Any] | None:
+    """tftest passes -var k=str(v): booleans must be spelled the HCL way."""
+    if not tf_vars:
+        return None
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in tf_vars.items()}
+
+
+class Root:
+    """One Terraform root (a module example or an env) in the scratch workspace."""
+
+    def __init__(self, workspace: Path, relpath: str, env: dict[str, str], backend_override: bool = False):
+        self.relpath = relpath
+        self.tfdir = workspace / relpath
+        if backend_override:
+            (self.tfdir / "backend_override.tf").write_text(BACKEND_OVERRIDE)
+        self.tf = tftest.TerraformTest(
+            str(self.tfdir), binary=shutil.which("terraform") or "terraform", env=env
+        )
+        # Examples have no backend: -backend=false. Envs use the local backend override (no network).
+        self.init_output = self.tf.init(backend=backend_override)
+        self._plans: dict[tuple, Plan] = {}
+
+    def validate(self) -> dict[str, Any]:
+        out = self.tf.execute_command("validate", "-json", "-no-color").out
+        return json.loads(out)
+
+    def plan(self, tf_vars: dict[str, Any] | None = None, var_files: tuple[str, ...] = ()) -> Plan:
+        key = (json.dumps(tf_vars or {}, sort_keys=True, default=str), var_files)
+        if key not in self._plans:
+            raw = self.tf.plan(
+                output=True,
+                tf_vars=_hcl_vars(tf_vars),
+                tf_var_file=[str(FIXTURES / f) for f in var_files] or None,
+            )
+            self._plans[key] = Plan(dict(raw))
+        return self._plans[key]
+
+    def plan_error(self, tf_vars: dict[str, Any] | None = None, var_files: tuple[str, ...] = ()) -> str:
+        """Plan that must fail; return its error text."""
+        try:
+            self.tf.plan(
+                output=False,
+                tf_vars=_hcl_vars(tf_vars),
+                tf_var_file=[str(FIXTURES / f) for f in var_files] or None,
+            )
+        except tftest.TerraformTestError as exc:
+            return " ".join(str(a) for a in exc.args)
+        raise AssertionError(f"plan of {self.relpath} with {var_files or tf_vars} succeeded")
+
+
+def fixture_cases(folder: str) -> list[str]:
+    """tfvars files of one root, as paths relative to FIXTURES (cloud-foundation-fabric style)."""
+    return sorted(f"{folder}/{p.name}" for p in (FIXTURES / folder).glob("*.tfvars"))
+
+
+def terraform_test_env() -> dict[str, str]:
+    """Environment for terraform in tests: provider mirror, fake credentials, no metadata API."""
+    from scripts.tfcli import terraform_env
+
+    env = dict(terraform_env())
+    env.update(
+        {
+            # The tests only plan; fake credentials make sure nothing reaches a real account.
+            "AWS_ACCESS_KEY_ID": "AKIAOFFLINEPLANTEST0",
+            "AWS_SECRET_ACCESS_KEY": "offline-plan-test-secret",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+    )
+    return env
+
+
+# ----------------------------------------------------------------------------------- assertions
+
+
+def is_set(value: Any) -> bool:
+    """Known non-empty value, or known after apply."""
+    return value is UNKNOWN or (value is not None and value != "" and value != [])
+
+
+def iter_statements(policy_json: str) -> Iterator[dict[str, Any]]:
+    doc = json.loads(policy_json)
+    statements = doc["Statement"]
+    yield from statements if isinstance(statements, list) else [statements]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# Actions AWS does not scope to resources: "*" is the only resource it accepts for them.
+UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def resource_is_concrete(resource: str, statement: dict[str, Any]) -> bool:
+    if not resource.startswith("arn:aws:"):
+        return False
+    if "*" not in resource and "?" not in resource:
+        return True
+    if resource.endswith(":*") and ":log-group:/aws/lambda/" in resource and resource.count("*") == 1:
+        return True  # the streams of one log group
+    if resource.endswith("/stream/*") and ":table/" in resource and resource.count("*") == 1:
+        return True  # the stream(s) of one table: its label is known after apply only
+    if ":secret:" in resource and resource.endswith("-??????") and "*" not in resource:
+        return True  # one secret: Secrets Manager appends 6 random characters to its ARN
+    if resource.endswith(":key/*"):
+        aliases = (
+            statement.get("Condition", {}).get("ForAnyValue:StringEquals", {}).get("kms:ResourceAliases")
+        )
+        return bool(aliases) and all(a.startswith("alias/") and "*" not in a for a in as_list(aliases))
+    return False
+
+
+def check_iam_policies(plan: Plan) -> int:
+    """No wildcard action; every resource concrete. Returns the number of statements checked."""
+    checked = 0
+    for address, values in plan.of_type("aws_iam_role_policy"):
+        policy = values["policy"]
+        assert isinstance(policy, str), f"{address}: policy must be known at plan time"
+        for statement in iter_statements(policy):
+            checked += 1
+            actions = as_list(statement.get("Action", []))
+            assert "NotAction" not in statement, address
+            assert "NotResource" not in statement, address
+            assert statement["Effect"] == "Allow", address
+            for action in actions:
+                assert "*" not in action, f"{address}: wildcard action {action}"
+            resources = as_list(statement["Resource"])
+            if set(actions) <= UNSCOPABLE_ACTIONS:
+                assert resources == ["*"], address
+                continue
+            for resource in resources:
+                assert resource_is_concrete(resource, statement), f"{address}: resource {resource}"
+    for address, values in plan.of_type("aws_iam_role"):
+        for statement in iter_statements(values["assume_role_policy"]):
+            assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}, address
+            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"], address
+    return checked
+
+
+def check_stream_mappings(plan: Plan) -> int:
+    mappings = plan.of_type("aws_lambda_event_source_mapping")
+    for address, esm in mappings:
+        patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
+        assert patterns == [{"eventName": ["INSERT"]}], f"{address}: {patterns}"
+        on_failure = esm["destination_config"][0]["on_failure"][0]
+        assert is_set(on_failure["destination_arn"]), address
+        assert esm["function_response_types"] == ["ReportBatchItemFailures"], address
+        assert esm["bisect_batch_on_function_error"] is True, address
+        assert esm["maximum_retry_attempts"] >= 0, f"{address}: retries must be bounded"
+        assert esm["maximum_record_age_in_seconds"] >= 60, f"{address}: record age must be bounded"
+        queues = plan.in_module(address, "aws_sqs_queue")
+        assert queues, f"{address}: no on-failure queue in the module"
+    return len(mappings)
+
+
+def check_queues_encrypted(plan: Plan) -> None:
+    for address, queue in plan.of_type("aws_sqs_queue"):
+        assert is_set(queue["kms_master_key_id"]), f"{address}: not encrypted with a CMK"
+        assert queue.get("sqs_managed_sse_enabled") in (False, None, UNKNOWN), address
+
+
+def check_functions(plan: Plan) -> None:
+    for address, fn in plan.of_type("aws_lambda_function"):
+        synchronous_or_polled = plan.in_module(address, "aws_lambda_function_url") or plan.in_module(
+            address, "aws_lambda_event_source_mapping"
+        )
+        if synchronous_or_polled:
+            assert not fn.get("dead_letter_config"), f"{address}: a DLQ never receives URL/stream failures"
+        assert fn["reserved_concurrent_executions"] >= 1, address
+        assert fn["architectures"] == ["arm64"], address
+        assert fn["runtime"] == "python3.13", address
+        assert is_set(fn["kms_key_arn"]), f"{address}: environment not encrypted with the CMK"
+        assert is_set(fn["source_code_hash"]), address
+        assert plan.in_module(address, "aws_cloudwatch_log_group"), f"{address}: no log group"
+
+
+def check_url_permissions(plan: Plan) -> None:
+    for address, url in plan.of_type("aws_lambda_function_url"):
+        assert not url.get("cors"), f"{address}: CORS must stay off"
+        perms = {p["action"]: p for p in plan.in_module(address, "aws_lambda_permission")}
+        if url["authorization_type"] == "NONE":
+            assert perms["lambda:InvokeFunctionUrl"]["function_url_auth_type"] == "NONE", address
+        else:
+            assert not perms, address
+
+
+def check_tables(plan: Plan) -> None:
+    for address, table in plan.of_type("aws_dynamodb_table"):
+        assert table["point_in_time_recovery"][0]["enabled"] is True, address
+        sse = table["server_side_encryption"][0]
+        assert sse["enabled"] is True, address
+        assert is_set(sse["kms_key_arn"]), address
+        assert table["stream_enabled"] is True, address
+        assert table["stream_view_type"] == "NEW_AND_OLD_IMAGES", address
+        assert (table["hash_key"], table["range_key"]) == ("pk", "sk"), address
+        attributes = {a["name"]: a["type"] for a in table["attribute"]}
+        assert attributes == {"pk": "S", "sk": "S", "ts": "N"}, address
+        (index,) = table["local_secondary_index"]
+        assert (index["name"], index["range_key"], index["projection_type"]) == ("by_ts", "ts", "INCLUDE")
+        assert index["non_key_attributes"] == ["price"], address
+
+
+def check_kms(plan: Plan) -> None:
+    for address, key in plan.of_type("aws_kms_key"):
+        assert key["enable_key_rotation"] is True, address
+        assert 7 <= key["deletion_window_in_days"] <= 30, address
+        statements = {s["Sid"]: s for s in iter_statements(key["policy"])}
+        root = statements["AccountRootAdministers"]
+        assert root["Principal"]["AWS"].endswith(":root"), address
+        logs = statements.get("CloudWatchLogsEncryptsLogGroups")
+        if logs:
+            assert logs["Principal"]["Service"].startswith("logs.")
+            condition = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+            assert ":log-group:/aws/lambda/" in condition, address
+
+
+def check_log_groups(plan: Plan) -> None:
+    for address, group in plan.of_type("aws_cloudwatch_log_group"):
+        assert group["retention_in_days"] in (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731)
+        assert is_set(group["kms_key_id"]), address
+
+
+def check_topics(plan: Plan) -> None:
+    for address, topic in plan.of_type("aws_sns_topic"):
+        assert is_set(topic["kms_master_key_id"]), address
+    for address, secret in plan.of_type("aws_secretsmanager_secret"):
+        assert is_set(secret["kms_key_id"]), address
+
+
+def check_tags(plan: Plan) -> int:
+    tagged = 0
+    for address, values in plan.resources.items():
+        if "tags_all" not in values:
+            continue
+        tags = values["tags_all"]
+        assert tags is not UNKNOWN, f"{address}: tags unknown at plan"
+        missing = REQUIRED_TAGS - set(tags or {})
+        assert not missing, f"{address}: missing tags {sorted(missing)}"
+        tagged += 1
+    return tagged
+
+
+def check_all(plan: Plan) -> None:
+    """Every security assertion that applies to any plan of this repository."""
+    check_iam_policies(plan)
+    check_stream_mappings(plan)
+    check_queues_encrypted(plan)
+    check_functions(plan)
+    check_url_permissions(plan)
+    check_tables(plan)
+    check_kms(plan)
+    check_log_groups(plan)
+    check_topics(plan)
+    check_tags(plan)
+
+
+@functools.cache
+def terraform_binary() -> str | None:
+    return shutil.which("terraform")
+
+
+def environ_without_aws_credentials() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
