@@ -1,0 +1,239 @@
+"""The demo feed: a seeded random walk of ticks, signed and POSTed over HTTP to the webhook."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from scripts.local.signing import SIGNATURE_HEADER, signature_header
+
+SYMBOLS: dict[str, tuple[Decimal, Decimal]] = {
+    # symbol: (start price, price step)
+    "BTC-USD": (Decimal("65000"), Decimal("0.01")),
+    "ETH-USD": (Decimal("3400"), Decimal("0.01")),
+    "SOL-USD": (Decimal("150"), Decimal("0.001")),
+}
+EXCHANGES: tuple[str, ...] = ("binance", "coinbase", "kraken")
+MAIN_SERIES = ("BTC-USD", "binance")
+
+
+@dataclass(frozen=True)
+class Tick:
+    symbol: str
+    exchange: str
+    price: Decimal
+    volume: Decimal
+    timestamp_ms: int
+    event_id: str
+
+    @property
+    def series(self) -> str:
+        return f"{self.symbol}#{self.exchange}"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The table key the design gives this tick: (pk, sk)."""
+        return self.series, f"id#{self.event_id}"
+
+    def body(self) -> bytes:
+        payload = {
+            "symbol": self.symbol,
+            "exchange": self.exchange,
+            "price": str(self.price),
+            "volume": str(self.volume),
+            "timestamp": self.timestamp_ms,
+            "event_id": self.event_id,
+        }
+        return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+class RandomWalk:
+    """Ticks over SYMBOLS x EXCHANGES; ``main_share`` of them on ``MAIN_SERIES`` so it builds history."""
+
+    def __init__(self, seed: int = 7, main_share: float = 0.5, sigma: float = 0.002) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - a reproducible demo, not crypto
+        self.seed = seed
+        self.main_share = main_share
+        self.sigma = sigma
+        self.prices: dict[tuple[str, str], Decimal] = {}
+        for symbol, (start, step) in SYMBOLS.items():
+            for exchange in EXCHANGES:
+                spread = Decimal(str(1 + self.rng.uniform(-0.001, 0.001)))
+                self.prices[(symbol, exchange)] = (start * spread).quantize(step)
+        self.last_ts: dict[tuple[str, str], int] = {}
+        self.count = 0
+
+    def next_tick(self, now_ms: int | None = None) -> Tick:
+        if self.rng.random() < self.main_share:
+            series = MAIN_SERIES
+        else:
+            series = (self.rng.choice(list(SYMBOLS)), self.rng.choice(EXCHANGES))
+        symbol, exchange = series
+        step = SYMBOLS[symbol][1]
+        factor = Decimal(str(math.exp(self.rng.gauss(0.0, self.sigma))))
+        price = max(step, (self.prices[series] * factor).quantize(step))
+        self.prices[series] = price
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        ts = max(now_ms, self.last_ts.get(series, 0) + 1)
+        self.last_ts[series] = ts
+        self.count += 1
+        volume = Decimal(str(round(self.rng.uniform(0.001, 5.0), 4)))
+        return Tick(symbol, exchange, price, volume, ts, f"demo-{self.seed}-{self.count:06d}")
+
+    def ticks(self, n: int) -> Iterator[Tick]:
+        for _ in range(n):
+            yield self.next_tick()
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+
+
+def post(
+    url: str, body: bytes, headers: dict[str, str], method: str = "POST", timeout: float = 30
+) -> Response:
+    """One HTTP request; the status and JSON body whatever the status."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(url, data=body if method != "GET" else None, method=method)  # noqa: S310
+    for name, value in headers.items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - loopback http
+            status, raw = reply.status, reply.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except ValueError:
+        parsed = {"raw": raw.decode("utf-8", "replace")}
+    return Response(status, parsed if isinstance(parsed, dict) else {"value": parsed})
+
+
+@dataclass
+class BadTick:
+    """A deliberately wrong request and the status the webhook must answer."""
+
+    name: str
+    expected: int
+    body: bytes
+    headers: dict[str, str]
+    method: str = "POST"
+
+
+def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
+    good = sample.body()
+    now = int(time.time())
+    json_type = {"Content-Type": "application/json"}
+
+    def signed(body: bytes, t: int | None = None, key: str = secret) -> dict[str, str]:
+        return {**json_type, SIGNATURE_HEADER: signature_header(key, body, t)}
+
+    negative = json.dumps({"symbol": "BTC-USD", "exchange": "binance", "price": "-1"}).encode()
+    missing = json.dumps({"symbol": "BTC-USD", "exchange": "binance"}).encode()
+    not_json = b"symbol=BTC-USD&price=1"
+    huge = json.dumps({"symbol": "BTC-USD", "exchange": "binance", "price": "1", "pad": "x" * 20000}).encode()
+    return [
+        BadTick("wrong secret", 401, good, signed(good, key=secret + "-wrong")),
+        BadTick("stale signature", 401, good, signed(good, t=now - 3600)),
+        BadTick("no signature", 401, good, dict(json_type)),
+        BadTick("negative price", 400, negative, signed(negative)),
+        BadTick("missing price", 400, missing, signed(missing)),
+        BadTick("not JSON", 400, not_json, signed(not_json)),
+        BadTick("oversized body", 413, huge, signed(huge)),
+        BadTick("GET instead of POST", 405, b"", {}, method="GET"),
+    ]
+
+
+@dataclass
+class FeedResult:
+    sent: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    server_errors: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    receipts: list[tuple[Tick, dict[str, Any]]] = field(default_factory=list)  # stored ticks
+    redeliveries: int = 0
+    bad: list[tuple[BadTick, int]] = field(default_factory=list)  # (bad tick, status got)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.stored + self.duplicate
+
+    @property
+    def bad_as_expected(self) -> bool:
+        return all(status == bad.expected for bad, status in self.bad)
+
+
+class FeedSender:
+    """Signs and sends ticks to a webhook URL, counting what comes back."""
+
+    def __init__(self, url: str, secret: str, progress: Callable[[FeedResult], None] | None = None) -> None:
+        self.url = url
+        self.secret = secret
+        self.progress = progress
+        self.result = FeedResult()
+
+    def _record(self, response: Response, elapsed_ms: float) -> None:
+        result = self.result
+        result.sent += 1
+        result.statuses[response.status] += 1
+        result.latencies_ms.append(elapsed_ms)
+        if response.status >= 500:
+            result.server_errors += 1
+        elif response.status >= 300:
+            result.rejected += 1
+        elif response.body.get("status") == "duplicate":
+            result.duplicate += 1
+        else:
+            result.stored += 1
+
+    def send_tick(self, tick: Tick) -> Response:
+        body = tick.body()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature_header(self.secret, body)}
+        started = time.perf_counter()
+        response = post(self.url, body, headers)
+        self._record(response, (time.perf_counter() - started) * 1000)
+        if 200 <= response.status < 300 and response.body.get("status") != "duplicate":
+            self.result.receipts.append((tick, response.body))
+        if self.progress is not None:
+            self.progress(self.result)
+        return response
+
+    def send_bad(self, bad: BadTick) -> Response:
+        started = time.perf_counter()
+        response = post(self.url, bad.body, bad.headers, method=bad.method)
+        self._record(response, (time.perf_counter() - started) * 1000)
+        self.result.bad.append((bad, response.status))
+        return response
+
+    def run(self, walk: RandomWalk, n: int, redeliver_every: int = 10, rate: float = 0.0) -> FeedResult:
+        """Send ``n`` ticks, re-sending every ``redeliver_every``-th one (a duplicate), then the bad ones."""
+        interval = 1.0 / rate if rate > 0 else 0.0
+        first: Tick | None = None
+        for i, tick in enumerate(walk.ticks(n), start=1):
+            started = time.monotonic()
+            first = first or tick
+            self.send_tick(tick)
+            if redeliver_every and i % redeliver_every == 0:
+                self.result.redeliveries += 1
+                self.send_tick(tick)  # the sender retried: same tick, fresh signature
+            if interval:
+                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if first is not None:
+            for bad in bad_ticks(self.secret, first):
+                self.send_bad(bad)
+        return self.result

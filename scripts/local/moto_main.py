@@ -1,0 +1,37 @@
+"""moto_server with one change: moto does not try to run stream-triggered functions itself.
+
+moto 5 forwards every DynamoDB stream record of a table that has an event source
+mapping to the mapped function (which needs Docker, absent here) and, whatever the
+outcome, then *empties the shard* and restarts its sequence numbers. Real DynamoDB
+Streams keep records for 24 hours for any reader. This wrapper makes moto's
+forwarding a no-op, so the stream keeps its records and ``scripts.local.poller``
+plays the event source mapping's part by reading them with the Streams API.
+Everything else is the stock ``moto.server.main``.
+
+Run as ``python -m scripts.local.moto_main -H 127.0.0.1 -p PORT``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def patch_moto() -> None:
+    from moto.awslambda.models import LambdaBackend
+
+    def send_dynamodb_items(self: LambdaBackend, function_arn: str, items: list[Any], source: str) -> str:
+        return ""  # falsy: moto keeps the shard's records
+
+    LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign,assignment]
+
+
+def main(argv: list[str] | None = None) -> None:
+    patch_moto()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

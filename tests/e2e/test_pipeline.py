@@ -1,0 +1,315 @@
+"""End to end: envs/local applied by Terraform to a moto server, run by the local runtime.
+
+The feed goes through the real HTTP path (urllib -> local Function URL -> webhook handler
+-> DynamoDB), the stream poller plays the event source mapping Terraform created and
+invokes the real enricher, SNS delivers to a raw-delivery harness queue. Then a poison
+record, then ``terraform destroy`` and a check that nothing is left on the server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from scripts.local.aws import Clients
+from scripts.local.feed import FeedResult, FeedSender, RandomWalk
+from scripts.local.moto_server import MotoServer
+from scripts.local.pipeline import LocalPipeline
+from scripts.local.runtime import queue_messages
+from scripts.local.summary import scan_table
+from scripts.local.terraform import ENV_DIR, LocalTerraform
+
+pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TICKS = 60
+HANDLER_PACKAGES = ("webhook_processor", "price_enricher", "pricing")
+SEED = 11
+
+
+@dataclass
+class Deployed:
+    moto: MotoServer
+    clients: Clients
+    tf: LocalTerraform
+    outputs: dict[str, Any]
+    pipeline: LocalPipeline
+    feed: FeedResult
+    destroyed: bool = False
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The function zips, built by scripts/package.py into a folder of this test's own."""
+    out = tmp_path_factory.mktemp("zips")
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "package.py"), "--out", str(out)],
+        check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    tmp_path_factory: pytest.TempPathFactory, zips: Path, deploy_moto: MotoServer
+) -> Iterator[Deployed]:
+    """envs/local applied to the deployment's own moto server, the runtime started, the feed sent."""
+    work = tmp_path_factory.mktemp("local")
+    # the runtime sets the environment and imports the handlers afresh (a cold start);
+    # put back what other tests in this session see
+    saved_env, saved_session = dict(os.environ), boto3.DEFAULT_SESSION
+    saved_modules = {
+        name: module for name, module in sys.modules.items() if name.split(".")[0] in HANDLER_PACKAGES
+    }
+    moto = deploy_moto
+    tf: LocalTerraform | None = None
+    pipeline: LocalPipeline | None = None
+    state: Deployed | None = None
+    try:
+        tf = LocalTerraform(
+            moto.endpoint,
+            work,
+            variables={
+                "moto_endpoint": moto.endpoint,
+                "webhook_zip": str(zips / "webhook_processor.zip"),
+                "enricher_zip": str(zips / "price_enricher.zip"),
+            },
+        )
+        tf.init()
+        outputs = tf.apply()
+        clients = Clients(moto.endpoint)
+        pipeline = LocalPipeline(clients, outputs, poll_interval_s=0.1).start()
+        sender = FeedSender(pipeline.url, pipeline.secret)
+        feed = sender.run(RandomWalk(seed=SEED), TICKS)
+        assert pipeline.wait_for_notifications(feed.stored, timeout_s=60), "the enricher did not catch up"
+        state = Deployed(moto, clients, tf, outputs, pipeline, feed)
+        yield state
+    finally:
+        if pipeline is not None:
+            pipeline.stop()
+        if tf is not None and not (state and state.destroyed):
+            try:
+                tf.destroy()
+            except Exception as exc:  # keep stopping moto; the test already reports
+                print(f"destroy failed: {exc}", file=sys.stderr)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        boto3.DEFAULT_SESSION = saved_session
+        for name in [name for name in sys.modules if name.split(".")[0] in HANDLER_PACKAGES]:
+            del sys.modules[name]
+        sys.modules.update(saved_modules)
+
+
+def rows_by_key(clients: Clients, table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(row["pk"], row["sk"]): row for row in scan_table(clients, table)}
+
+
+def test_envs_local_is_what_the_runtime_runs(deployed: Deployed) -> None:
+    assert ENV_DIR.name == "local"
+    deployment = deployed.pipeline.deployment
+    assert deployment is not None
+    assert deployed.outputs["table_name"] == deployment.table_name
+    assert deployed.outputs["event_source_mapping_uuid"] == deployment.mapping["UUID"]
+    _, _, mapping = deployed.pipeline.parts()
+    assert mapping.filters == ({"eventName": ["INSERT"]},)
+    assert mapping.report_batch_item_failures
+    assert mapping.on_failure_destination == deployed.outputs["on_failure_queue_arn"]
+
+
+def test_every_accepted_tick_is_stored_exactly_once(deployed: Deployed) -> None:
+    feed = deployed.feed
+    assert feed.server_errors == 0
+    assert feed.stored == TICKS
+    assert feed.duplicate == TICKS // 10  # every 10th tick was redelivered
+    assert feed.bad_as_expected, [(bad.name, status) for bad, status in feed.bad]
+    rows = rows_by_key(deployed.clients, deployed.pipeline.deployment.table_name)  # type: ignore[union-attr]
+    keys = [tick.key for tick, _ in feed.receipts]
+    assert len(keys) == len(set(keys)) == TICKS
+    assert set(keys) == set(rows)  # each receipt has its row, and there is no other row
+    for tick, receipt in feed.receipts:
+        row = rows[tick.key]
+        assert row["price"] == tick.price
+        assert row["ts"] == tick.timestamp_ms
+        assert receipt["status"] == "stored"
+
+
+def test_indicators_present_exactly_where_history_suffices(deployed: Deployed) -> None:
+    rows = scan_table(deployed.clients, deployed.pipeline.deployment.table_name)  # type: ignore[union-attr]
+    series: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        series[row["pk"]].append(row)
+    assert max(len(r) for r in series.values()) >= 21  # the main series reaches SMA-20 and beyond
+    for history in series.values():
+        history.sort(key=lambda row: row["ts"])
+        prices = [row["price"] for row in history]
+        for i, row in enumerate(history):
+            assert "enriched_at" in row
+            assert ("sma_5" in row) == (i >= 4)
+            assert ("sma_20" in row) == (i >= 19)
+            assert ("volatility_10" in row) == (i >= 10)
+            if i >= 4:
+                assert float(row["sma_5"]) == pytest.approx(float(sum(prices[i - 4 : i + 1]) / 5), rel=1e-12)
+            if i >= 19:
+                assert float(row["sma_20"]) == pytest.approx(
+                    float(sum(prices[i - 19 : i + 1]) / 20), rel=1e-12
+                )
+            if i >= 10:
+                returns = [math.log(float(prices[j] / prices[j - 1])) for j in range(i - 9, i + 1)]
+                mean = sum(returns) / 10
+                expected = math.sqrt(sum((r - mean) ** 2 for r in returns) / 9)
+                assert float(row["volatility_10"]) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_one_notification_per_enriched_tick(deployed: Deployed) -> None:
+    harness, _, _ = deployed.pipeline.parts()
+    harness.drain()
+    bodies = harness.bodies()
+    rows = rows_by_key(deployed.clients, deployed.pipeline.deployment.table_name)  # type: ignore[union-attr]
+    ids = [body["notification_id"] for body in bodies]
+    assert len(ids) == len(set(ids)) == len(rows)
+    assert set(ids) == {f"{pk}|{sk}" for pk, sk in rows}
+    for message in harness.messages:
+        body = json.loads(message["Body"])
+        assert message["MessageAttributes"]["symbol"]["StringValue"] == body["symbol"]
+        assert message["MessageAttributes"]["exchange"]["StringValue"] == body["exchange"]
+        row = rows[tuple(body["notification_id"].split("|", 1))]
+        assert Decimal(str(body["price"])) == row["price"]
+        for name in ("sma_5", "sma_20", "volatility_10"):
+            assert (name in body) == (name in row)
+
+
+def test_on_failure_queue_is_empty(deployed: Deployed) -> None:
+    _, poller, mapping = deployed.pipeline.parts()
+    assert mapping.on_failure_destination
+    assert queue_messages(deployed.clients, mapping.on_failure_destination) == []
+    assert poller.stats.records_to_destination == 0
+    assert poller.stats.function_errors == 0
+    assert poller.last_error is None
+
+
+def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -> None:
+    pipeline, clients = deployed.pipeline, deployed.clients
+    harness, poller, mapping = pipeline.parts()
+    table = pipeline.deployment.table_name  # type: ignore[union-attr]
+    poller.stop()  # put the poison and good ticks in the stream first, so they share one batch
+    harness.drain()
+    before = len(harness.messages)
+    clients("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": "BTC-USD#binance"},
+            "sk": {"S": "id#poison"},
+            "ts": {"N": "1700000000000"},
+            "symbol": {"S": "BTC-USD"},
+            "exchange": {"S": "binance"},
+            "price": {"S": "not-a-price"},
+            "volume": {"N": "0"},
+            "received_at": {"N": "1700000000000"},
+        },
+    )
+    sender = FeedSender(pipeline.url, pipeline.secret)
+    walk = RandomWalk(seed=SEED + 1)
+    good = [walk.next_tick() for _ in range(4)]
+    for tick in good:
+        assert sender.send_tick(tick).status == 200
+    invocations = poller.stats.invocations
+    assert poller.run_until_idle(timeout_s=60)
+    assert poller.stats.invocations > invocations
+
+    messages = queue_messages(clients, mapping.on_failure_destination or "", delete=True)
+    assert len(messages) == 1
+    record = json.loads(messages[0]["Body"])
+    info = record["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["streamArn"] == pipeline.deployment.stream_arn  # type: ignore[union-attr]
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    # one try and every retry of the single-record batch, plus the bisection steps that isolated it
+    assert record["requestContext"]["approximateInvokeCount"] >= mapping.max_retry_attempts + 1
+    assert record["version"] == "1.0"
+    streams = clients("dynamodbstreams")
+    iterator = streams.get_shard_iterator(
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
+    discarded = streams.get_records(ShardIterator=iterator, Limit=1)["Records"][0]
+    assert discarded["dynamodb"]["Keys"]["sk"]["S"] == "id#poison"
+
+    # the rest of its batch succeeded: enriched and notified
+    rows = rows_by_key(clients, table)
+    assert "enriched_at" not in rows[("BTC-USD#binance", "id#poison")]
+    for tick in good:
+        assert "enriched_at" in rows[tick.key]
+    assert pipeline.wait_for_notifications(before + len(good), timeout_s=30)
+    new_ids = {body["notification_id"] for body in harness.bodies()[before:]}
+    assert new_ids == {"|".join(tick.key) for tick in good}
+
+
+def test_repackaging_unchanged_code_plans_no_changes(deployed: Deployed, zips: Path, tmp_path: Path) -> None:
+    """No hash churn: rebuild the zips from scratch (other umask, TZ, source mtimes) and re-plan."""
+    sources = tmp_path / "lambda_src"
+    shutil.copytree(REPO_ROOT / "lambda_src", sources, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in sources.rglob("*"):
+        os.utime(path, (1_234_567_890, 1_234_567_890))
+    before = {name: (zips / name).read_bytes() for name in ("webhook_processor.zip", "price_enricher.zip")}
+    for name in before:
+        (zips / name).unlink()
+    script = f"umask 077 && exec {sys.executable} scripts/package.py --out {zips} --src {sources}"
+    subprocess.run(
+        ["bash", "-c", script], cwd=REPO_ROOT, env={**os.environ, "TZ": "Asia/Kolkata"}, check=True
+    )
+    assert {name: (zips / name).read_bytes() for name in before} == before
+
+    tf = deployed.tf
+    plan_file = tmp_path / "replan.tfplan"
+    tf.run("plan", "-input=false", "-no-color", f"-out={plan_file}", *tf._state_args, *tf._var_args())
+    shown = json.loads(tf.run("show", "-json", "-no-color", str(plan_file), capture=True))
+    changes = [
+        (change["address"], change["change"]["actions"])
+        for change in shown.get("resource_changes", [])
+        if change["change"]["actions"] not in (["no-op"], ["read"])
+    ]
+    assert changes == [], "re-packaging unchanged code must not change the deployment"
+
+
+def test_destroy_leaves_nothing(deployed: Deployed) -> None:
+    deployed.pipeline.stop()  # removes the harness queue and its subscription (not Terraform's)
+    deployed.tf.destroy()
+    deployed.destroyed = True
+    clients = deployed.clients
+    assert clients("dynamodb").list_tables()["TableNames"] == []
+    assert clients("lambda").list_functions()["Functions"] == []
+    assert clients("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+    assert clients("sqs").list_queues().get("QueueUrls", []) == []
+    assert clients("sns").list_topics()["Topics"] == []
+    assert clients("sns").list_subscriptions()["Subscriptions"] == []
+    assert clients("iam").list_roles()["Roles"] == []
+    assert clients("logs").describe_log_groups()["logGroups"] == []
+    assert clients("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert clients("secretsmanager").list_secrets()["SecretList"] == []
+    kms = clients("kms")
+    aliases = kms.list_aliases().get("Aliases", [])
+    # moto makes AWS-managed keys (alias/aws/dynamodb, ...) on its own; they are not the deployment's
+    aws_managed = {a.get("TargetKeyId") for a in aliases if a["AliasName"].startswith("alias/aws/")}
+    keys = [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]]
+    created = [key for key in keys if key["KeyId"] not in aws_managed]
+    assert created, "Terraform created a customer-managed key"
+    assert {key["KeyState"] for key in created} == {"PendingDeletion"}, created
+    assert [a["AliasName"] for a in aliases if not a["AliasName"].startswith("alias/aws/")] == []
