@@ -68,7 +68,7 @@ checkov: ## checkov over modules/ and envs/ (own virtual environment)
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform -d modules
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform -d envs
 
-bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench.json
+bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench/bench.json
 	$(PY) -m scripts.bench $(ARGS)
 
 redrive: $(STAMP) ## replay on-failure queue messages into the enricher (ARGS="--env local ...")

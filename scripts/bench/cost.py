@@ -16,6 +16,10 @@ from typing import Any
 import yaml
 
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+#: Alarms modules/lambda-with-dlq creates when alarms are enabled: errors of each function,
+#: the enricher's iterator age and its on-failure queue depth.
+ALARMS_WHEN_ENABLED = 4
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,29 @@ class Settings:
     webhook_memory_mb: int = 256
     enricher_memory_mb: int = 256
     batch_size: int = 10
-    alarms: int = 3
+    batching_window_s: float = 1.0
+    alarms: int = ALARMS_WHEN_ENABLED
     log_retention_days: int = 30
     pitr: bool = True
+
+    @classmethod
+    def from_config(cls, env: str, config_dir: Path = CONFIG_DIR) -> Settings:
+        """The settings of ``config/<env>.yaml`` (the file ``make tfvars`` renders from)."""
+        config = yaml.safe_load((config_dir / f"{env}.yaml").read_text())
+        webhook, enricher = config.get("webhook", {}), config.get("enricher", {})
+        return cls(
+            webhook_memory_mb=int(webhook.get("memory_size", 256)),
+            enricher_memory_mb=int(enricher.get("memory_size", 256)),
+            batch_size=int(enricher.get("batch_size", 100)),
+            batching_window_s=float(enricher.get("maximum_batching_window_in_seconds", 1)),
+            alarms=ALARMS_WHEN_ENABLED if config.get("alarms", {}).get("enabled", True) else 0,
+            log_retention_days=int(config.get("log_retention_days", 30)),
+            pitr=bool(config.get("table", {}).get("point_in_time_recovery", True)),
+        )
+
+    def effective_batch(self, ticks_per_second: float) -> float:
+        """Records per enricher batch: full, or what arrives in one batching window (one shard)."""
+        return min(float(self.batch_size), max(1.0, ticks_per_second * self.batching_window_s))
 
 
 @dataclass(frozen=True)
@@ -35,13 +59,59 @@ class PerTick:
     """Work per tick, measured by the benchmark (defaults: the design's floor)."""
 
     webhook_ms: float = 15.0  # billed duration of one webhook invocation
-    enricher_ms_per_batch: float = 60.0  # billed duration of one full enricher batch
-    write_units: float = 3.0  # PutItem (item + LSI) + enricher UpdateItem
-    read_units_per_batch: float = 1.0  # one consistent Query per series, <= 4 KB
-    series_per_batch: float = 1.0
+    enricher_ms_per_record: float = 6.0  # billed duration of an enricher batch, per record
+    puts_per_tick: float = 1.0  # webhook PutItem calls per accepted tick (floor 1)
+    updates_per_tick: float = 1.0  # enricher UpdateItem calls per tick (floor 1)
+    queries_per_series: float = 1.0  # enricher Query calls per series and batch (floor 1)
+    series_per_batch: float = 10.0  # distinct series in a batch (at most the batch size)
+    read_units_per_query: float = 1.0  # one consistent Query of <= 4 KB from the LSI
     notification_bytes: int = 400
     item_bytes: int = 300
     log_bytes: int = 600  # structured log lines per tick, both functions
+    source: str = "design floor"
+
+    @property
+    def write_units(self) -> float:
+        """WRU per tick: PutItem writes the item and its LSI entry (2), UpdateItem the item (1).
+
+        The enricher's attributes are not projected into the LSI, so its update costs no
+        index write.
+        """
+        return 2 * self.puts_per_tick + self.updates_per_tick
+
+    @classmethod
+    def from_bench(
+        cls, figures: dict[str, Any], series_per_batch: float = 10.0, prices: dict[str, Any] | None = None
+    ) -> PerTick:
+        """Work per tick from ``make bench``: calls counted in (a), handler time in (b).
+
+        Billed duration = the handler's own time (measured in-process, moto's time in the
+        calls subtracted) + calls x the typical in-region latency of prices.yaml.
+        """
+        latency = (prices or load_prices()).get("call_latency_ms", {})
+        ddb_ms, sns_ms = float(latency.get("dynamodb", 6)), float(latency.get("sns", 20))
+        webhook = figures.get("webhook") or {}
+        enricher = figures.get("enricher") or {}
+        values: dict[str, Any] = {"series_per_batch": series_per_batch, "source": "measured"}
+        if webhook.get("own_ms", {}).get("p50") is not None:
+            puts = webhook["calls_per_tick"].get("dynamodb:PutItem", 1.0)
+            values["puts_per_tick"] = puts
+            values["webhook_ms"] = math.ceil(webhook["own_ms"]["p50"] + puts * ddb_ms)  # billed per 1 ms
+        scenario = enricher.get(f"{int(series_per_batch)}_series")
+        if scenario:
+            per_tick = scenario["calls_per_tick"]
+            values["updates_per_tick"] = per_tick.get("dynamodb:UpdateItem", 1.0)
+            values["queries_per_series"] = (
+                scenario["calls_per_batch"].get("dynamodb:Query", series_per_batch) / series_per_batch
+            )
+            ddb_calls = per_tick.get("dynamodb:UpdateItem", 0) + per_tick.get("dynamodb:Query", 0)
+            values["enricher_ms_per_record"] = round(
+                scenario["own_batch_ms"]["p50"] / enricher.get("batch_size", 10)
+                + ddb_calls * ddb_ms
+                + per_tick.get("sns:PublishBatch", 0) * sns_ms,
+                2,
+            )
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -82,14 +152,16 @@ def estimate(
     w = per_tick or PerTick()
     month = p["seconds_per_month"]
     ticks = ticks_per_second * month
-    batches = ticks / settings.batch_size
+    batch = settings.effective_batch(ticks_per_second)
+    batches = ticks / batch
+    series = min(w.series_per_batch, batch)
     lam, ddb = p["lambda"], p["dynamodb_on_demand"]
     est = Estimate(ticks_per_second)
     add = est.items.append
 
     gb_s = (
         ticks * w.webhook_ms / 1000 * settings.webhook_memory_mb / 1024
-        + batches * w.enricher_ms_per_batch / 1000 * settings.enricher_memory_mb / 1024
+        + ticks * w.enricher_ms_per_record / 1000 * settings.enricher_memory_mb / 1024
     )
     add(
         LineItem(
@@ -97,8 +169,8 @@ def estimate(
             gb_s,
             "GB-s",
             lam["arm64_gb_second"],
-            f"ticks x {w.webhook_ms} ms x {settings.webhook_memory_mb} MB + "
-            f"ticks/{settings.batch_size} x {w.enricher_ms_per_batch} ms x {settings.enricher_memory_mb} MB",
+            f"ticks x ({w.webhook_ms:g} ms x {settings.webhook_memory_mb} MB"
+            f" + {w.enricher_ms_per_record:g} ms x {settings.enricher_memory_mb} MB)",
         )
     )
     add(
@@ -107,7 +179,8 @@ def estimate(
             (ticks + batches) / 1e6,
             "M requests",
             lam["requests_per_million"],
-            f"ticks (webhook) + ticks/{settings.batch_size} (enricher batches)",
+            f"ticks + ticks/{batch:g} "
+            f"(batch = min({settings.batch_size}, rate x {settings.batching_window_s:g} s window))",
         )
     )
     add(
@@ -116,16 +189,17 @@ def estimate(
             ticks * w.write_units / 1e6,
             "M WRU",
             ddb["write_request_units_per_million"],
-            f"ticks x {w.write_units} WRU (PutItem + LSI entry + UpdateItem)",
+            f"ticks x {w.write_units:g} WRU "
+            f"(2 x {w.puts_per_tick:g} PutItem+LSI + {w.updates_per_tick:g} UpdateItem)",
         )
     )
     add(
         LineItem(
             "DynamoDB reads",
-            batches * w.series_per_batch * w.read_units_per_batch / 1e6,
+            batches * series * w.queries_per_series * w.read_units_per_query / 1e6,
             "M RRU",
             ddb["read_request_units_per_million"],
-            f"batches x {w.series_per_batch} series x {w.read_units_per_batch} RRU (consistent Query)",
+            f"batches x {series:g} series x {w.queries_per_series:g} Query x {w.read_units_per_query:g} RRU",
         )
     )
     stored_gb = ticks * w.item_bytes / 1e9  # one month of ticks, no TTL
@@ -141,8 +215,8 @@ def estimate(
             "free for Lambda",
         )
     )
-    calls_per_batch = math.ceil(settings.batch_size / 10)
-    chunks_per_call = math.ceil(min(settings.batch_size, 10) * w.notification_bytes / 65536)
+    calls_per_batch = math.ceil(batch / 10)
+    chunks_per_call = math.ceil(min(batch, 10) * w.notification_bytes / 65536)
     publish_requests = batches * calls_per_batch * chunks_per_call
     add(
         LineItem(

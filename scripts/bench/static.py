@@ -7,12 +7,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from scripts import package
+from scripts import package, plan
 from scripts.tfcli import terraform_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -86,42 +85,54 @@ def import_figures(zip_dir: Path) -> dict[str, Any]:
     return figures
 
 
-def plan_figures(envs: tuple[str, ...] = ("dev", "staging", "prod")) -> dict[str, Any]:
-    """Wall time of `terraform plan` of each env, offline (init once first, not timed)."""
+def _scratch(work: Path, name: str) -> Path:
+    """A copy of modules/ and envs/<name> (symlinks resolved) whose S3 backend is replaced by a
+    local one, as scripts/plan.py does for an offline plan (in a folder of the benchmark's own)."""
+    root = work / name
+    if root.exists():
+        shutil.rmtree(root)
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl")
+    shutil.copytree(REPO_ROOT / "modules", root / "modules", ignore=ignore)
+    shutil.copytree(REPO_ROOT / "envs" / name, root / "envs" / name, ignore=ignore)
+    workdir = root / "envs" / name
+    (workdir / "backend_override.tf").write_text(plan.BACKEND_OVERRIDE)
+    return workdir
+
+
+def plan_figures(
+    zips: Path, work: Path, envs: tuple[str, ...] = ("dev", "staging", "prod")
+) -> dict[str, Any]:
+    """Wall time of an offline `terraform plan` of each env (init first, not timed)."""
     figures: dict[str, Any] = {}
     terraform = shutil.which("terraform")
     if terraform is None:
         return {"skipped": "terraform is not on PATH"}
-    env = {
-        **os.environ,
-        **terraform_env(),
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(terraform_env())
+    env.update(plan.FAKE_CREDENTIALS)
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
     for name in envs:
-        root = REPO_ROOT / "envs" / name
-        with tempfile.TemporaryDirectory() as data_dir:
-            run_env = {**env, "TF_DATA_DIR": data_dir, "TF_VAR_offline_plan": "true"}
-            init = subprocess.run(
-                [terraform, f"-chdir={root}", "init", "-backend=false", "-input=false", "-no-color"],
-                capture_output=True, text=True, env=run_env, check=False,
-            )  # fmt: skip
-            if init.returncode != 0:
-                figures[name] = {"error": init.stderr.strip()[-500:]}
-                continue
-            start = time.perf_counter()
-            plan = subprocess.run(
-                [terraform, f"-chdir={root}", "plan", "-input=false", "-no-color", "-lock=false"],
-                capture_output=True, text=True, env=run_env, check=False,
-            )  # fmt: skip
-            elapsed = time.perf_counter() - start
-            summary = re.search(r"Plan: (\d+) to add", plan.stdout)
-            figures[name] = {
-                "plan_seconds": round(elapsed, 2),
-                "resources": int(summary.group(1)) if summary else None,
-                "ok": plan.returncode == 0,
-            }
-            if plan.returncode != 0:
-                figures[name]["error"] = plan.stderr.strip()[-500:]
+        workdir = _scratch(work, name)
+        run_env = {**env, "TF_DATA_DIR": str(workdir / ".terraform"), "TF_VAR_offline_plan": "true"}
+        init = subprocess.run(
+            [terraform, "init", "-input=false", "-no-color"],
+            cwd=workdir, capture_output=True, text=True, env=run_env, check=False,
+        )  # fmt: skip
+        if init.returncode != 0:
+            figures[name] = {"ok": False, "error": init.stderr.strip()[-500:]}
+            continue
+        start = time.perf_counter()
+        result = subprocess.run(
+            [terraform, "plan", "-input=false", "-no-color", "-lock=false", *plan.zip_vars(zips)],
+            cwd=workdir, capture_output=True, text=True, env=run_env, check=False,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - start
+        summary = re.search(r"Plan: (\d+) to add", result.stdout)
+        figures[name] = {
+            "plan_seconds": round(elapsed, 2),
+            "resources": int(summary.group(1)) if summary else None,
+            "ok": result.returncode == 0,
+        }
+        if result.returncode != 0:
+            figures[name]["error"] = result.stderr.strip()[-500:]
     return figures

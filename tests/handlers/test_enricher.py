@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from price_enricher import clients
-from tests.handlers.callcount import count_calls
+from scripts.bench.callcount import count_calls
 from tests.handlers.conftest import Aws, enrich, post, tick_body
 
 T0 = 1_714_564_800_000

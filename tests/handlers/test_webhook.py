@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.handlers.callcount import count_calls
+from scripts.bench.callcount import count_calls
 from tests.handlers.conftest import CONTEXT, SECRET, Aws, post, signature_header, tick_body, url_event
 from webhook_processor import clients
 from webhook_processor import handler as webhook

@@ -1,0 +1,1 @@
+"""Replay stream batches that the enricher's event source mapping gave up on (its on-failure queue)."""

@@ -1,0 +1,221 @@
+"""Faults in the enricher's AWS calls, poison records and their redrive, on a moto server.
+
+The stream poller plays the event source mapping (batch 10, bisect, partial failures,
+on-failure queue) and invokes the real enricher in-process. Throttling is injected with a
+botocore ``before-call`` hook on the enricher's own clients (scripts.bench.faults).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+
+from scripts.bench import handlers
+from scripts.bench.account import Stack
+from scripts.bench.faults import Throttle
+from scripts.bench.ticks import interleaved
+from scripts.local.aws import Clients
+from scripts.redrive.core import BatchInfo, InProcessInvoker, LambdaInvoker, Redriver
+from tests.load.support import make_poller
+
+pytestmark = pytest.mark.load
+
+INDICATORS = ("sma_5", "sma_20", "volatility_10")
+TICKS = 60
+START_TS = 1_700_000_000_000
+
+
+def write_ticks(stack: Stack, count: int = TICKS, tag: str = "fault") -> list[Any]:
+    """The same ticks (same keys, prices, times) into any stack, as the webhook stores them."""
+    ticks = list(interleaved(3, count, tag, start_ts=START_TS))
+    ddb = stack.clients("dynamodb")
+    for tick in ticks:
+        ddb.put_item(TableName=stack.table, Item=tick.item())
+    return ticks
+
+
+def enrichment(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (row["pk"], row["sk"]): {name: row.get(name) for name in (*INDICATORS, "enriched_at")}
+        for row in stack.rows()
+    }
+
+
+def enrich_everything(stack: Stack, moto_endpoint: str, throttle: Throttle | None = None) -> dict[str, Any]:
+    """Run the poller on the stack until idle; the outcome (throttle attached to the enricher's clients)."""
+    with handlers.loaded(stack.function_env(), moto_endpoint) as loaded:
+        _, _, _enricher, enricher_clients = handlers._modules()
+        if throttle is not None:
+            throttle.attach(enricher_clients.dynamodb()).attach(enricher_clients.sns())
+        poller = make_poller(stack, loaded, Clients(moto_endpoint))
+        try:
+            assert poller.run_until_idle(timeout_s=90, quiet_polls=3)
+        finally:
+            if throttle is not None:
+                throttle.detach()
+        return {"poller": poller, "notifications": [json.loads(m["Body"]) for m in stack.drain()]}
+
+
+@pytest.fixture(scope="module")
+def baseline(moto_endpoint: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The no-fault run: what every faulty run must end up with."""
+    stack = Stack.create(Clients(moto_endpoint), prefix="baseline")
+    write_ticks(stack)
+    outcome = enrich_everything(stack, moto_endpoint)
+    assert outcome["poller"].stats.records_succeeded == TICKS
+    return enrichment(stack)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        pytest.param(
+            {"dynamodb:UpdateItem": 7, "dynamodb:Query": 3, "sns:PublishBatch": 3}, id="first-calls-throttled"
+        ),
+        pytest.param({"sns:PublishBatch": None, "dynamodb:UpdateItem": None}, id="outage-for-1.5s"),
+    ],
+)
+def test_throttled_calls_are_retried_and_every_tick_is_enriched_once(
+    plan: dict[str, int | None],
+    baseline: dict[tuple[str, str], dict[str, Any]],
+    stack: Stack,
+    moto_endpoint: str,
+) -> None:
+    ticks = write_ticks(stack)
+    window = time.monotonic() + 1.5 if None in plan.values() else None
+    throttle = Throttle(plan, until=window)
+    outcome = enrich_everything(stack, moto_endpoint, throttle)
+    poller, notes = outcome["poller"], outcome["notifications"]
+
+    assert sum(throttle.injected.values()) > 0, "the fault never fired"
+    assert poller.stats.partial_failures + poller.stats.function_errors > 0  # records were retried
+    assert poller.stats.records_to_destination == 0  # none skipped
+    assert stack.drain(stack.failure_queue_url) == []
+
+    enriched = enrichment(stack)
+    assert set(enriched) == {tick.key for tick in ticks}
+    for key, values in enriched.items():
+        assert values["enriched_at"] is not None, key
+        for name in INDICATORS:
+            assert values[name] == baseline[key][name], (key, name)  # identical to the no-fault run
+
+    # one notification per tick at least; a replayed record republishes the same message
+    by_id: dict[str, set[str]] = {}
+    for note in notes:
+        by_id.setdefault(note["notification_id"], set()).add(json.dumps(note, sort_keys=True))
+    assert set(by_id) == {tick.tick_id for tick in ticks}
+    assert all(len(bodies) == 1 for bodies in by_id.values())  # subscribers can dedupe by id
+
+
+POISON_KEY = ("BTC-USD#fault-0", "id#poison-1")
+
+
+def put_poison(stack: Stack, price: dict[str, str]) -> None:
+    pk, sk = POISON_KEY
+    stack.clients("dynamodb").put_item(
+        TableName=stack.table,
+        Item={
+            "pk": {"S": pk},
+            "sk": {"S": sk},
+            "ts": {"N": str(START_TS + 4)},
+            "symbol": {"S": "BTC-USD"},
+            "exchange": {"S": "fault-0"},
+            "price": price,
+            "volume": {"N": "1"},
+            "received_at": {"N": str(START_TS)},
+        },
+    )
+
+
+def test_poison_record_lands_in_the_on_failure_queue_and_redrive_replays_it(
+    stack: Stack, moto_endpoint: str, clients: Clients
+) -> None:
+    ddb = stack.clients("dynamodb")
+    good = list(interleaved(3, 9, "fault", start_ts=START_TS))
+    for tick in good[:4]:
+        ddb.put_item(TableName=stack.table, Item=tick.item())
+    put_poison(stack, {"S": "not-a-price"})  # an image the enricher can never read
+    for tick in good[4:]:
+        ddb.put_item(TableName=stack.table, Item=tick.item())
+
+    with handlers.loaded(stack.function_env(), moto_endpoint) as loaded:
+        poller = make_poller(stack, loaded, clients, retries=2)
+        assert poller.run_until_idle(timeout_s=60, quiet_polls=3)
+        assert poller.stats.records_to_destination == 1
+        assert poller.stats.records_succeeded == len(good)
+        for tick in good:
+            assert stack.row(*tick.key)["enriched_at"] is not None  # type: ignore[index]
+        assert "enriched_at" not in stack.row(*POISON_KEY)  # type: ignore[operator]
+
+        [message] = _peek(stack)
+        record = json.loads(message["Body"])
+        info = BatchInfo.from_body(message["Body"])
+        assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        assert info.batch_size == 1
+        assert info.start == info.end
+        assert info.stream_arn == stack.stream_arn
+        assert info.table == stack.table
+        assert info.shard_id
+
+        redriver = Redriver(
+            sqs=clients("sqs"),
+            streams=clients("dynamodbstreams"),
+            ddb=ddb,
+            queue_url=stack.failure_queue_url,
+            invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
+        )
+        stack.drain()  # notifications so far
+        [outcome] = redriver.run()  # the item is still broken: the message stays
+        assert outcome.status == "still failing"
+        assert outcome.failed == [info.start]
+        assert len(_peek(stack)) == 1
+
+        put_poison(stack, {"N": "65000.5"})  # the operator repairs the item: a MODIFY ...
+        assert poller.run_until_idle(timeout_s=30, quiet_polls=2)
+        assert poller.stats.records_filtered_out >= 1  # ... which the mapping filters out
+        assert "enriched_at" not in stack.row(*POISON_KEY)  # type: ignore[operator]
+
+        [outcome] = redriver.run()
+        assert outcome.status == "redriven"
+        assert outcome.records == 1
+        assert _peek(stack) == []
+        assert stack.row(*POISON_KEY)["enriched_at"] is not None  # type: ignore[index]
+        [note] = stack.notifications()
+        assert note["notification_id"] == "|".join(POISON_KEY)
+        assert note["price"] == "65000.5"
+
+        assert redriver.run() == []  # nothing left
+
+
+def _peek(stack: Stack) -> list[dict[str, Any]]:
+    """The queue's messages, left in place (visible again at once)."""
+    sqs = stack.clients("sqs")
+    got = sqs.receive_message(QueueUrl=stack.failure_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in got:
+        sqs.change_message_visibility(
+            QueueUrl=stack.failure_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+    return got
+
+
+def test_lambda_invoker_sends_the_event_and_reads_failures(clients: Clients) -> None:
+    lam = clients("lambda")
+    event = {"Records": [{"eventName": "INSERT", "dynamodb": {"SequenceNumber": "42"}}]}
+    answer = json.dumps({"batchItemFailures": [{"itemIdentifier": "42"}]}).encode()
+    with Stubber(lam) as stub:
+        stub.add_response(
+            "invoke",
+            {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(answer), len(answer))},
+            {
+                "FunctionName": "enricher",
+                "InvocationType": "RequestResponse",
+                "Payload": json.dumps(event).encode(),
+            },
+        )
+        assert LambdaInvoker(lam, "enricher")(event) == ["42"]
