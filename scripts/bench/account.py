@@ -13,41 +13,15 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from scripts.price_table import StreamReader, table_definition
+
 ClientFactory = Callable[[str], Any]
 _DESERIALIZER = TypeDeserializer()
-
-
-def table_definition(name: str) -> dict[str, Any]:
-    """CreateTable arguments of the price table (keys, LSI ``by_ts``, NEW_AND_OLD_IMAGES stream)."""
-    return {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "ts", "AttributeType": "N"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "LocalSecondaryIndexes": [
-            {
-                "IndexName": "by_ts",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "ts", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]},
-            }
-        ],
-        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    }
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +42,7 @@ class Stack:
     subscriber_url: str
     failure_queue_url: str
     failure_queue_arn: str
-    _iterators: dict[str, str] = field(default_factory=dict)
+    _stream: StreamReader | None = None
 
     @classmethod
     def create(cls, clients: ClientFactory, prefix: str | None = None) -> Stack:
@@ -132,25 +106,9 @@ class Stack:
     # --- stream --------------------------------------------------------------------
     def stream_records(self) -> list[dict[str, Any]]:
         """Stream records (Streams API shape) added since the last call, oldest first."""
-        streams = self.clients("dynamodbstreams")
-        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        records: list[dict[str, Any]] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            iterator = (
-                self._iterators.get(shard_id)
-                or streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            while True:
-                page = streams.get_records(ShardIterator=iterator, Limit=1000)
-                records.extend(page["Records"])
-                iterator = page["NextShardIterator"]
-                if not page["Records"]:
-                    break
-            self._iterators[shard_id] = iterator
-        return records
+        if self._stream is None:
+            self._stream = StreamReader(self.clients("dynamodbstreams"), self.stream_arn)
+        return self._stream.new_records()
 
     # --- queues --------------------------------------------------------------------
     def drain(self, queue_url: str | None = None) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from scripts.local.aws import Clients
 from scripts.local.context import FunctionInfo
 from scripts.local.poller import MappingConfig, StreamPoller
 from scripts.local.runtime import queue_messages
+from scripts.price_table import table_definition
 
 pytestmark = pytest.mark.e2e
 
@@ -49,27 +50,7 @@ class Stream:
 def make_stream(clients: Clients, **mapping_settings: Any) -> Stream:
     suffix = uuid.uuid4().hex[:8]
     ddb, lam, sqs, iam = clients("dynamodb"), clients("lambda"), clients("sqs"), clients("iam")
-    table = ddb.create_table(
-        TableName=f"prices-{suffix}",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "ts", "AttributeType": "N"},
-        ],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": "by_ts",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "ts", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]
+    table = ddb.create_table(**table_definition(f"prices-{suffix}"))["TableDescription"]
     queue_url = sqs.create_queue(QueueName=f"enricher-failures-{suffix}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"

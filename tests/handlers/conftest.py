@@ -9,7 +9,7 @@ import functools
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,6 +21,7 @@ from moto import mock_aws
 from price_enricher import clients as enricher_clients
 from price_enricher import handler as enricher
 from pricing.signature import sign
+from scripts.price_table import StreamReader, table_definition
 from webhook_processor import clients as webhook_clients
 from webhook_processor import handler as webhook
 
@@ -73,7 +74,7 @@ class Aws:
     topic_arn: str = ""
     queue_url: str = ""
     stream_arn: str = ""
-    _iterators: dict[str, str] = field(default_factory=dict)
+    _stream: StreamReader | None = None
 
     def client(self, service: str) -> Any:
         return _client(service)
@@ -105,25 +106,9 @@ class Aws:
     # --- stream ------------------------------------------------------------------
     def stream_records(self) -> list[dict[str, Any]]:
         """Records added to the real (moto) stream since the last call, oldest first."""
-        streams = self.client("dynamodbstreams")
-        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        records: list[dict[str, Any]] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            iterator = (
-                self._iterators.get(shard_id)
-                or streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            while True:
-                page = streams.get_records(ShardIterator=iterator, Limit=1000)
-                records += page["Records"]
-                iterator = page["NextShardIterator"]
-                if not page["Records"]:
-                    break
-            self._iterators[shard_id] = iterator
-        return records
+        if self._stream is None:
+            self._stream = StreamReader(self.client("dynamodbstreams"), self.stream_arn)
+        return self._stream.new_records()
 
     # --- notifications -----------------------------------------------------------
     def deliveries(self) -> list[dict[str, Any]]:
@@ -153,30 +138,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     with mock_aws():
         env = Aws(session=_session("tests"))
         ddb = env.client("dynamodb")
-        table = ddb.create_table(
-            TableName=env.table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-                {"AttributeName": "ts", "AttributeType": "N"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            LocalSecondaryIndexes=[
-                {
-                    "IndexName": "by_ts",
-                    "KeySchema": [
-                        {"AttributeName": "pk", "KeyType": "HASH"},
-                        {"AttributeName": "ts", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]},
-                }
-            ],
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        table = ddb.create_table(**table_definition(env.table))
         env.stream_arn = table["TableDescription"]["LatestStreamArn"]
         env.secret_arn = env.client("secretsmanager").create_secret(Name="webhook", SecretString=SECRET)[
             "ARN"
