@@ -8,6 +8,8 @@ from typing import ClassVar
 import pytest
 from tfhelpers import UNKNOWN, Plan, check_all, check_iam_policies, fixture_cases, iter_statements
 
+from scripts.price_table import table_definition
+
 pytestmark = pytest.mark.terraform
 
 # example root -> fixtures folder of its tfvars cases
@@ -110,6 +112,26 @@ class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
         assert table["deletion_protection_enabled"] is True
         # TTL is off unless ttl_attribute is given (the envs cover it on); unset, the block is computed.
         assert table["ttl"] is UNKNOWN or not table["ttl"][0]["enabled"]
+
+    def test_table_matches_the_python_definition(self, roots, lambda_zips):
+        """The module and scripts/price_table.py (used by the handler tests) describe one table."""
+        plan = _plan(roots, lambda_zips, "modules/dynamodb-stream/examples/basic", "defaults")
+        (table,) = [v for _, v in plan.of_type("aws_dynamodb_table")]
+        python = table_definition(table["name"])
+        keys = {k["KeyType"]: k["AttributeName"] for k in python["KeySchema"]}
+        assert (table["hash_key"], table["range_key"]) == (keys["HASH"], keys["RANGE"])
+        assert {(a["name"], a["type"]) for a in table["attribute"]} == {
+            (a["AttributeName"], a["AttributeType"]) for a in python["AttributeDefinitions"]
+        }
+        (lsi,) = python["LocalSecondaryIndexes"]
+        (planned_lsi,) = table["local_secondary_index"]
+        assert planned_lsi["name"] == lsi["IndexName"]
+        lsi_keys = {k["KeyType"]: k["AttributeName"] for k in lsi["KeySchema"]}
+        assert planned_lsi["range_key"] == lsi_keys["RANGE"]
+        assert planned_lsi["projection_type"] == lsi["Projection"]["ProjectionType"]
+        assert sorted(planned_lsi["non_key_attributes"]) == sorted(lsi["Projection"]["NonKeyAttributes"])
+        assert table["stream_enabled"] is True
+        assert table["stream_view_type"] == python["StreamSpecification"]["StreamViewType"]
 
 
 class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
