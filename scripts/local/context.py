@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+
+#: Held for every handler invocation in this process. A Lambda execution environment
+#: runs one invocation at a time; here both functions share one Python process and its
+#: module state (Powertools' metric buffer is class-wide, the secret cache per module), so
+#: the local Function URL and the stream poller invoke one at a time. Accepting and
+#: parsing HTTP requests stays concurrent.
+INVOCATION_LOCK = threading.Lock()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from scripts.local.context import FunctionInfo
+from scripts.local.context import INVOCATION_LOCK, FunctionInfo
 from scripts.local.function_url import build_event, error_response, to_http_response
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ class FunctionUrlServer:
         with self._lock:
             self.invocations += 1
         try:
-            result = self.handler(json.loads(json.dumps(event)), self.function.new_context())
+            with INVOCATION_LOCK:
+                result = self.handler(json.loads(json.dumps(event)), self.function.new_context())
             json.dumps(result)  # the runtime serialises the result; unserialisable is an error
             response = to_http_response(result)
         except Exception:

@@ -42,7 +42,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from scripts.local.aws import Clients
-from scripts.local.context import FunctionInfo
+from scripts.local.context import INVOCATION_LOCK, FunctionInfo
 from scripts.local.esm_filter import matches_any, parse_filters
 from scripts.local.stream_event import approximate_arrival, lambda_event, lambda_record, sequence_number
 
@@ -367,7 +367,8 @@ class StreamPoller:
         event = lambda_event(batch)
         started = time.perf_counter()
         try:
-            result = self.handler(event, self.function.new_context())
+            with INVOCATION_LOCK:
+                result = self.handler(event, self.function.new_context())
             result = json.loads(json.dumps(result))  # what the runtime would hand back to Lambda
         except Exception as exc:
             self.stats.function_errors += 1

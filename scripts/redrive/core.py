@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from scripts.local.context import FunctionInfo
+from scripts.local.context import INVOCATION_LOCK, FunctionInfo
 from scripts.local.stream_event import lambda_record
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -124,7 +124,8 @@ class InProcessInvoker:
     function: FunctionInfo
 
     def __call__(self, event: dict[str, Any]) -> list[str]:
-        answer = self.handler(event, self.function.new_context())
+        with INVOCATION_LOCK:
+            answer = self.handler(event, self.function.new_context())
         return [item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])]
 
 
