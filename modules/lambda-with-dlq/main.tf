@@ -293,53 +293,54 @@ resource "aws_lambda_event_source_mapping" "stream" {
 
 # ---------------------------------------------------------------- alarms
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  count               = local.alarms_enabled ? 1 : 0
-  alarm_name          = "${var.function_name}-errors"
-  alarm_description   = "${var.function_name} reported errors (failed invocations)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = var.function_name }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.errors_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarms.actions
-  ok_actions          = var.alarms.actions
-  tags                = var.tags
+locals {
+  # One alarm per entry; the stream alarms exist only for a stream consumer.
+  alarms = !local.alarms_enabled ? {} : merge(
+    {
+      errors = {
+        name        = "${var.function_name}-errors"
+        description = "${var.function_name} reported errors (failed invocations)."
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = var.function_name }
+        statistic   = "Sum"
+        threshold   = var.alarms.errors_threshold
+      }
+    },
+    !local.has_stream ? {} : {
+      iterator_age = {
+        name        = "${var.function_name}-iterator-age"
+        description = "${var.function_name} lags behind its stream: oldest record older than ${var.alarms.iterator_age_ms_threshold} ms."
+        namespace   = "AWS/Lambda"
+        metric      = "IteratorAge"
+        dimensions  = { FunctionName = var.function_name }
+        statistic   = "Maximum"
+        threshold   = var.alarms.iterator_age_ms_threshold
+      }
+      on_failure_depth = {
+        name        = "${local.on_failure_name}-depth"
+        description = "Stream batches of ${var.function_name} gave up and wait in ${local.on_failure_name} for a redrive."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = local.on_failure_name }
+        statistic   = "Maximum"
+        threshold   = var.alarms.queue_depth_threshold
+      }
+    },
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "iterator_age" {
-  count               = local.alarms_enabled && local.has_stream ? 1 : 0
-  alarm_name          = "${var.function_name}-iterator-age"
-  alarm_description   = "${var.function_name} lags behind its stream: oldest record older than ${var.alarms.iterator_age_ms_threshold} ms."
-  namespace           = "AWS/Lambda"
-  metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = var.function_name }
-  statistic           = "Maximum"
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = var.alarms.period_seconds
   evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.iterator_age_ms_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarms.actions
-  ok_actions          = var.alarms.actions
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "on_failure_depth" {
-  count               = local.alarms_enabled && local.has_stream ? 1 : 0
-  alarm_name          = "${local.on_failure_name}-depth"
-  alarm_description   = "Stream batches of ${var.function_name} gave up and wait in ${local.on_failure_name} for a redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = local.on_failure_name }
-  statistic           = "Maximum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.queue_depth_threshold
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarms.actions

@@ -70,11 +70,7 @@ output "async_dlq_arn" {
 
 output "alarm_names" {
   description = "Names of the CloudWatch alarms the module created."
-  value = compact(concat(
-    aws_cloudwatch_metric_alarm.errors[*].alarm_name,
-    aws_cloudwatch_metric_alarm.iterator_age[*].alarm_name,
-    aws_cloudwatch_metric_alarm.on_failure_depth[*].alarm_name,
-  ))
+  value       = [for key in sort(keys(aws_cloudwatch_metric_alarm.this)) : aws_cloudwatch_metric_alarm.this[key].alarm_name]
 }
 
 output "environment_variable_names_map" {
