@@ -74,9 +74,10 @@ def _run(
     return subprocess.run(cmd, cwd=cwd, env=env, check=True, text=True, capture_output=capture)
 
 
-def scratch_copy(env_name: str) -> Path:
-    """build/plan/<env>/ holding modules/ and envs/<env> (symlinks resolved) plus the backend override."""
-    root = BUILD / "plan" / env_name
+def scratch_copy(env_name: str, root: Path | None = None) -> Path:
+    """``root`` (default build/plan/<env>/) holding modules/ and envs/<env> (symlinks resolved)
+    plus the backend override; returns the env folder to plan in."""
+    root = root or BUILD / "plan" / env_name
     if root.exists():
         shutil.rmtree(root)
     ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl")

@@ -85,20 +85,6 @@ def import_figures(zip_dir: Path) -> dict[str, Any]:
     return figures
 
 
-def _scratch(work: Path, name: str) -> Path:
-    """A copy of modules/ and envs/<name> (symlinks resolved) whose S3 backend is replaced by a
-    local one, as scripts/plan.py does for an offline plan (in a folder of the benchmark's own)."""
-    root = work / name
-    if root.exists():
-        shutil.rmtree(root)
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl")
-    shutil.copytree(REPO_ROOT / "modules", root / "modules", ignore=ignore)
-    shutil.copytree(REPO_ROOT / "envs" / name, root / "envs" / name, ignore=ignore)
-    workdir = root / "envs" / name
-    (workdir / "backend_override.tf").write_text(plan.BACKEND_OVERRIDE)
-    return workdir
-
-
 def plan_figures(
     zips: Path, work: Path, envs: tuple[str, ...] = ("dev", "staging", "prod")
 ) -> dict[str, Any]:
@@ -112,7 +98,7 @@ def plan_figures(
     env.update(plan.FAKE_CREDENTIALS)
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     for name in envs:
-        workdir = _scratch(work, name)
+        workdir = plan.scratch_copy(name, work / name)
         run_env = {**env, "TF_DATA_DIR": str(workdir / ".terraform"), "TF_VAR_offline_plan": "true"}
         init = subprocess.run(
             [terraform, "init", "-input=false", "-no-color"],

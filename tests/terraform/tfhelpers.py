@@ -18,13 +18,14 @@ from typing import Any
 
 import tftest
 
+from scripts.plan import BACKEND_OVERRIDE
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REQUIRED_TAGS = {"Environment", "Application", "ManagedBy"}
 FUNCTION_NAMES = ("webhook_processor", "price_enricher")
 # A backend override lets an env with an S3 backend block plan offline: `init -backend=false` is enough
 # for validate, but `terraform plan` refuses to run without an initialised backend.
-BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 _IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfplan")
 
 
