@@ -86,6 +86,7 @@ class Batch:
         self.enriched = 0
         self._series: dict[str, list[StreamTick]] = defaultdict(list)
         self._history: dict[str, SeriesHistory] = {}
+        self._ticks: dict[str, StreamTick] = {}  # by sequence number: each record is parsed once
         self._now_ms = time.time_ns() // 1_000_000
         for record in records:
             if is_insert(record):
@@ -94,6 +95,8 @@ class Batch:
                 except PoisonRecord:
                     continue  # fails in enrich(), on its own
                 self._series[tick.pk].append(tick)
+                if tick.sequence_number:  # a record without one is simply parsed again
+                    self._ticks[tick.sequence_number] = tick
 
     def enrich(self, record: DynamoDBRecord) -> str:
         """Record handler: enrich one INSERT; raising marks this record (only) as failed."""
@@ -107,7 +110,7 @@ class Batch:
         stream = raw.get("dynamodb")
         sequence = stream.get("SequenceNumber") if isinstance(stream, dict) else None
         try:
-            tick = parse_record(raw)
+            tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
             values = indicators(self._history_of(tick).window(tick))
             if not self._update(tick, values):
                 return "gone"
