@@ -29,7 +29,7 @@ class Settings:
             table_name=_required(env, "TABLE_NAME"),
             secret_id=_required(env, "WEBHOOK_SECRET_ARN"),
             ttl_days=_integer(env, "TICK_TTL_DAYS", 0, 0, 36_500),
-            max_body_bytes=_integer(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 64, 1_048_576),
+            max_body_bytes=_integer(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 256, 1_048_576),
         )
 
 

@@ -146,8 +146,8 @@ variable "webhook" {
   }
 
   validation {
-    condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 6291456, false)
-    error_message = "webhook.max_body_bytes must be from 256 to 6291456 (the Function URL payload limit)."
+    condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 1048576, false)
+    error_message = "webhook.max_body_bytes must be from 256 to 1048576 (the range the webhook handler accepts; a tick is a few hundred bytes)."
   }
 }
 
