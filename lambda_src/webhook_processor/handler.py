@@ -1,9 +1,10 @@
 """Lambda Function URL handler: authenticate, validate and store one price tick.
 
 Answers: 200 ``{"status": "stored"|"duplicate", "tick_id", "symbol", "exchange",
-"timestamp"}``; 400/401/405/413 ``{"error": reason}``; 5xx only when AWS fails, so
-the sender retries. The checks run cheapest first and the body is parsed only once its
-signature is verified. Exactly one DynamoDB call per accepted tick.
+"timestamp"}``; 400/401/405/413 ``{"error": reason}``; 409 when the tick's ``event_id``
+already names a different tick; 5xx only when AWS fails, so the sender retries. The
+checks run cheapest first and the body is parsed only once its signature is verified. One
+DynamoDB call per accepted tick, two when it carries an ``event_id`` (see store.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from webhook_processor import clients
 from webhook_processor.config import ConfigError, Settings
 from webhook_processor.http import HttpError, Request, error_response, json_response, read_request
 from webhook_processor.secrets import SecretCache, SecretUnavailable
-from webhook_processor.store import Receipt, build_item, put_tick
+from webhook_processor.store import Conflict, Receipt, store_tick
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-processor"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
@@ -43,6 +44,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="TicksRejected", unit=MetricUnit.Count, value=1)
         logger.info("Request rejected", extra={"status_code": error.status, "reason": error.reason})
         return error_response(error)
+    except Conflict as conflict:
+        metrics.add_metric(name="TicksConflict", unit=MetricUnit.Count, value=1)
+        logger.warning("Tick conflicts with a stored one", extra={"reason": str(conflict)})
+        return json_response(409, {"error": f"{conflict}; the first tick is kept"})
     except (ClientError, BotoCoreError):
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
         logger.exception("AWS call failed")
@@ -63,15 +68,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _accept(event: object, settings: Settings) -> Receipt:
-    received_ms = time.time_ns() // 1_000_000
+    received_us = time.time_ns() // 1_000
     request = read_request(event, settings.max_body_bytes)
-    _authenticate(request, settings, received_ms / 1000)
+    _authenticate(request, settings, received_us / 1_000_000)
     try:
-        tick = parse_tick(request.body, now_ms=received_ms)
+        tick = parse_tick(request.body, now_ms=received_us // 1000)
     except TickError as error:
         raise HttpError(400, str(error)) from None
-    item = build_item(tick, received_ms=received_ms, ttl_days=settings.ttl_days, nonce=os.urandom(16).hex())
-    return put_tick(clients.dynamodb(), settings.table_name, item)
+    return store_tick(
+        clients.dynamodb(), settings.table_name, tick, received_us=received_us, ttl_days=settings.ttl_days
+    )
 
 
 def _authenticate(request: Request, settings: Settings, now_s: float) -> None:
