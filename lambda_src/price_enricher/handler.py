@@ -132,9 +132,10 @@ class Batch:
             self.enriched += 1
             batch = {other.sk for other in self._series[tick.pk]}
             for follower in history.followers(tick.sk, batch):
-                # Not enriched yet: its own record comes later and reads this tick then.
-                if follower.revision is not None:
-                    self._settle(tick, follower, history)
+                # Enriched or not: a follower's own record may have read the series before this
+                # tick was written (Lambda keeps order per item, not per series, once shards
+                # split or batches run in parallel). The revision condition settles any race.
+                self._settle(tick, follower, history)
         except Exception as error:
             logger.warning(
                 "Record failed",
@@ -161,19 +162,19 @@ class Batch:
         ``point`` is the owner record's own tick, or one of its followers.
         """
         own = point.sk == owner.sk
+        writer = None if own else owner.sk
         values = indicators(history.window(point.sk))
         if point.revision is not None and point.values == values:
-            # Stored already: by an earlier attempt of this record, whose message may not have
-            # gone out, or (a follower) by its own enrichment, which already saw this tick.
-            if own or point.revised_by == owner.sk:
+            # Stored already. The record that wrote this revision sends its message, again on
+            # a replay (the first attempt's may not have gone out); any other record stays quiet.
+            if point.revised_by == writer:
                 self._notify(owner, point, values, point.revision)
             return True
-        revision = 1 if point.revision is None else point.revision + 1
-        if not self._write(owner.pk, point, values, revision, revised_by=None if own else owner.sk):
+        if not self._write(owner.pk, point, values, writer):
             return False
-        if not own:
+        if not own and point.revision is not None:
             self.revised += 1
-        self._notify(owner, point, values, revision)
+        self._notify(owner, point, values, 1 if point.revision is None else point.revision + 1)
         return True
 
     def _notify(self, owner: StreamTick, point: Point, values: dict[str, Any], revision: int) -> None:
@@ -191,10 +192,12 @@ class Batch:
             )
         )
 
-    def _write(
-        self, pk: str, point: Point, values: dict[str, Any], revision: int, revised_by: str | None
-    ) -> bool:
-        """One conditional UpdateItem to ``revision``; False when the tick is gone (TTL): never recreated."""
+    def _write(self, pk: str, point: Point, values: dict[str, Any], revised_by: str | None) -> bool:
+        """One UpdateItem to the next revision, on condition that the stored one is still ``point``'s.
+
+        False when the tick is gone (TTL): it is never recreated.
+        """
+        revision = 1 if point.revision is None else point.revision + 1
         names = {"#revision": REVISION, "#enriched_at": "enriched_at", "#revised_by": REVISED_BY}
         attribute_values = {":revision": {"N": str(revision)}, ":enriched_at": {"N": str(self._now_ms)}}
         sets = []

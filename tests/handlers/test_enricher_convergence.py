@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from price_enricher import clients
+from price_enricher.history import SeriesHistory
 from scripts.bench.callcount import count_calls
 from scripts.price_table import StreamReader, table_definition
 from tests.handlers.conftest import Aws, enrich, post, tick_body
@@ -216,4 +217,36 @@ def test_shuffled_feed_within_a_few_positions_converges(aws: Aws) -> None:
         send("BTC-USD", "binance", prices, order=order[start : start + 6])
         assert run_in_batches(new_ticks(aws)) == []
     assert_converged(aws, PK, prices)
+    assert_subscriber_agrees(aws, aws.deliveries())
+
+
+def test_race_with_a_follower_read_before_the_late_tick_was_written(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Y's invocation reads the series, then late X is stored and enriched, then Y writes.
+
+    Lambda runs two batches of one series at once when a parallelization factor or split
+    shards allow it; the revision condition must turn Y's stale write into a retry.
+    """
+    send("BTC-USD", "binance", PRICES, order=[0, 1, 2, 3, 4, 6, 7, 8])
+    assert run_in_batches(new_ticks(aws)) == []
+    send("BTC-USD", "binance", PRICES, order=[9])
+    [y_record] = new_ticks(aws)
+    original = SeriesHistory.__dict__["load"]
+    real_load = original.__func__
+    raced: list[bool] = []
+
+    def load_then_race(cls: type[SeriesHistory], *args: Any) -> SeriesHistory:
+        history = real_load(cls, *args)
+        if not raced:  # once: X arrives and is processed between Y's read and Y's write
+            raced.append(True)
+            send("BTC-USD", "binance", PRICES, order=[5])
+            assert enrich(new_ticks(aws)) == []
+        return history
+
+    monkeypatch.setattr(SeriesHistory, "load", classmethod(load_then_race))
+    assert enrich([y_record]) == [y_record["dynamodb"]["SequenceNumber"]]  # stale write refused
+    monkeypatch.setattr(SeriesHistory, "load", original)
+    assert enrich([y_record]) == []  # Lambda retries it
+    assert_converged(aws, PK, PRICES[:10])
     assert_subscriber_agrees(aws, aws.deliveries())
