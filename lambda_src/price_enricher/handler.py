@@ -126,16 +126,16 @@ class Batch:
         try:
             tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
             history = self._history_of(tick)
+            batch = {other.sk for other in self._series[tick.pk]}
             stored = history.point(tick.sk) or Point(tick.sk, tick.ts, tick.price)
-            if not self._settle(tick, stored, history):
+            if not self._settle(tick, stored, history, batch):
                 return "gone"
             self.enriched += 1
-            batch = {other.sk for other in self._series[tick.pk]}
             for follower in history.followers(tick.sk, batch):
                 # Enriched or not: a follower's own record may have read the series before this
                 # tick was written (Lambda keeps order per item, not per series, once shards
                 # split or batches run in parallel). The revision condition settles any race.
-                self._settle(tick, follower, history)
+                self._settle(tick, follower, history, batch)
         except Exception as error:
             logger.warning(
                 "Record failed",
@@ -156,18 +156,20 @@ class Batch:
             self._history[tick.pk] = history
         return history
 
-    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory) -> bool:
+    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory, batch: set[str]) -> bool:
         """Make ``point``'s stored indicators equal its window, and notify; False when it is gone.
 
-        ``point`` is the owner record's own tick, or one of its followers.
+        ``point`` is the owner record's own tick, or one of its followers; ``batch`` holds the
+        sort keys of the batch's ticks of the series.
         """
         own = point.sk == owner.sk
         writer = None if own else owner.sk
         values = indicators(history.window(point.sk))
         if point.revision is not None and point.values == values:
-            # Stored already. The record that wrote this revision sends its message, again on
-            # a replay (the first attempt's may not have gone out); any other record stays quiet.
-            if point.revised_by == writer:
+            # Stored already. When the record that wrote this revision is in the batch, this is
+            # a retry of it and its message may not have gone out: send it again. Otherwise the
+            # writer's record succeeded, message included, and a repeat would be noise.
+            if (point.revised_by or point.sk) in batch:
                 self._notify(owner, point, values, point.revision)
             return True
         if not self._write(owner.pk, point, values, writer):

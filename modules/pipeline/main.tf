@@ -63,7 +63,7 @@ module "table" {
   deletion_protection    = var.table.deletion_protection
   ttl_attribute          = var.tick_ttl_days > 0 ? "expires_at" : null
   tags                   = local.tags
-  # hash/range keys, stream view and the by_ts index keep the module defaults: they are the handlers' contract.
+  # hash/range keys, stream view and no index keep the module defaults: they are the handlers' contract.
 }
 
 module "webhook_secret" {
@@ -185,7 +185,7 @@ module "enricher" {
   policy_statements = {
     QueryHistory = {
       actions   = ["dynamodb:Query"]
-      resources = [local.table_arn, "${local.table_arn}/index/by_ts"]
+      resources = [local.table_arn]
     }
     WriteIndicators = {
       actions   = ["dynamodb:UpdateItem"]
@@ -209,8 +209,9 @@ module "enricher" {
     maximum_retry_attempts             = var.enricher.maximum_retry_attempts
     maximum_record_age_in_seconds      = var.enricher.maximum_record_age_in_seconds
     report_batch_item_failures         = true
-    # INSERT only: the enricher's own UpdateItem emits MODIFY records.
-    filter_patterns = [jsonencode({ eventName = ["INSERT"] })]
+    # Tick INSERTs only: the enricher's own UpdateItem emits MODIFY records, and event-id
+    # claims (sk "e#...") carry nothing to enrich.
+    filter_patterns = [jsonencode({ eventName = ["INSERT"], dynamodb = { Keys = { sk = { S = [{ prefix = "t#" }] } } } })]
   }
 
   alarms = local.alarms

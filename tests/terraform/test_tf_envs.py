@@ -167,7 +167,6 @@ class EnvPlanChecks:
             },
             arn.format("sqs", f"crypto-prices-{env}-enricher-on-failure"): {"sqs:SendMessage"},
             table: {"dynamodb:Query", "dynamodb:UpdateItem"},
-            f"{table}/index/by_ts": {"dynamodb:Query"},
             arn.format("sns", f"crypto-prices-{env}-enriched-ticks"): {"sns:Publish"},
         }
         (tracing,) = {v["tracing_config"][0]["mode"] for _, v in plan.of_type("aws_lambda_function")}
@@ -193,6 +192,9 @@ class EnvPlanChecks:
             assert match, f"{env}/terraform.tfvars sets enricher.{setting}"
             assert esm[setting] == int(match.group(1)), setting
         assert esm["starting_position"] == "TRIM_HORIZON"
+        patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
+        # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...).
+        assert patterns == [{"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "t#"}]}}}}]
         (on_failure,) = [v for _, v in plan.of_type("aws_sqs_queue")]
         assert on_failure["name"] == f"crypto-prices-{env}-enricher-on-failure"
         assert on_failure["message_retention_seconds"] == 1209600
