@@ -89,11 +89,12 @@ variable "table" {
 variable "webhook" {
   description = "Webhook function settings (see modules/pipeline)."
   type = object({
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 10)
-    reserved_concurrency = optional(number, 10)
-    max_body_bytes       = optional(number)
-    url_auth_type        = optional(string, "NONE")
+    memory_size              = optional(number, 256)
+    timeout                  = optional(number, 10)
+    reserved_concurrency     = optional(number, 10)
+    max_body_bytes           = optional(number)
+    url_auth_type            = optional(string, "NONE")
+    secret_cache_ttl_seconds = optional(number, 300)
   })
   default = {}
 }
@@ -124,10 +125,11 @@ variable "webhook_secret" {
 }
 
 variable "webhook_secret_initial_value" {
-  description = "First value of the created signing secret; null: an unguessable placeholder the operator replaces."
+  description = "First value of the created signing secret; null: an unguessable placeholder the operator replaces. Ephemeral: never in plan or state."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "alarms" {

@@ -26,6 +26,8 @@ locals {
     TABLE_NAME              = local.table_name
     WEBHOOK_SECRET_ARN      = "" # replaced by the secret's ARN below
     TICK_TTL_DAYS           = tostring(var.tick_ttl_days)
+    # How long a rotated-out or deleted signing secret can still be accepted by a warm container.
+    SECRET_CACHE_TTL_SECONDS = tostring(var.webhook.secret_cache_ttl_seconds)
     }, var.webhook.max_body_bytes == null ? {} : {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
   })

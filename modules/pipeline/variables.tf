@@ -132,11 +132,12 @@ variable "tracing_mode" {
 variable "webhook" {
   description = "Webhook function (Function URL, HMAC-verified in the handler)."
   type = object({
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 10)
-    reserved_concurrency = optional(number, 10)
-    max_body_bytes       = optional(number)
-    url_auth_type        = optional(string, "NONE")
+    memory_size              = optional(number, 256)
+    timeout                  = optional(number, 10)
+    reserved_concurrency     = optional(number, 10)
+    max_body_bytes           = optional(number)
+    url_auth_type            = optional(string, "NONE")
+    secret_cache_ttl_seconds = optional(number, 300)
   })
   default = {}
 
@@ -148,6 +149,11 @@ variable "webhook" {
   validation {
     condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 1048576, false)
     error_message = "webhook.max_body_bytes must be from 256 to 1048576 (the range the webhook handler accepts; a tick is a few hundred bytes)."
+  }
+
+  validation {
+    condition     = var.webhook.secret_cache_ttl_seconds >= 10 && var.webhook.secret_cache_ttl_seconds <= 3600 && floor(var.webhook.secret_cache_ttl_seconds) == var.webhook.secret_cache_ttl_seconds
+    error_message = "webhook.secret_cache_ttl_seconds must be a whole number from 10 to 3600 (the range the webhook handler accepts)."
   }
 }
 
@@ -197,10 +203,11 @@ variable "webhook_secret" {
 }
 
 variable "webhook_secret_initial_value" {
-  description = "First value of the created secret (e.g. a known test key for envs/local); null for an unguessable placeholder."
+  description = "First value of the created secret (e.g. a known test key); null for an unguessable placeholder. Ephemeral: never in plan or state."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "alarms" {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import ClassVar
 
@@ -233,6 +234,21 @@ class TestWebhookSecretExample(ExampleChecks):
         assert not referenced.of_type("aws_secretsmanager_secret")
         assert referenced.outputs["secret_arn"]["value"].endswith(":secret:shared/webhook-AbCdEf")
 
+    def test_secret_value_reaches_neither_plan_nor_state(self, roots, lambda_zips):
+        relpath = "modules/webhook-secret/examples/basic"
+        value = "whsec-fixture-initial-value-5f0c2a"
+        for case in ("defaults", "known-initial-value"):
+            plan = _plan(roots, lambda_zips, relpath, case)
+            ((address, version),) = plan.of_type("aws_secretsmanager_secret_version")
+            # Write-only: planned as null, written once (version 1), never read back into state.
+            assert version["secret_string"] is None, address
+            assert version["secret_string_wo"] is None, address
+            assert version["secret_string_wo_version"] == 1, address
+            assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
+        root = roots.get(relpath)
+        variables = root.plan({}, ("webhook-secret/known-initial-value.tfvars",)).raw.get("variables", {})
+        assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
+
 
 class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/pipeline/examples/basic"
@@ -257,7 +273,9 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
         powertools = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"]
         assert plan.outputs["environment_variable_names"]["value"] == {
-            "webhook": sorted([*powertools, "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]),
+            "webhook": sorted(
+                [*powertools, "SECRET_CACHE_TTL_SECONDS", "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]
+            ),
             "enricher": sorted([*powertools, "TABLE_NAME", "TOPIC_ARN"]),
         }
         handlers = sorted(v["handler"] for _, v in plan.of_type("aws_lambda_function"))
