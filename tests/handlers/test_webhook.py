@@ -457,14 +457,24 @@ def test_dynamodb_failure_is_503(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> N
     assert (status, answer) == (503, {"error": "temporarily unavailable, retry"})
 
 
-def test_secret_missing_is_5xx(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_missing_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A secret that does not exist is a misconfiguration: a retry cannot fix it, so no 503.
     monkeypatch.setenv("WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope")
-    assert post(tick_body())[0] == 503
+    assert post(tick_body()) == (500, {"error": "server misconfigured"})
     assert aws.count() == 0
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("TABLE_NAME", ""), ("TICK_TTL_DAYS", "seven"), ("MAX_BODY_BYTES", "-1")]
+    ("name", "value"),
+    [
+        ("TABLE_NAME", ""),
+        ("WEBHOOK_SECRET_ARN", ""),
+        ("TICK_TTL_DAYS", "seven"),
+        ("MAX_BODY_BYTES", "-1"),
+        ("SECRET_CACHE_TTL_SECONDS", "5"),
+        ("SECRET_CACHE_TTL_SECONDS", "3601"),
+        ("SECRET_CACHE_TTL_SECONDS", "5m"),
+    ],
 )
 def test_misconfiguration_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)

@@ -228,14 +228,8 @@ def resource_is_concrete(resource: str, statement: dict[str, Any]) -> bool:
         return True  # the streams of one log group
     if resource.endswith("/stream/*") and ":table/" in resource and resource.count("*") == 1:
         return True  # the stream(s) of one table: its label is known after apply only
-    if ":secret:" in resource and resource.endswith("-??????") and "*" not in resource:
-        return True  # one secret: Secrets Manager appends 6 random characters to its ARN
-    if resource.endswith(":key/*"):
-        aliases = (
-            statement.get("Condition", {}).get("ForAnyValue:StringEquals", {}).get("kms:ResourceAliases")
-        )
-        return bool(aliases) and all(a.startswith("alias/") and "*" not in a for a in as_list(aliases))
-    return False
+    # One secret: Secrets Manager appends 6 random characters to its ARN.
+    return ":secret:" in resource and resource.endswith("-??????") and "*" not in resource
 
 
 def check_iam_policies(plan: Plan) -> int:
@@ -243,7 +237,12 @@ def check_iam_policies(plan: Plan) -> int:
     checked = 0
     for address, values in plan.of_type("aws_iam_role_policy"):
         policy = values["policy"]
+        if address.endswith(".aws_iam_role_policy.kms"):
+            # Key use is granted on the key's ARN, known after apply; check_kms_grants checks its shape.
+            assert policy is UNKNOWN, f"{address}: expected the key ARN to be known only after apply"
+            continue
         assert isinstance(policy, str), f"{address}: policy must be known at plan time"
+        assert "kms:" not in policy, f"{address}: KMS use belongs in the key-ARN policy"
         for statement in iter_statements(policy):
             checked += 1
             actions = as_list(statement.get("Action", []))
@@ -295,7 +294,10 @@ def check_functions(plan: Plan) -> None:
         )
         if synchronous_or_polled:
             assert not fn.get("dead_letter_config"), f"{address}: a DLQ never receives URL/stream failures"
-        assert fn["reserved_concurrent_executions"] >= 1, address
+        # -1: unreserved (the variable is null); else a reservation of at least one.
+        assert fn["reserved_concurrent_executions"] == -1 or fn["reserved_concurrent_executions"] >= 1, (
+            address
+        )
         assert fn["architectures"] == ["arm64"], address
         assert fn["runtime"] == "python3.13", address
         assert is_set(fn["kms_key_arn"]), f"{address}: environment not encrypted with the CMK"
@@ -308,7 +310,9 @@ def check_url_permissions(plan: Plan) -> None:
         assert not url.get("cors"), f"{address}: CORS must stay off"
         perms = {p["action"]: p for p in plan.in_module(address, "aws_lambda_permission")}
         if url["authorization_type"] == "NONE":
-            assert perms["lambda:InvokeFunctionUrl"]["function_url_auth_type"] == "NONE", address
+            # The URL resource adds lambda:InvokeFunctionUrl itself; the module adds only InvokeFunction.
+            assert set(perms) == {"lambda:InvokeFunction"}, address
+            assert perms["lambda:InvokeFunction"]["principal"] == "*", address
         else:
             assert not perms, address
 
