@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scripts.bench import cost
+from scripts.bench import capacity, cost
 
 
 def _ops(calls: dict[str, float], floor: dict[str, float] | None = None) -> str:
@@ -43,8 +43,8 @@ def calls_section(figures: dict[str, Any]) -> list[str]:
         lines.append(f"webhook, cold start    {_ops(web['cold_start']['calls'])} (secret cached afterwards)")
     enr = figures.get("enricher")
     if enr:
-        for _key, s in enr.items():
-            if not isinstance(s, dict):
+        for key, s in enr.items():
+            if not key.endswith("_series"):
                 continue
             lines.append(
                 f"enricher, batch of {enr['batch_size']} with {s['series_per_batch']:>2} series: per batch "
@@ -183,6 +183,19 @@ def cost_section(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def late_tick_section(figures: dict[str, Any]) -> list[str]:
+    late = figures.get("late_tick")
+    if not late:
+        return []
+    extra = ", ".join(f"{name} {count:+d}" for name, count in late["extra_calls"].items())
+    return [
+        "== a late tick (arrives after the ticks behind it were enriched) ==",
+        f"followers in its window {late['followers_in_window']}, revised {late['followers_revised']}, "
+        f"failures {late['failures']}",
+        f"calls {late['calls']} vs in order {late['floor_in_order']}: extra {extra}",
+    ]
+
+
 def render(figures: dict[str, Any]) -> str:
     sections = [
         calls_section(figures),
@@ -190,6 +203,8 @@ def render(figures: dict[str, Any]) -> str:
         import_section(figures),
         e2e_section(figures),
         static_section(figures),
+        capacity.capacity_section(figures),
+        late_tick_section(figures),
         cost_section(figures),
     ]
     return "\n\n".join("\n".join(section) for section in sections)
@@ -210,6 +225,10 @@ def cost_figures(
         out["envs"][env] = {
             "settings": settings.__dict__,
             "totals": {str(rate): round(e.total, 2) for rate, e in zip(rates, estimates, strict=True)},
+            "per_million_ticks": {
+                str(rate): round(cost.per_million_ticks(e), 4)
+                for rate, e in zip(rates, estimates, strict=True)
+            },
             "items": {
                 str(rate): [
                     {"name": i.name, "quantity": i.quantity, "unit": i.unit, "monthly": round(i.monthly, 4)}
