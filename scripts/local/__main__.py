@@ -38,7 +38,13 @@ from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
 from scripts.local.signing import signature_header
 from scripts.local.summary import Summary, scan_table, series_rows
-from scripts.local.terraform import LocalTerraform, TerraformError, declared_variables
+from scripts.local.terraform import (
+    LocalTerraform,
+    Progress,
+    ProgressCallback,
+    TerraformError,
+    declared_variables,
+)
 
 log = logging.getLogger("scripts.local")
 
@@ -123,6 +129,21 @@ class Console:
             self.stream.write("\r\033[K" + text)
             self._line_open = True
             self.stream.flush()
+
+
+def terraform_progress(console: Console, min_interval_s: float = 2.0) -> ProgressCallback:
+    """Show ``terraform apply``/``destroy`` progress: a status line on a terminal, else a line
+    every ``min_interval_s`` and at the end."""
+    last = [0.0]
+
+    def show(progress: Progress) -> None:
+        if console.tty:
+            console.status(progress.line())
+        elif time.monotonic() - last[0] >= min_interval_s or progress.done == progress.total:
+            last[0] = time.monotonic()
+            console.print(progress.line())
+
+    return show
 
 
 @contextlib.contextmanager
@@ -221,8 +242,9 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
             tf.init()
             if not args.keep:
                 stack.callback(destroy, tf, console)
-            outputs = tf.apply()
+            outputs = tf.apply(progress=terraform_progress(console))
             timings["terraform apply"] = time.monotonic() - t0
+            console.print(f"terraform apply done ({timings['terraform apply']:.1f} s)")
             deployment = runtime.discover(clients, outputs)
             console.print("deployed: " + ", ".join(f"{k}={v}" for k, v in deployment.describe().items()))
 
@@ -304,7 +326,7 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
 def destroy(tf: LocalTerraform, console: Console) -> None:
     console.print("terraform destroy ...")
     try:
-        tf.destroy()
+        tf.destroy(progress=terraform_progress(console))
         console.print(f"destroyed ({tf.timings.get('destroy', 0):.1f} s)")
     except TerraformError as exc:
         console.print(f"warning: {exc}")
