@@ -216,7 +216,9 @@ DOCUMENTED = [
 @pytest.mark.parametrize(
     ("rule", "pattern", "matching", "not_matching"), DOCUMENTED, ids=[d[0] for d in DOCUMENTED]
 )
-def test_documented_filter_examples(rule: str, pattern: dict, matching: dict, not_matching: list[dict]) -> None:
+def test_documented_filter_examples(
+    rule: str, pattern: dict, matching: dict, not_matching: list[dict]
+) -> None:
     (parsed,) = parse_filters(criteria(pattern))
     assert matches(parsed, matching), f"{rule}: {matching} should match"
     for record in not_matching:
