@@ -132,15 +132,19 @@ class Console:
 
 
 def terraform_progress(console: Console, min_interval_s: float = 2.0) -> ProgressCallback:
-    """Show ``terraform apply``/``destroy`` progress: a status line on a terminal, else a line
-    every ``min_interval_s`` and at the end."""
-    last = [0.0]
+    """Show ``terraform apply``/``destroy`` progress: a status line on a terminal; elsewhere a
+    line when the done count changed, at most every ``min_interval_s``, and the last one."""
+    last = {"at": 0.0, "done": -1}
 
     def show(progress: Progress) -> None:
         if console.tty:
             console.status(progress.line())
-        elif time.monotonic() - last[0] >= min_interval_s or progress.done == progress.total:
-            last[0] = time.monotonic()
+            return
+        finished = progress.total > 0 and progress.done == progress.total
+        due = time.monotonic() - last["at"] >= min_interval_s
+        applying = bool(progress.current)  # the plan's events are in: the total is known
+        if applying and progress.done != last["done"] and (due or finished):
+            last.update(at=time.monotonic(), done=progress.done)
             console.print(progress.line())
 
     return show

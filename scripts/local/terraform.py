@@ -43,9 +43,10 @@ class TerraformError(RuntimeError):
 class Progress:
     """Resources done of total in one ``terraform apply -json`` / ``destroy -json`` run.
 
-    The total is the set of resource addresses of ``planned_change`` events (every action
-    but no-op); a resource is done at its ``apply_complete`` event and failed at its
-    ``apply_errored`` event.
+    The total is the set of resource addresses of ``planned_change`` events (their ``change``
+    object; every action but no-op and read); a resource is done at its ``apply_complete``
+    event and failed at its ``apply_errored`` event (their ``hook`` object). Data source
+    reads are not resources to change and are not counted.
     """
 
     operation: str
@@ -65,16 +66,18 @@ class Progress:
     def feed(self, event: Mapping[str, Any]) -> bool:
         """Count one event; True when the counts or the current resource changed."""
         kind = event.get("type")
-        hook = event.get("hook") or {}
-        address = (hook.get("resource") or {}).get("addr", "")
-        if kind == "planned_change" and address and hook.get("action") != "noop":
+        body = event.get("change" if kind == "planned_change" else "hook") or {}
+        address = (body.get("resource") or {}).get("addr", "")
+        if not address or body.get("action") in ("noop", "read"):
+            return False
+        if kind == "planned_change":
             self.planned.add(address)
-        elif kind == "apply_start" and address:
+        elif kind == "apply_start":
             self.current = address
-        elif kind == "apply_complete" and address:
+        elif kind == "apply_complete":
             self.completed.add(address)
             self.planned.add(address)
-        elif kind == "apply_errored" and address:
+        elif kind == "apply_errored":
             self.errored.add(address)
         else:
             return False

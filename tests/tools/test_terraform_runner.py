@@ -15,11 +15,15 @@ from scripts.local.terraform import LocalTerraform, Progress, TerraformError
 EVENTS = [
     {"@level": "info", "@message": "Terraform 1.11.4", "type": "version", "terraform": "1.11.4"},
     {"@message": "aws_kms_key.this: Plan to create", "type": "planned_change",
-     "hook": {"resource": {"addr": "aws_kms_key.this"}, "action": "create"}},
+     "change": {"resource": {"addr": "aws_kms_key.this"}, "action": "create"}},
     {"@message": "aws_sqs_queue.q: Plan to create", "type": "planned_change",
-     "hook": {"resource": {"addr": "aws_sqs_queue.q"}, "action": "create"}},
-    {"@message": "data.aws_region.current: no-op", "type": "planned_change",
-     "hook": {"resource": {"addr": "aws_iam_role.r"}, "action": "noop"}},
+     "change": {"resource": {"addr": "aws_sqs_queue.q"}, "action": "create"}},
+    {"@message": "aws_iam_role.r: no-op", "type": "planned_change",
+     "change": {"resource": {"addr": "aws_iam_role.r"}, "action": "noop"}},
+    {"@message": "data.aws_region.current: Reading...", "type": "apply_start",
+     "hook": {"resource": {"addr": "data.aws_region.current"}, "action": "read"}},
+    {"@message": "data.aws_region.current: Read complete after 0s", "type": "apply_complete",
+     "hook": {"resource": {"addr": "data.aws_region.current"}, "action": "read"}},
     {"@message": "Plan: 2 to add, 0 to change, 0 to destroy.", "type": "change_summary",
      "changes": {"add": 2, "change": 0, "remove": 0, "operation": "plan"}},
     {"@message": "aws_kms_key.this: Creating...", "type": "apply_start",
@@ -47,7 +51,7 @@ def test_progress_counts_resources_done_of_total() -> None:
 
 def test_progress_names_failures() -> None:
     progress = Progress("destroy")
-    progress.feed({"type": "planned_change", "hook": {"resource": {"addr": "a.b"}, "action": "delete"}})
+    progress.feed({"type": "planned_change", "change": {"resource": {"addr": "a.b"}, "action": "delete"}})
     progress.feed({"type": "apply_errored", "hook": {"resource": {"addr": "a.b"}, "action": "delete"}})
     assert progress.line().startswith("terraform destroy: 0/1 resources, 1 failed")
 
