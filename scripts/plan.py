@@ -9,8 +9,9 @@ Without any, it plans offline, and says so:
 - in a scratch copy (build/plan/<env>/) whose S3 backend is replaced by a local one (``terraform plan``
   refuses to run with ``init -backend=false`` while the configuration has a backend block);
 - with fake credentials and ``-var offline_plan=true``: the provider skips STS, the account lookup
-  and the EC2 metadata API; the account id is the placeholder 123456789012 unless terraform.tfvars
-  sets ``account_id``. Nothing in the plan reads real state: it shows what a first apply would
+  and the EC2 metadata API, and does not check the account against ``account_id`` (terraform.tfvars
+  sets it; with credentials, ``allowed_account_ids`` refuses any other account). Nothing in the plan
+  reads real state: it shows what a first apply would
   create, and it cannot be applied.
 
 envs/local (moto) always plans in place with its own fake credentials.
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             "with keys, credential_process or SSO, web identity, container and instance roles).\n"
             f"  - scratch copy {workdir.relative_to(REPO_ROOT)} with a local backend instead of S3;\n"
             "  - fake credentials and -var offline_plan=true: no STS, no account lookup, no metadata API;\n"
-            "  - account id 123456789012 unless terraform.tfvars sets account_id.\n"
+            "  - the account id of terraform.tfvars, not checked against any credentials.\n"
             "  The plan shows what a first apply would create; it cannot be applied."
         )
         env.update(FAKE_CREDENTIALS)

@@ -1,7 +1,7 @@
 """The price table as Python test doubles and tools create it, and a reader of its stream.
 
 One definition for the handler tests, the poller tests and the benchmark; the
-Terraform module ``modules/dynamodb-stream`` creates the same keys, LSI and stream
+Terraform module ``modules/dynamodb-stream`` creates the same keys and stream
 (docs/design.md is the contract for both).
 """
 
@@ -11,28 +11,17 @@ from typing import Any
 
 
 def table_definition(name: str) -> dict[str, Any]:
-    """CreateTable arguments of the price table (keys, LSI ``by_ts``, NEW_AND_OLD_IMAGES stream)."""
+    """CreateTable arguments of the price table (keys ``pk``/``sk``, no index, NEW_AND_OLD_IMAGES stream)."""
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "ts", "AttributeType": "N"},
         ],
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "LocalSecondaryIndexes": [
-            {
-                "IndexName": "by_ts",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "ts", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["price"]},
-            }
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }

@@ -12,9 +12,13 @@ variable "aws_region" {
 }
 
 variable "account_id" {
-  description = "AWS account id. null: read from the credentials (sts:GetCallerIdentity); with offline_plan a placeholder."
+  description = "AWS account id (12 digits) the environment lives in. Required: the provider's allowed_account_ids refuses to plan or apply with credentials of any other account."
   type        = string
-  default     = null
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be the 12-digit id of the environment's AWS account."
+  }
 }
 
 variable "offline_plan" {
@@ -89,11 +93,12 @@ variable "table" {
 variable "webhook" {
   description = "Webhook function settings (see modules/pipeline)."
   type = object({
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 10)
-    reserved_concurrency = optional(number, 10)
-    max_body_bytes       = optional(number)
-    url_auth_type        = optional(string, "NONE")
+    memory_size              = optional(number, 256)
+    timeout                  = optional(number, 10)
+    reserved_concurrency     = optional(number)
+    max_body_bytes           = optional(number)
+    url_auth_type            = optional(string, "NONE")
+    secret_cache_ttl_seconds = optional(number, 300)
   })
   default = {}
 }
@@ -103,7 +108,7 @@ variable "enricher" {
   type = object({
     memory_size                        = optional(number, 256)
     timeout                            = optional(number, 60)
-    reserved_concurrency               = optional(number, 5)
+    reserved_concurrency               = optional(number)
     starting_position                  = optional(string, "TRIM_HORIZON")
     batch_size                         = optional(number, 100)
     maximum_batching_window_in_seconds = optional(number, 1)
@@ -124,33 +129,31 @@ variable "webhook_secret" {
 }
 
 variable "webhook_secret_initial_value" {
-  description = "First value of the created signing secret; null: an unguessable placeholder the operator replaces."
+  description = "First value of the created signing secret; null: an unguessable placeholder the operator replaces. Ephemeral: never in plan or state."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "alarms" {
   description = "Alarm settings (see modules/pipeline)."
   type = object({
-    enabled                   = optional(bool, true)
-    topic_arn                 = optional(string)
-    errors_threshold          = optional(number, 1)
-    iterator_age_ms_threshold = optional(number, 60000)
-    queue_depth_threshold     = optional(number, 1)
-    period_seconds            = optional(number, 300)
-    evaluation_periods        = optional(number, 1)
+    enabled                     = optional(bool, true)
+    topic_arn                   = optional(string)
+    errors_threshold            = optional(number, 1)
+    throttles_threshold         = optional(number, 1)
+    iterator_age_ms_threshold   = optional(number, 60000)
+    queue_depth_threshold       = optional(number, 1)
+    queue_age_seconds_threshold = optional(number, 3600)
+    period_seconds              = optional(number, 300)
+    evaluation_periods          = optional(number, 1)
   })
   default = {}
 }
 
-data "aws_caller_identity" "current" {
-  count = var.account_id == null && !var.offline_plan ? 1 : 0
-}
-
 locals {
-  # 123456789012 is only a placeholder for offline plans (and moto's default account).
-  account_id = coalesce(var.account_id, var.offline_plan ? "123456789012" : null, one(data.aws_caller_identity.current[*].account_id))
+  account_id = var.account_id
   default_tags = merge(var.tags, {
     Environment = var.environment
     Application = var.application

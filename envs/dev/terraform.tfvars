@@ -1,6 +1,7 @@
 # Rendered from config/dev.yaml by `make tfvars ENV=dev`: edit the YAML, then re-render.
 environment                 = "dev"
 aws_region                  = "us-east-1"
+account_id                  = "111111111111"
 kms_deletion_window_in_days = 7
 tick_ttl_days               = 30
 log_retention_days          = 14
@@ -14,14 +15,14 @@ table = {
 webhook = {
   memory_size          = 256
   timeout              = 10
-  reserved_concurrency = 5
+  reserved_concurrency = null
   url_auth_type        = "NONE"
 }
 
 enricher = {
   memory_size                        = 256
   timeout                            = 60
-  reserved_concurrency               = 2
+  reserved_concurrency               = null
   starting_position                  = "TRIM_HORIZON"
   batch_size                         = 100
   maximum_batching_window_in_seconds = 1

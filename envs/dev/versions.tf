@@ -1,11 +1,12 @@
 terraform {
-  # S3 native state locking (use_lockfile) needs Terraform 1.10.
-  required_version = ">= 1.10"
+  # 1.11: write-only arguments (the signing secret's first value stays out of state); S3 native
+  # locking (use_lockfile) needs 1.10. ~> 5.100: the provider range the tests run against.
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.60, < 7.0"
+      version = "~> 5.100"
     }
   }
 

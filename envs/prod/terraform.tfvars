@@ -1,6 +1,7 @@
 # Rendered from config/prod.yaml by `make tfvars ENV=prod`: edit the YAML, then re-render.
 environment                 = "prod"
 aws_region                  = "us-east-1"
+account_id                  = "333333333333"
 kms_deletion_window_in_days = 30
 tick_ttl_days               = 365
 log_retention_days          = 365

@@ -1,6 +1,7 @@
 # Rendered from config/staging.yaml by `make tfvars ENV=staging`: edit the YAML, then re-render.
 environment                 = "staging"
 aws_region                  = "us-east-1"
+account_id                  = "222222222222"
 kms_deletion_window_in_days = 30
 tick_ttl_days               = 90
 log_retention_days          = 30

@@ -1,11 +1,17 @@
-"""DynamoDB stream handler: indicators for every inserted tick, then SNS notifications.
+"""DynamoDB stream handler: indicators for every inserted tick, revisions for late ones, SNS.
 
 Per batch: one consistent Query per series (see :mod:`price_enricher.history`), one
-conditional UpdateItem per tick, one PublishBatch per 10 notifications. Failures are
-reported per record (``batchItemFailures``, the sequence number) through Powertools'
-BatchProcessor: a poison record fails alone, and a record whose notification SNS did not
-accept fails too, so it is replayed. Replays rewrite the same values (``enriched_at``
-only if absent) and republish with the same ``notification_id``.
+conditional UpdateItem per tick whose indicators change, one PublishBatch per 10
+notifications. A tick that lands behind ticks already enriched also revises the followers
+whose window holds it (at most ``MAX_WINDOW - 1``, read by the same Query): each changed
+follower gets one UpdateItem that raises its ``revision``, and one notification. Whatever
+the arrival order, once every tick is processed each stored indicator equals a
+recomputation over the table.
+
+Failures are reported per record (``batchItemFailures``) through Powertools'
+BatchProcessor: a poison record fails alone, and a record whose write or notification did
+not go through fails too, so it is replayed. A replay writes nothing that is already
+stored and sends the same ``(notification_id, revision)`` again, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from botocore.exceptions import ClientError
 
 from price_enricher import clients
-from price_enricher.history import SeriesHistory
+from price_enricher.history import REVISED_BY, REVISION, Point, SeriesHistory
 from price_enricher.notify import Notification, publish
-from price_enricher.records import PoisonRecord, StreamTick, is_insert, parse_record
-from pricing.indicators import indicators
+from price_enricher.records import PoisonRecord, StreamTick, is_tick_insert, parse_record
+from pricing.indicators import INDICATOR_NAMES, indicators
+from pricing.keys import notification_id
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "price-enricher"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
@@ -33,6 +40,10 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Cryp
 
 class ConfigError(RuntimeError):
     """TABLE_NAME or TOPIC_ARN is missing: nothing can be processed, the batch is retried."""
+
+
+class RevisionConflict(RuntimeError):
+    """A tick changed between the Query and its update; the record is retried and reads again."""
 
 
 @metrics.log_metrics
@@ -56,11 +67,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     unsent = publish(clients.sns(), topic, batch.notifications)
     failed = {item["itemIdentifier"] for item in failures}
     for note in unsent:
-        if note.tick.sequence_number not in failed:
-            failed.add(note.tick.sequence_number)
-            failures.append({"itemIdentifier": note.tick.sequence_number})
+        if note.owner not in failed:
+            failed.add(note.owner)
+            failures.append({"itemIdentifier": note.owner})
 
     metrics.add_metric(name="TicksEnriched", unit=MetricUnit.Count, value=batch.enriched)
+    metrics.add_metric(name="TicksRevised", unit=MetricUnit.Count, value=batch.revised)
     metrics.add_metric(
         name="NotificationsPublished", unit=MetricUnit.Count, value=len(batch.notifications) - len(unsent)
     )
@@ -70,6 +82,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         extra={
             "records": len(records),
             "enriched": batch.enriched,
+            "revised": batch.revised,
             "failed": len(failures),
             "unsent": len(unsent),
         },
@@ -83,13 +96,14 @@ class Batch:
     def __init__(self, table: str, records: list[Any]):
         self.table = table
         self.notifications: list[Notification] = []
-        self.enriched = 0
+        self.enriched = 0  # ticks of the batch whose indicators are stored
+        self.revised = 0  # followers whose indicators a late tick changed
         self._series: dict[str, list[StreamTick]] = defaultdict(list)
         self._history: dict[str, SeriesHistory] = {}
         self._ticks: dict[str, StreamTick] = {}  # by sequence number: each record is parsed once
         self._now_ms = time.time_ns() // 1_000_000
         for record in records:
-            if is_insert(record):
+            if is_tick_insert(record):
                 try:
                     tick = parse_record(record)
                 except PoisonRecord:
@@ -99,21 +113,29 @@ class Batch:
                     self._ticks[tick.sequence_number] = tick
 
     def enrich(self, record: DynamoDBRecord) -> str:
-        """Record handler: enrich one INSERT; raising marks this record (only) as failed."""
+        """Record handler: enrich one tick and revise its followers; raising fails this record only."""
         raw = record.raw_event
-        # INSERT only. The enricher's own UpdateItem emits a MODIFY record for the same
+        # Tick INSERTs only. The enricher's own UpdateItem emits a MODIFY record for the same
         # table stream: processing MODIFY would re-trigger the function on its own writes
-        # forever (the reference design does exactly that). The event source mapping also
-        # filters on INSERT; this is the second line. REMOVE (TTL) needs nothing either.
-        if not is_insert(raw):
+        # forever. Event-id claims carry nothing to enrich, and REMOVE (TTL) needs nothing.
+        # The event source mapping filters the same way; this is the second line.
+        if not is_tick_insert(raw):
             return "ignored"
         stream = raw.get("dynamodb")
         sequence = stream.get("SequenceNumber") if isinstance(stream, dict) else None
         try:
             tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
-            values = indicators(self._history_of(tick).window(tick))
-            if not self._update(tick, values):
+            history = self._history_of(tick)
+            batch = {other.sk for other in self._series[tick.pk]}
+            stored = history.point(tick.sk) or Point(tick.sk, tick.ts, tick.price)
+            if not self._settle(tick, stored, history, batch):
                 return "gone"
+            self.enriched += 1
+            for follower in history.followers(tick.sk, batch):
+                # Enriched or not: a follower's own record may have read the series before this
+                # tick was written (Lambda keeps order per item, not per series, once shards
+                # split or batches run in parallel). The revision condition settles any race.
+                self._settle(tick, follower, history, batch)
         except Exception as error:
             logger.warning(
                 "Record failed",
@@ -124,8 +146,6 @@ class Batch:
                 },
             )
             raise
-        self.enriched += 1
-        self.notifications.append(Notification(tick, values))
         return "enriched"
 
     def _history_of(self, tick: StreamTick) -> SeriesHistory:
@@ -136,30 +156,91 @@ class Batch:
             self._history[tick.pk] = history
         return history
 
-    def _update(self, tick: StreamTick, values: dict[str, Any]) -> bool:
-        """One UpdateItem; False when the tick is gone (TTL): it must not be recreated."""
-        names = {"#pk": "pk", "#enriched_at": "enriched_at"}
-        attribute_values = {":enriched_at": {"N": str(self._now_ms)}}
+    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory, batch: set[str]) -> bool:
+        """Make ``point``'s stored indicators equal its window, and notify; False when it is gone.
+
+        ``point`` is the owner record's own tick, or one of its followers; ``batch`` holds the
+        sort keys of the batch's ticks of the series.
+        """
+        own = point.sk == owner.sk
+        writer = None if own else owner.sk
+        values = indicators(history.window(point.sk))
+        if point.revision is not None and point.values == values:
+            # Stored already. When the record that wrote this revision is in the batch, this is
+            # a retry of it and its message may not have gone out: send it again. Otherwise the
+            # writer's record succeeded, message included, and a repeat would be noise.
+            if (point.revised_by or point.sk) in batch:
+                self._notify(owner, point, values, point.revision)
+            return True
+        if not self._write(owner.pk, point, values, writer):
+            return False
+        if not own and point.revision is not None:
+            self.revised += 1
+        self._notify(owner, point, values, 1 if point.revision is None else point.revision + 1)
+        return True
+
+    def _notify(self, owner: StreamTick, point: Point, values: dict[str, Any], revision: int) -> None:
+        self.notifications.append(
+            Notification(
+                notification_id=notification_id(owner.pk, point.sk),
+                pk=owner.pk,
+                symbol=owner.symbol,
+                exchange=owner.exchange,
+                ts=point.ts,
+                price=point.price,
+                indicators=values,
+                revision=revision,
+                owner=owner.sequence_number,
+            )
+        )
+
+    def _write(self, pk: str, point: Point, values: dict[str, Any], revised_by: str | None) -> bool:
+        """One UpdateItem to the next revision, on condition that the stored one is still ``point``'s.
+
+        False when the tick is gone (TTL): it is never recreated.
+        """
+        revision = 1 if point.revision is None else point.revision + 1
+        names = {"#revision": REVISION, "#enriched_at": "enriched_at", "#revised_by": REVISED_BY}
+        attribute_values = {":revision": {"N": str(revision)}, ":enriched_at": {"N": str(self._now_ms)}}
         sets = []
-        # Every attribute name goes through ExpressionAttributeNames: no reserved-word
-        # surprises (the reference wrote `processed` unescaped and failed on every record).
+        # Every attribute name goes through ExpressionAttributeNames: no reserved-word surprises.
         for name, value in values.items():
             names[f"#{name}"] = name
             attribute_values[f":{name}"] = {"N": str(value)}
             sets.append(f"#{name} = :{name}")
-        sets.append("#enriched_at = if_not_exists(#enriched_at, :enriched_at)")
+        removes = []
+        for name in INDICATOR_NAMES:
+            if name not in values:  # stored equals the recomputation, also when history shrank
+                names[f"#{name}"] = name
+                removes.append(f"#{name}")
+        if revised_by is None:
+            removes.append("#revised_by")
+        else:
+            attribute_values[":revised_by"] = {"S": revised_by}
+            sets.append("#revised_by = :revised_by")
+        sets += ["#revision = :revision", "#enriched_at = if_not_exists(#enriched_at, :enriched_at)"]
+        if point.revision is None:
+            names["#pk"] = "pk"
+            condition = "attribute_exists(#pk) AND attribute_not_exists(#revision)"
+        else:
+            attribute_values[":expected"] = {"N": str(point.revision)}
+            condition = "#revision = :expected"
+        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
         try:
             clients.dynamodb().update_item(
                 TableName=self.table,
-                Key={"pk": {"S": tick.pk}, "sk": {"S": tick.sk}},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_exists(#pk)",
+                Key={"pk": {"S": pk}, "sk": {"S": point.sk}},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=attribute_values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                logger.info("Tick no longer in the table; skipped", extra={"pk": tick.pk, "sk": tick.sk})
-                return False
-            raise
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            if error.response.get("Item"):
+                raise RevisionConflict(f"{point.sk} was enriched by another invocation meanwhile") from None
+            logger.info("Tick no longer in the table; skipped", extra={"pk": pk, "sk": point.sk})
+            return False
         return True

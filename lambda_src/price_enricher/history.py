@@ -1,97 +1,156 @@
-"""One consistent Query per series and batch, and the price windows it yields.
+"""One series read around a batch's ticks: predecessors for their windows, followers to revise.
 
-For the ticks of one series in a batch, a single Query on the LSI ``by_ts`` (consistent,
-newest first, ``ts <= `` the batch's latest tick) returns the batch's ticks and their
-predecessors; it pages on only when the earliest tick of the batch has fewer than
-``MAX_WINDOW - 1`` predecessors in what was read and the index has more.
+The table's sort key orders a series by event time (docs/design.md), so a consistent
+Query on the base table reads a tick's neighbours; no index is involved. Per series and
+batch the enricher reads, newest first from the top of the series, one page of
+``len(ticks) + 2 * MAX_WINDOW`` ticks: in order (the common case) that holds every tick
+after the batch, the batch and ``MAX_WINDOW - 1`` predecessors. It pages on only while
+the earliest tick of the batch lacks predecessors. When the batch lies deeper than one
+page below the top (ticks that arrived very late), it reads the ``MAX_WINDOW - 1``
+followers after the batch with one ascending Query and the rest with a descending one
+from the batch down, so the cost stays bounded however late a tick is.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from price_enricher.records import StreamTick, number
-from pricing.indicators import MAX_WINDOW
+from pricing.indicators import INDICATOR_NAMES, MAX_WINDOW
+from pricing.keys import TICK_FIRST, TICK_LAST
 
-INDEX = "by_ts"
-_NAMES = {"#pk": "pk", "#sk": "sk", "#ts": "ts", "#price": "price"}
+REVISION = "revision"
+REVISED_BY = "revised_by"
+_READ = ("pk", "sk", "ts", "price", *INDICATOR_NAMES, REVISION, REVISED_BY)
+_NAMES = {f"#{name}": name for name in _READ}
+_PROJECTION = ", ".join(f"#{name}" for name in _READ if name != "pk")
+_MAX_PAGE = 1000
 
 logger = Logger(child=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A tick of the series as stored: price, and what the enricher last wrote for it."""
+
+    sk: str
+    ts: int
+    price: Decimal
+    values: dict[str, Decimal] = field(default_factory=dict)
+    revision: int | None = None  # None: never enriched
+    revised_by: str | None = None  # sk of the late tick whose record wrote the revision
+
+
 class SeriesHistory:
-    """Prices of one series in ``(ts, sk)`` order, enough for every tick of the batch."""
+    """The ticks of one series that a batch needs, in series order."""
 
-    def __init__(self, points: dict[str, tuple[int, Decimal]]):
-        ordered = sorted((ts, sk, price) for sk, (ts, price) in points.items())
-        self._keys = [(ts, sk) for ts, sk, _ in ordered]
-        self._prices = [price for _, _, price in ordered]
+    def __init__(self, points: Iterable[Point]):
+        self._points = sorted(points, key=lambda point: point.sk)
+        self._keys = [point.sk for point in self._points]
 
-    def window(self, tick: StreamTick, size: int = MAX_WINDOW) -> list[Decimal]:
-        """The last ``size`` prices up to and including ``tick`` (in order)."""
-        end = bisect.bisect_right(self._keys, tick.order)
-        return self._prices[max(0, end - size) : end]
+    def point(self, sk: str) -> Point | None:
+        """The stored state of the tick at ``sk``."""
+        i = bisect.bisect_left(self._keys, sk)
+        return self._points[i] if i < len(self._keys) and self._keys[i] == sk else None
+
+    def window(self, sk: str, size: int = MAX_WINDOW) -> list[Decimal]:
+        """The last ``size`` prices up to and including the tick at ``sk`` (in order)."""
+        end = bisect.bisect_right(self._keys, sk)
+        return [point.price for point in self._points[max(0, end - size) : end]]
+
+    def followers(self, sk: str, batch: set[str]) -> list[Point]:
+        """Ticks after ``sk`` whose window holds it, up to the next batch tick (which owns the rest)."""
+        start = bisect.bisect_right(self._keys, sk)
+        found: list[Point] = []
+        for point in self._points[start : start + MAX_WINDOW - 1]:
+            if point.sk in batch:
+                break
+            found.append(point)
+        return found
 
     @classmethod
     def load(cls, client: Any, table: str, ticks: Sequence[StreamTick]) -> SeriesHistory:
-        """Query the series of ``ticks`` (all of one pk) once, paging only when history is short."""
+        """Read what the ticks of one series (one pk) need: one Query in the common case."""
         pk = ticks[0].pk
-        earliest = min(tick.order for tick in ticks)
-        request: dict[str, Any] = {
-            "TableName": table,
-            "IndexName": INDEX,
-            "KeyConditionExpression": "#pk = :pk AND #ts <= :max_ts",
-            "ExpressionAttributeNames": _NAMES,
-            "ExpressionAttributeValues": {
-                ":pk": {"S": pk},
-                ":max_ts": {"N": str(max(tick.ts for tick in ticks))},
-            },
-            # Only attributes the index holds: reading others would fetch from the table.
-            "ProjectionExpression": "#sk, #ts, #price",
-            "ScanIndexForward": False,
-            "ConsistentRead": True,
-            "Limit": len(ticks) + MAX_WINDOW,
-        }
-        points: dict[str, tuple[int, Decimal]] = {}
-        while True:
-            page = client.query(**request)
-            for item in page.get("Items", []):
-                _add(points, item)
-            more = page.get("LastEvaluatedKey")
-            if not more or _enough(points, earliest):
-                break
-            # Rare (the batch spans ticks far apart): read on, twice as much each time.
-            request["ExclusiveStartKey"] = more
-            request["Limit"] = min(2 * request["Limit"], 1000)
+        earliest = min(tick.sk for tick in ticks)
+        latest = max(tick.sk for tick in ticks)
+        points: dict[str, Point] = {}
+        top = _request(table, pk, "#sk BETWEEN :first AND :last", {":first": TICK_FIRST, ":last": TICK_LAST})
+        top.update(ScanIndexForward=False, Limit=len(ticks) + 2 * MAX_WINDOW)
+        page = client.query(**top)
+        _add_all(points, page)
+        reached = any(sk <= latest for sk in points)
+        if reached or not page.get("LastEvaluatedKey"):
+            _read_down(client, top, page, points, earliest)
+        else:
+            # The batch lies deeper than a page below the top: read just around it.
+            after = _request(table, pk, "#sk > :latest", {":latest": latest})
+            after.update(ScanIndexForward=True, Limit=MAX_WINDOW - 1)
+            _add_all(points, client.query(**after))
+            down = _request(
+                table, pk, "#sk BETWEEN :first AND :latest", {":first": TICK_FIRST, ":latest": latest}
+            )
+            down.update(ScanIndexForward=False, Limit=len(ticks) + MAX_WINDOW)
+            page = client.query(**down)
+            _add_all(points, page)
+            _read_down(client, down, page, points, earliest)
         # The batch's own images count too (e.g. a tick the table no longer holds).
         for tick in ticks:
-            points.setdefault(tick.sk, (tick.ts, tick.price))
-        return cls(points)
+            points.setdefault(tick.sk, Point(tick.sk, tick.ts, tick.price))
+        return cls(points.values())
 
 
-def _add(points: dict[str, tuple[int, Decimal]], item: dict[str, Any]) -> None:
+def _request(table: str, pk: str, condition: str, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "KeyConditionExpression": f"#pk = :pk AND {condition}",
+        "ExpressionAttributeNames": _NAMES,
+        "ExpressionAttributeValues": {":pk": {"S": pk}, **{k: {"S": v} for k, v in values.items()}},
+        "ProjectionExpression": _PROJECTION,
+        "ConsistentRead": True,
+    }
+
+
+def _read_down(
+    client: Any, request: dict[str, Any], page: dict[str, Any], points: dict[str, Point], earliest: str
+) -> None:
+    """Page on (newest first) until ``earliest`` has ``MAX_WINDOW - 1`` predecessors or the series ends."""
+    while page.get("LastEvaluatedKey") and sum(1 for sk in points if sk < earliest) < MAX_WINDOW - 1:
+        # Rare (the batch spans ticks far apart): read on, twice as much each time.
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        request["Limit"] = min(2 * request["Limit"], _MAX_PAGE)
+        page = client.query(**request)
+        _add_all(points, page)
+
+
+def _add_all(points: dict[str, Point], page: dict[str, Any]) -> None:
+    for item in page.get("Items", []):
+        point = _point(item)
+        if point is not None:
+            points[point.sk] = point
+
+
+def _point(item: dict[str, Any]) -> Point | None:
     sk = item.get("sk", {}).get("S")
     ts = number(item.get("ts"))
     price = number(item.get("price"))
     if not isinstance(sk, str) or ts is None or price is None or price <= 0 or ts.adjusted() > 15:
         logger.warning("Skipping malformed history item", extra={"sk": str(sk)[:200]})
-        return
-    points[sk] = (int(ts), price)
-
-
-def _enough(points: dict[str, tuple[int, Decimal]], earliest: tuple[int, str]) -> bool:
-    """True when the earliest tick has ``MAX_WINDOW - 1`` complete predecessors.
-
-    Items come newest first by ``ts`` only, so the oldest ``ts`` read so far may be cut
-    by the page boundary; only predecessors strictly newer than it are complete.
-    """
-    if not points:
-        return False
-    oldest = min(ts for ts, _ in points.values())
-    count = sum(1 for sk, (ts, _) in points.items() if ts > oldest and (ts, sk) < earliest)
-    return count >= MAX_WINDOW - 1
+        return None
+    values = {name: value for name in INDICATOR_NAMES if (value := number(item.get(name))) is not None}
+    revision = number(item.get(REVISION))
+    revised_by = item.get(REVISED_BY, {}).get("S")
+    return Point(
+        sk=sk,
+        ts=int(ts),
+        price=price,
+        values=values,
+        revision=None if revision is None else int(revision),
+        revised_by=revised_by if isinstance(revised_by, str) else None,
+    )

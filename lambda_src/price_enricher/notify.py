@@ -1,9 +1,11 @@
-"""Success notifications: one SNS message per enriched tick, sent with PublishBatch.
+"""Success notifications: one SNS message per enrichment or revision of a tick, via PublishBatch.
 
 Lambda destinations do not fire for stream-invoked functions, so the enricher publishes
-itself. Every message carries a ``notification_id`` (``"<pk>|<sk>"``) that is the same
-on every replay, so a subscriber de-duplicates; on a FIFO topic the same id also becomes
-the MessageDeduplicationId.
+itself. Every message carries a ``notification_id`` (``"<pk>|<sk>"``, the same for every
+message about one tick) and a ``revision`` (1 for the first enrichment, +1 each time a
+late tick changes the tick's indicators): a subscriber keeps, per ``notification_id``,
+the message with the highest revision, and drops repeats of one it has (replays send the
+same pair again). On a FIFO topic the pair also makes the MessageDeduplicationId.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from price_enricher.records import StreamTick
-
 #: SNS PublishBatch takes at most 10 entries.
 BATCH = 10
 
@@ -28,19 +28,27 @@ logger = Logger(child=True)
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """A message about one enriched tick."""
+    """A message about one revision of one tick; ``owner`` is the record it is sent for."""
 
-    tick: StreamTick
+    notification_id: str
+    pk: str
+    symbol: str
+    exchange: str
+    ts: int
+    price: Decimal
     indicators: dict[str, Decimal]
+    revision: int
+    owner: str
 
     def body(self) -> str:
         """The JSON message (docs/design.md); decimals as strings so no digit is lost."""
         message: dict[str, Any] = {
-            "notification_id": self.tick.notification_id,
-            "symbol": self.tick.symbol,
-            "exchange": self.tick.exchange,
-            "ts": self.tick.ts,
-            "price": str(self.tick.price),
+            "notification_id": self.notification_id,
+            "revision": self.revision,
+            "symbol": self.symbol,
+            "exchange": self.exchange,
+            "ts": self.ts,
+            "price": str(self.price),
         }
         message.update((name, str(value)) for name, value in self.indicators.items())
         return json.dumps(message, separators=(",", ":"), sort_keys=True)
@@ -51,13 +59,14 @@ class Notification:
             "Id": entry_id,
             "Message": self.body(),
             "MessageAttributes": {
-                "symbol": {"DataType": "String", "StringValue": self.tick.symbol},
-                "exchange": {"DataType": "String", "StringValue": self.tick.exchange},
+                "symbol": {"DataType": "String", "StringValue": self.symbol},
+                "exchange": {"DataType": "String", "StringValue": self.exchange},
             },
         }
         if fifo:
-            entry["MessageGroupId"] = self.tick.pk
-            entry["MessageDeduplicationId"] = hashlib.sha256(self.tick.notification_id.encode()).hexdigest()
+            entry["MessageGroupId"] = self.pk
+            unique = f"{self.notification_id}#{self.revision}"
+            entry["MessageDeduplicationId"] = hashlib.sha256(unique.encode()).hexdigest()
         return entry
 
 

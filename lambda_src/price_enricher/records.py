@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pricing.keys import notification_id, series_key
+from pricing.keys import is_tick_key, notification_id, series_key
 from pricing.numbers import storable
 
 
@@ -27,9 +27,9 @@ class StreamTick:
     exchange: str
 
     @property
-    def order(self) -> tuple[int, str]:
-        """Position in its series: event time, then tick id for ticks of the same millisecond."""
-        return (self.ts, self.sk)
+    def order(self) -> str:
+        """Position in its series: the sort key, which starts with the event time."""
+        return self.sk
 
     @property
     def notification_id(self) -> str:
@@ -40,6 +40,17 @@ class StreamTick:
 def is_insert(record: Any) -> bool:
     """True for an INSERT record."""
     return isinstance(record, dict) and record.get("eventName") == "INSERT"
+
+
+def is_tick_insert(record: Any) -> bool:
+    """True for the INSERT of a tick (not of an event-id claim, which has nothing to enrich)."""
+    if not is_insert(record):
+        return False
+    stream = record.get("dynamodb")
+    keys = stream.get("Keys") if isinstance(stream, dict) else None
+    sk = keys.get("sk") if isinstance(keys, dict) else None
+    # A record without Keys is judged by its image: parse_record() fails it if it is no tick.
+    return sk is None or (isinstance(sk, dict) and is_tick_key(sk.get("S")))
 
 
 def parse_record(record: dict[str, Any]) -> StreamTick:
@@ -61,6 +72,8 @@ def parse_record(record: dict[str, Any]) -> StreamTick:
     )
     if tick.pk != series_key(tick.symbol, tick.exchange):
         raise PoisonRecord("pk does not match symbol and exchange")
+    if not is_tick_key(tick.sk):
+        raise PoisonRecord("NewImage.sk is not a tick key")
     return tick
 
 

@@ -20,6 +20,8 @@ VOLATILITY_RETURNS = 10
 #: Prices needed for the longest indicator, including the tick itself.
 MAX_WINDOW = max(*SMA_WINDOWS, VOLATILITY_RETURNS + 1)
 WORK_PRECISION = 50
+#: Attribute names of the indicators, in the order they are reported.
+INDICATOR_NAMES = (*(f"sma_{n}" for n in SMA_WINDOWS), f"volatility_{VOLATILITY_RETURNS}")
 
 
 def sma(prices: Sequence[Decimal], n: int) -> Decimal | None:

@@ -1,14 +1,33 @@
 """Table keys and ids, per docs/design.md.
 
-- ``pk``: ``"<SYMBOL>#<exchange>"``, one series per symbol and exchange.
-- ``sk``: ``"id#<event_id>"`` when the feed sent an id, else ``"ts#<timestamp_ms>"``
-  when it sent a timestamp. A tick with neither cannot be recognised when redelivered;
-  it gets ``"rx#<received_ms>#<random>"`` so that two such ticks received in the same
-  millisecond are both stored instead of the second being taken for a duplicate.
+One item collection per series, ordered by event time in the table's own sort key, so
+the enricher reads a tick's neighbours with a consistent Query on the base table and no
+secondary index caps the series (a local secondary index limits every partition key to
+10 GB).
+
+- ``pk``: ``"<SYMBOL>#<exchange>"``.
+- tick ``sk``: ``"t#<event time, 16-digit epoch microseconds>#<identity>"`` where the
+  identity is ``"e#<event_id>"`` when the feed sent an id, else ``"h#<content digest>"``
+  (16 hex digits of the SHA-256 of the tick's content). A redelivery maps to the same
+  key; two different ticks never do.
+- event-id claim ``sk``: ``"e#<event_id>"``, one small item per ``event_id`` that holds
+  the content digest and the tick's ``sk``: it makes an ``event_id`` unique in its series
+  whatever the tick's time, so a reuse with other content is detected (409).
 - notification / tick id: ``"<pk>|<sk>"`` (``|`` never occurs in a pk).
+
+Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims sort
+before them.
 """
 
 from __future__ import annotations
+
+TICK_PREFIX = "t#"
+CLAIM_PREFIX = "e#"
+#: Bounds of the tick range of a series: ``"t$"`` is the first string after every ``"t#..."``.
+TICK_FIRST = TICK_PREFIX
+TICK_LAST = "t$"
+TIME_DIGITS = 16
+DIGEST_DIGITS = 16
 
 
 def series_key(symbol: str, exchange: str) -> str:
@@ -16,15 +35,27 @@ def series_key(symbol: str, exchange: str) -> str:
     return f"{symbol}#{exchange}"
 
 
-def tick_sort_key(*, event_id: str | None, timestamp_ms: int | None, received_ms: int, nonce: str) -> str:
-    """Sort key of a tick inside its series (see the module docstring)."""
-    if event_id is not None:
-        return f"id#{event_id}"
-    if timestamp_ms is not None:
-        return f"ts#{timestamp_ms}"
-    return f"rx#{received_ms}#{nonce}"
+def tick_sort_key(time_us: int, *, event_id: str | None, digest: str) -> str:
+    """Sort key of a tick: event time first, so the table orders a series by time."""
+    identity = f"e#{event_id}" if event_id is not None else f"h#{digest[:DIGEST_DIGITS]}"
+    return f"{TICK_PREFIX}{time_us:0{TIME_DIGITS}d}#{identity}"
+
+
+def claim_sort_key(event_id: str) -> str:
+    """Sort key of the item that claims ``event_id`` inside its series."""
+    return f"{CLAIM_PREFIX}{event_id}"
+
+
+def is_tick_key(sk: object) -> bool:
+    """True for the sort key of a tick (not of an event-id claim)."""
+    return isinstance(sk, str) and sk.startswith(TICK_PREFIX)
+
+
+def time_us_of(sk: str) -> int:
+    """The event time (epoch microseconds) a tick sort key carries."""
+    return int(sk[len(TICK_PREFIX) : len(TICK_PREFIX) + TIME_DIGITS])
 
 
 def notification_id(pk: str, sk: str) -> str:
-    """Stable id of a tick across retries and replays: ``"<pk>|<sk>"``."""
+    """Stable id of a tick across retries, replays and revisions: ``"<pk>|<sk>"``."""
     return f"{pk}|{sk}"

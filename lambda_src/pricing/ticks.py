@@ -3,12 +3,15 @@
 The body must be a UTF-8 JSON object ``{symbol, price, exchange, volume?, timestamp?,
 event_id?}``. Numbers are parsed as :class:`~decimal.Decimal` (never float), ``NaN`` and
 ``Infinity`` are rejected, duplicate and unknown keys are rejected, and every price and
-volume must be storable exactly in DynamoDB. Any invalid input raises :class:`TickError`
-with a short reason meant for the sender; nothing else escapes :func:`parse_tick`.
+volume must be storable exactly in DynamoDB. A tick must carry a ``timestamp`` or an
+``event_id``: with neither, a redelivery could not be told from a new tick. Any invalid
+input raises :class:`TickError` with a short reason meant for the sender; nothing else
+escapes :func:`parse_tick`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -39,7 +42,7 @@ MIN_TIMESTAMP_MS = 1_230_940_800_000
 MAX_FUTURE_MS = 300_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
+_US = timedelta(microseconds=1)
 
 
 class TickError(ValueError):
@@ -48,18 +51,33 @@ class TickError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """A validated tick. ``timestamp_ms`` is ``None`` when the feed sent no timestamp."""
+    """A validated tick. ``timestamp_us`` (epoch microseconds) is ``None`` when the feed sent none."""
 
     symbol: str
     exchange: str
     price: Decimal
     volume: Decimal
-    timestamp_ms: int | None
+    timestamp_us: int | None
     event_id: str | None
 
-    def event_time(self, received_ms: int) -> int:
-        """Event time in epoch ms: the feed's timestamp, else the receive time."""
-        return self.timestamp_ms if self.timestamp_ms is not None else received_ms
+    def event_time_us(self, received_us: int) -> int:
+        """Event time in epoch microseconds: the feed's timestamp, else the receive time."""
+        return self.timestamp_us if self.timestamp_us is not None else received_us
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of the tick's content: two deliveries are the same tick when it is equal.
+
+        Numbers count by value (``1.50`` and ``1.5`` are one price), times to the microsecond.
+        """
+        content = [
+            self.symbol,
+            self.exchange,
+            _canonical(self.price),
+            _canonical(self.volume),
+            self.timestamp_us,
+            self.event_id,
+        ]
+        return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
 def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
@@ -77,14 +95,21 @@ def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
     volume = Decimal(0) if obj.get("volume") is None else _number(obj["volume"], "volume")
     if volume < 0:
         raise TickError("volume must be >= 0")
-    return Tick(
+    tick = Tick(
         symbol=_symbol(obj["symbol"]),
         exchange=_exchange(obj["exchange"]),
         price=price,
         volume=volume,
-        timestamp_ms=None if obj.get("timestamp") is None else _timestamp(obj["timestamp"], now_ms),
+        timestamp_us=None if obj.get("timestamp") is None else _timestamp(obj["timestamp"], now_ms),
         event_id=None if obj.get("event_id") is None else _event_id(obj["event_id"]),
     )
+    if tick.timestamp_us is None and tick.event_id is None:
+        raise TickError("send a timestamp or an event_id: without either a redelivery cannot be recognised")
+    return tick
+
+
+def _canonical(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _reject_constant(name: str) -> Any:
@@ -156,12 +181,13 @@ def _event_id(value: Any) -> str:
 
 
 def _timestamp(value: Any, now_ms: int) -> int:
+    """Epoch microseconds of a JSON number (whole epoch ms) or an ISO-8601 string with a zone."""
     if isinstance(value, Decimal):
         if value != value.to_integral_value():
             raise TickError("timestamp must be whole epoch milliseconds")
         if not MIN_TIMESTAMP_MS <= value <= now_ms + MAX_FUTURE_MS:
             raise TickError("timestamp is out of range (epoch milliseconds, 2009 to now)")
-        return int(value)
+        return int(value) * 1000
     if isinstance(value, str) and value.isascii() and len(value) <= _MAX_ISO_TEXT:
         try:
             moment = datetime.fromisoformat(value)
@@ -169,8 +195,8 @@ def _timestamp(value: Any, now_ms: int) -> int:
             raise TickError("timestamp must be epoch milliseconds or ISO-8601") from None
         if moment.tzinfo is None:
             raise TickError("timestamp must carry a time zone (e.g. Z or +00:00)")
-        millis = (moment - _EPOCH) // _MS
-        if not MIN_TIMESTAMP_MS <= millis <= now_ms + MAX_FUTURE_MS:
+        micros = (moment - _EPOCH) // _US
+        if not MIN_TIMESTAMP_MS <= micros // 1000 <= now_ms + MAX_FUTURE_MS:
             raise TickError("timestamp is out of range (2009 to now)")
-        return millis
+        return micros
     raise TickError("timestamp must be epoch milliseconds or ISO-8601")

@@ -6,7 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from webhook_processor.secrets import DEFAULT_TTL_S
+
 DEFAULT_MAX_BODY_BYTES = 4096
+#: Seconds the signing secret is cached (SECRET_CACHE_TTL_SECONDS); the Terraform module sets it.
+DEFAULT_SECRET_CACHE_TTL_S = DEFAULT_TTL_S
 
 
 class ConfigError(RuntimeError):
@@ -15,12 +19,14 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``."""
+    """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``,
+    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600)."""
 
     table_name: str
     secret_id: str
     ttl_days: int
     max_body_bytes: int
+    secret_cache_ttl_s: int = DEFAULT_SECRET_CACHE_TTL_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -30,6 +36,9 @@ class Settings:
             secret_id=_required(env, "WEBHOOK_SECRET_ARN"),
             ttl_days=_integer(env, "TICK_TTL_DAYS", 0, 0, 36_500),
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 256, 1_048_576),
+            secret_cache_ttl_s=_integer(
+                env, "SECRET_CACHE_TTL_SECONDS", DEFAULT_SECRET_CACHE_TTL_S, 10, 3600
+            ),
         )
 
 

@@ -1,9 +1,10 @@
 """Lambda Function URL handler: authenticate, validate and store one price tick.
 
 Answers: 200 ``{"status": "stored"|"duplicate", "tick_id", "symbol", "exchange",
-"timestamp"}``; 400/401/405/413 ``{"error": reason}``; 5xx only when AWS fails, so
-the sender retries. The checks run cheapest first and the body is parsed only once its
-signature is verified. Exactly one DynamoDB call per accepted tick.
+"timestamp"}``; 400/401/405/413 ``{"error": reason}``; 409 when the tick's ``event_id``
+already names a different tick; 5xx only when AWS fails, so the sender retries. The
+checks run cheapest first and the body is parsed only once its signature is verified. One
+DynamoDB call per accepted tick, two when it carries an ``event_id`` (see store.py).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from pricing.ticks import TickError, parse_tick
 from webhook_processor import clients
 from webhook_processor.config import ConfigError, Settings
 from webhook_processor.http import HttpError, Request, error_response, json_response, read_request
-from webhook_processor.secrets import SecretCache, SecretUnavailable
-from webhook_processor.store import Receipt, build_item, put_tick
+from webhook_processor.secrets import SecretCache, SecretFetchFailed, SecretMisconfigured
+from webhook_processor.store import Conflict, Receipt, store_tick
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-processor"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
 
-#: The accepted signing secrets, cached for the life of the container.
+#: The accepted signing secrets, cached for SECRET_CACHE_TTL_SECONDS.
 SECRETS = SecretCache()
 
 
@@ -43,11 +44,25 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="TicksRejected", unit=MetricUnit.Count, value=1)
         logger.info("Request rejected", extra={"status_code": error.status, "reason": error.reason})
         return error_response(error)
+    except Conflict as conflict:
+        metrics.add_metric(name="TicksConflict", unit=MetricUnit.Count, value=1)
+        logger.warning("Tick conflicts with a stored one", extra={"reason": str(conflict)})
+        return json_response(409, {"error": f"{conflict}; the first tick is kept"})
+    except SecretFetchFailed as error:
+        # One line, no stack trace: while the cache backs off, every request ends here.
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+        logger.warning("Signing secret unavailable", extra={"code": error.code, "cached": error.cached})
+        return json_response(503, {"error": "temporarily unavailable, retry"})
+    except SecretMisconfigured as error:
+        # Permanent (deleted, unreadable, empty): 500, so senders do not retry forever.
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+        logger.error("Signing secret misconfigured", extra={"code": error.code, "cached": error.cached})
+        return json_response(500, {"error": "server misconfigured"})
     except (ClientError, BotoCoreError):
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
         logger.exception("AWS call failed")
         return json_response(503, {"error": "temporarily unavailable, retry"})
-    except (ConfigError, SecretUnavailable):
+    except ConfigError:
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
         logger.exception("Function is misconfigured")
         return json_response(500, {"error": "server misconfigured"})
@@ -63,15 +78,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _accept(event: object, settings: Settings) -> Receipt:
-    received_ms = time.time_ns() // 1_000_000
+    received_us = time.time_ns() // 1_000
     request = read_request(event, settings.max_body_bytes)
-    _authenticate(request, settings, received_ms / 1000)
+    _authenticate(request, settings, received_us / 1_000_000)
     try:
-        tick = parse_tick(request.body, now_ms=received_ms)
+        tick = parse_tick(request.body, now_ms=received_us // 1000)
     except TickError as error:
         raise HttpError(400, str(error)) from None
-    item = build_item(tick, received_ms=received_ms, ttl_days=settings.ttl_days, nonce=os.urandom(16).hex())
-    return put_tick(clients.dynamodb(), settings.table_name, item)
+    return store_tick(
+        clients.dynamodb(), settings.table_name, tick, received_us=received_us, ttl_days=settings.ttl_days
+    )
 
 
 def _authenticate(request: Request, settings: Settings, now_s: float) -> None:
@@ -81,16 +97,16 @@ def _authenticate(request: Request, settings: Settings, now_s: float) -> None:
         raise HttpError(401, parsed.value)
     if signature.check_time(parsed, now_s) is not Verdict.OK:
         raise HttpError(401, Verdict.STALE.value)
-    if not _matches(parsed, request.body, settings.secret_id):
+    if not _matches(parsed, request.body, settings):
         raise HttpError(401, Verdict.MISMATCH.value)
 
 
-def _matches(parsed: SignatureHeader, body: bytes, secret_id: str) -> bool:
-    client = clients.secretsmanager()
-    if signature.matches(parsed, body, SECRETS.get(client, secret_id)):
+def _matches(parsed: SignatureHeader, body: bytes, settings: Settings) -> bool:
+    client, secret_id, ttl_s = clients.secretsmanager(), settings.secret_id, settings.secret_cache_ttl_s
+    if signature.matches(parsed, body, SECRETS.get(client, secret_id, ttl_s)):
         return True
     # Maybe the secret rotated since this container fetched it: refetch, at most once a minute.
-    if SECRETS.refresh(client, secret_id):
+    if SECRETS.refresh(client, secret_id, ttl_s):
         logger.info("Signing secret refreshed after a mismatch")
-        return signature.matches(parsed, body, SECRETS.get(client, secret_id))
+        return signature.matches(parsed, body, SECRETS.get(client, secret_id, ttl_s))
     return False

@@ -1,16 +1,30 @@
-"""The single conditional write of an accepted tick."""
+"""The conditional writes of an accepted tick, per docs/design.md.
+
+A tick without ``event_id`` costs one PutItem: its sort key carries its event time and a
+digest of its content, so a redelivery hits the same key and the condition
+``attribute_not_exists`` makes it a no-op. A tick with ``event_id`` first claims the id
+inside its series (one small item holding the digest and the tick's key), then writes the
+tick the same way: a reuse of the id with other content is a :class:`Conflict`, whatever
+the time it carries. Nothing is ever overwritten.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pricing.keys import notification_id, series_key, tick_sort_key
+from pricing.keys import claim_sort_key, notification_id, series_key, tick_sort_key, time_us_of
 from pricing.ticks import Tick
 
 DAY_S = 86_400
+Item = dict[str, dict[str, str]]
+
+
+class Conflict(Exception):
+    """The tick's ``event_id`` already names a tick with other content; the first one stays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,38 +48,74 @@ class Receipt:
         }
 
 
-def build_item(tick: Tick, *, received_ms: int, ttl_days: int, nonce: str) -> dict[str, dict[str, str]]:
-    """The DynamoDB item (low-level attribute values) of a tick, keyed per docs/design.md."""
-    pk = series_key(tick.symbol, tick.exchange)
-    sk = tick_sort_key(
-        event_id=tick.event_id, timestamp_ms=tick.timestamp_ms, received_ms=received_ms, nonce=nonce
-    )
+def build_item(tick: Tick, *, received_us: int, ttl_days: int, sk: str | None = None) -> Item:
+    """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key."""
+    if sk is None:
+        sk = tick_sort_key(tick.event_time_us(received_us), event_id=tick.event_id, digest=tick.digest())
     item = {
-        "pk": {"S": pk},
+        "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": sk},
-        "ts": {"N": str(tick.event_time(received_ms))},
+        "ts": {"N": str(time_us_of(sk) // 1000)},
         "symbol": {"S": tick.symbol},
         "exchange": {"S": tick.exchange},
         "price": {"N": str(tick.price)},
         "volume": {"N": str(tick.volume)},
-        "received_at": {"N": str(received_ms)},
+        "received_at": {"N": str(received_us // 1000)},
     }
     if tick.event_id is not None:
         item["event_id"] = {"S": tick.event_id}
-    if ttl_days > 0:
-        item["expires_at"] = {"N": str(received_ms // 1000 + ttl_days * DAY_S)}
+    _expire(item, received_us, ttl_days)
     return item
 
 
-def put_tick(client: Any, table: str, item: dict[str, dict[str, str]]) -> Receipt:
-    """One PutItem with ``attribute_not_exists(pk)``: a redelivered tick is a no-op.
+def build_claim(tick: Tick, *, tick_sk: str, received_us: int, ttl_days: int) -> Item:
+    """The item that reserves ``tick.event_id`` in its series for the tick at ``tick_sk``."""
+    assert tick.event_id is not None
+    item = {
+        "pk": {"S": series_key(tick.symbol, tick.exchange)},
+        "sk": {"S": claim_sort_key(tick.event_id)},
+        "tick_sk": {"S": tick_sk},
+        "digest": {"S": tick.digest()},
+    }
+    _expire(item, received_us, ttl_days)
+    return item
 
-    On a duplicate the receipt carries the stored tick's time, returned by the failed
-    condition itself (``ReturnValuesOnConditionCheckFailure``), so it costs no extra read.
-    Any other AWS error propagates (the handler answers 5xx so the sender retries).
+
+def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_days: int) -> Receipt:
+    """Store ``tick`` once; a redelivery is ``duplicate``; raise :class:`Conflict` on a reused id.
+
+    Any other AWS error propagates (the handler answers 503 so the sender retries; a retry
+    after a claim without its tick finds the claim and writes the tick).
     """
-    status = "stored"
-    stored = item
+    item = build_item(tick, received_us=received_us, ttl_days=ttl_days)
+    if tick.event_id is not None:
+        claim = build_claim(tick, tick_sk=item["sk"]["S"], received_us=received_us, ttl_days=ttl_days)
+        held = _put_new(client, table, claim)
+        if held is not None:
+            if held.get("digest", {}).get("S") != claim["digest"]["S"]:
+                raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
+            # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
+            item = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=held["tick_sk"]["S"])
+    old = _put_new(client, table, item)
+    if old is not None and not _same_tick(old, item):
+        raise Conflict("a different tick is stored under this tick's key")
+    return Receipt(
+        status="stored" if old is None else "duplicate",
+        tick_id=notification_id(item["pk"]["S"], item["sk"]["S"]),
+        symbol=tick.symbol,
+        exchange=tick.exchange,
+        timestamp=int(item["ts"]["N"]),
+    )
+
+
+def _expire(item: Item, received_us: int, ttl_days: int) -> None:
+    if ttl_days > 0:
+        item["expires_at"] = {"N": str(received_us // 1_000_000 + ttl_days * DAY_S)}
+
+
+def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:
+    """PutItem unless the key exists; None when written, else the item already there."""
+    key = {"pk": item["pk"], "sk": item["sk"]}
     try:
         client.put_item(
             TableName=table,
@@ -77,14 +127,19 @@ def put_tick(client: Any, table: str, item: dict[str, dict[str, str]]) -> Receip
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        status = "duplicate"
         old = error.response.get("Item")
-        if isinstance(old, dict) and str(old.get("ts", {}).get("N", "")).isdigit():
-            stored = old
-    return Receipt(
-        status=status,
-        tick_id=notification_id(item["pk"]["S"], item["sk"]["S"]),
-        symbol=item["symbol"]["S"],
-        exchange=item["exchange"]["S"],
-        timestamp=int(stored["ts"]["N"]),
-    )
+        if isinstance(old, dict) and old:
+            return old
+        # The condition failed, so the item exists; read it when the error did not carry it.
+        return client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or key
+    return None
+
+
+def _same_tick(old: dict[str, Any], new: Item) -> bool:
+    """Same price and volume by value (the key already fixes series, time and identity)."""
+    return all(_number(old.get(name)) == Decimal(new[name]["N"]) for name in ("price", "volume"))
+
+
+def _number(attribute: Any) -> Decimal | None:
+    text = attribute.get("N") if isinstance(attribute, dict) else None
+    return Decimal(text) if isinstance(text, str) else None

@@ -23,7 +23,7 @@ variable "hash_key" {
 }
 
 variable "range_key" {
-  description = "Sort key attribute, or null for none. Default `sk` (S): `id#<event_id>` or `ts#<timestamp_ms>`."
+  description = "Sort key attribute, or null for none. Default `sk` (S): `t#<event time, us>#e#<event_id>` or `t#<us>#h#<digest>` for ticks, `e#<event_id>` for event-id claims."
   type = object({
     name = string
     type = optional(string, "S")
@@ -37,7 +37,7 @@ variable "range_key" {
 }
 
 variable "local_secondary_indexes" {
-  description = "Local secondary indexes (same partition key, another sort key). Default: `by_ts` on `ts` (N) projecting `price`, which the enricher queries for a tick's predecessors."
+  description = "Local secondary indexes (same partition key, another sort key). Default none: with any LSI, every partition key's item collection (items plus index entries) must fit in 10 GB, past which writes of that key fail with ItemCollectionSizeLimitExceededException; each LSI also adds a write unit per write. The price table orders a series by its own sort key instead (docs/design.md)."
   type = list(object({
     name               = string
     range_key          = string
@@ -45,13 +45,7 @@ variable "local_secondary_indexes" {
     projection_type    = optional(string, "ALL")
     non_key_attributes = optional(list(string), [])
   }))
-  default = [{
-    name               = "by_ts"
-    range_key          = "ts"
-    range_key_type     = "N"
-    projection_type    = "INCLUDE"
-    non_key_attributes = ["price"]
-  }]
+  default = []
 
   validation {
     condition = alltrue([for i in var.local_secondary_indexes :

@@ -9,7 +9,7 @@ output "key_id" {
 }
 
 output "alias_name" {
-  description = "Alias name (`alias/<name>`), known at plan time: IAM policies scope key use with the `kms:ResourceAliases` condition on it."
+  description = "Alias name (`alias/<name>`), for people and tools; IAM policies grant key use on the key ARN, never through the alias."
   value       = try(aws_kms_alias.this.name, null)
 }
 

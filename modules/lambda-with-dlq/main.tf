@@ -17,9 +17,6 @@ locals {
     ["kms:Decrypt"],
     local.has_stream || local.has_async_dlq ? ["kms:GenerateDataKey"] : [],
   )))
-  kms_resources = var.kms_key_alias_name == null ? [var.kms_key_arn] : ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
-
-  alarms_enabled = var.alarms.enabled
 }
 
 # ---------------------------------------------------------------- role
@@ -49,22 +46,6 @@ data "aws_iam_policy_document" "permissions" {
     effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.log_group_arn}:*"]
-  }
-
-  statement {
-    sid       = "UseKmsKey"
-    effect    = "Allow"
-    actions   = local.kms_actions
-    resources = local.kms_resources
-
-    dynamic "condition" {
-      for_each = var.kms_key_alias_name == null ? [] : [var.kms_key_alias_name]
-      content {
-        test     = "ForAnyValue:StringEquals"
-        variable = "kms:ResourceAliases"
-        values   = [condition.value]
-      }
-    }
   }
 
   dynamic "statement" {
@@ -142,6 +123,24 @@ resource "aws_iam_role_policy" "this" {
   policy = data.aws_iam_policy_document.permissions.json
 }
 
+# KMS use is granted on the key's ARN, in a policy of its own: the ARN is known only after the key
+# exists, and the other permissions stay reviewable at plan time. An alias condition
+# (kms:ResourceAliases) would hand the grant to whoever can point the alias at another key, and
+# takes up to five minutes to apply.
+resource "aws_iam_role_policy" "kms" {
+  name = "${var.function_name}-kms"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "UseKmsKey"
+      Effect   = "Allow"
+      Action   = local.kms_actions
+      Resource = var.kms_key_arn
+    }]
+  })
+}
+
 # ---------------------------------------------------------------- logs
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -212,7 +211,7 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   # The log group and the permissions exist before the first invocation can happen.
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_iam_role_policy.kms]
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {
@@ -232,18 +231,20 @@ resource "aws_lambda_function_url" "this" {
   invoke_mode        = var.function_url.invoke_mode
 }
 
-resource "aws_lambda_permission" "url_public" {
-  #checkov:skip=CKV_AWS_301:Public on purpose: a webhook Function URL with auth NONE; the handler verifies an HMAC-SHA256 signature with a timestamp window and rejects everything else.
-  count                  = try(var.function_url.authorization_type == "NONE", false) ? 1 : 0
-  statement_id           = "FunctionUrlAllowPublicAccess"
-  action                 = "lambda:InvokeFunctionUrl"
-  function_name          = aws_lambda_function.this.function_name
-  principal              = "*"
-  function_url_auth_type = "NONE"
-}
-
+# With authorization_type NONE the aws_lambda_function_url resource itself adds the statement
+# FunctionURLAllowPublicAccess (lambda:InvokeFunctionUrl, condition lambda:FunctionUrlAuthType = NONE)
+# when it creates the URL, so the module adds no second copy of it.
+#
+# Function URLs created since October 2025 also need lambda:InvokeFunction. AWS can limit that grant to
+# URL calls (condition lambda:InvokedViaFunctionUrl), but hashicorp/aws 5.x cannot express it: the
+# argument invoked_via_function_url arrived in provider 6.29.0, and from 6.x the URL resource adds the
+# scoped statement itself. Under ~> 5.100 the grant is unconditional. Blast radius: anyone can call
+# Invoke on the function directly, bypassing the URL. The handler still authenticates every event (a
+# direct invoke without a valid HMAC signature is rejected), so the exposure is cost and concurrency:
+# each call runs the function once. reserved_concurrency caps that; unreserved, such calls draw on the
+# account's shared pool and can throttle the account's other functions.
 resource "aws_lambda_permission" "url_public_invoke" {
-  #checkov:skip=CKV_AWS_301:Required since October 2025 for Function URLs with auth NONE; provider 5.x cannot add the lambda:InvokedViaFunctionUrl condition. Direct invokes still need a valid HMAC signature.
+  #checkov:skip=CKV_AWS_301:Required since October 2025 for Function URLs with auth NONE; provider 5.x cannot add the lambda:InvokedViaFunctionUrl condition (6.29.0 can). Direct invokes still need a valid HMAC signature; reserved_concurrency bounds the cost.
   count         = try(var.function_url.authorization_type == "NONE" && var.function_url.grant_invoke_function, false) ? 1 : 0
   statement_id  = "FunctionUrlAllowInvokeFunction"
   action        = "lambda:InvokeFunction"
@@ -288,62 +289,5 @@ resource "aws_lambda_event_source_mapping" "stream" {
   tags = var.tags
 
   # The role must be able to read the stream and write the queue before the mapping validates them.
-  depends_on = [aws_iam_role_policy.this]
-}
-
-# ---------------------------------------------------------------- alarms
-
-locals {
-  # One alarm per entry; the stream alarms exist only for a stream consumer.
-  alarms = !local.alarms_enabled ? {} : merge(
-    {
-      errors = {
-        name        = "${var.function_name}-errors"
-        description = "${var.function_name} reported errors (failed invocations)."
-        namespace   = "AWS/Lambda"
-        metric      = "Errors"
-        dimensions  = { FunctionName = var.function_name }
-        statistic   = "Sum"
-        threshold   = var.alarms.errors_threshold
-      }
-    },
-    !local.has_stream ? {} : {
-      iterator_age = {
-        name        = "${var.function_name}-iterator-age"
-        description = "${var.function_name} lags behind its stream: oldest record older than ${var.alarms.iterator_age_ms_threshold} ms."
-        namespace   = "AWS/Lambda"
-        metric      = "IteratorAge"
-        dimensions  = { FunctionName = var.function_name }
-        statistic   = "Maximum"
-        threshold   = var.alarms.iterator_age_ms_threshold
-      }
-      on_failure_depth = {
-        name        = "${local.on_failure_name}-depth"
-        description = "Stream batches of ${var.function_name} gave up and wait in ${local.on_failure_name} for a redrive."
-        namespace   = "AWS/SQS"
-        metric      = "ApproximateNumberOfMessagesVisible"
-        dimensions  = { QueueName = local.on_failure_name }
-        statistic   = "Maximum"
-        threshold   = var.alarms.queue_depth_threshold
-      }
-    },
-  )
-}
-
-resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each            = local.alarms
-  alarm_name          = each.value.name
-  alarm_description   = each.value.description
-  namespace           = each.value.namespace
-  metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = each.value.threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarms.actions
-  ok_actions          = var.alarms.actions
-  tags                = var.tags
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy.kms]
 }

@@ -79,13 +79,18 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions: caps cost and protects the account pool (1-1000)."
+  description = <<-EOT
+    Reserved concurrent executions (1-1000), or null for none (the function shares the account's unreserved
+    pool). Reserving caps the function's cost and concurrency and protects the other functions of the
+    account, but AWS keeps 100 executions unreserved per account: a new account (quota 10) cannot reserve
+    any, and the apply fails. Request a quota increase first, then set it.
+  EOT
   type        = number
-  default     = 5
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000 && floor(var.reserved_concurrency) == var.reserved_concurrency
-    error_message = "reserved_concurrency must be a whole number from 1 to 1000."
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
+    error_message = "reserved_concurrency must be null (unreserved) or a whole number from 1 to 1000."
   }
 }
 
@@ -102,21 +107,6 @@ variable "kms_key_arn" {
   validation {
     condition     = can(regex("^arn:", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN."
-  }
-}
-
-variable "kms_key_alias_name" {
-  description = <<-EOT
-    Alias of `kms_key_arn` (`alias/...`). When given, the role's KMS permissions name
-    `arn:<partition>:kms:<region>:<account>:key/*` limited by `kms:ResourceAliases` to this alias, so the
-    policy is fully known at plan time; when null they name `kms_key_arn` itself.
-  EOT
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.kms_key_alias_name == null || can(regex("^alias/[a-zA-Z0-9/_-]+$", var.kms_key_alias_name))
-    error_message = "kms_key_alias_name must look like alias/name."
   }
 }
 
@@ -226,7 +216,8 @@ variable "function_url" {
     authorization_type = optional(string, "AWS_IAM")
     invoke_mode        = optional(string, "BUFFERED")
     # AWS requires lambda:InvokeFunction as well as lambda:InvokeFunctionUrl for function URLs created
-    # from October 2025 on. Provider 5.x cannot limit that grant to URL calls (lambda:InvokedViaFunctionUrl).
+    # from October 2025 on. Provider 5.x cannot limit that grant to URL calls (lambda:InvokedViaFunctionUrl,
+    # provider 6.29.0): see main.tf for its blast radius.
     grant_invoke_function = optional(bool, true)
   })
   default = null
@@ -340,24 +331,32 @@ variable "queue_message_retention_seconds" {
 
 variable "alarms" {
   description = <<-EOT
-    CloudWatch alarms: function Errors always, and with a stream source also IteratorAge (maximum, ms) and
-    the on-failure queue's ApproximateNumberOfMessagesVisible. `actions` are SNS topic ARNs notified on
-    ALARM and OK.
+    CloudWatch alarms (see alarms.tf): function Errors and Throttles always; with a Function URL its
+    Url5xxCount (errors_threshold); with a stream source IteratorAge (maximum, ms) and the on-failure
+    queue's ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds). `actions` are
+    SNS topic ARNs notified on ALARM and OK.
   EOT
   type = object({
-    enabled                   = optional(bool, false)
-    actions                   = optional(list(string), [])
-    errors_threshold          = optional(number, 1)
-    iterator_age_ms_threshold = optional(number, 60000)
-    queue_depth_threshold     = optional(number, 1)
-    period_seconds            = optional(number, 300)
-    evaluation_periods        = optional(number, 1)
+    enabled                     = optional(bool, false)
+    actions                     = optional(list(string), [])
+    errors_threshold            = optional(number, 1)
+    throttles_threshold         = optional(number, 1)
+    iterator_age_ms_threshold   = optional(number, 60000)
+    queue_depth_threshold       = optional(number, 1)
+    queue_age_seconds_threshold = optional(number, 3600)
+    period_seconds              = optional(number, 300)
+    evaluation_periods          = optional(number, 1)
   })
   default = {}
 
   validation {
-    condition     = var.alarms.errors_threshold >= 1 && var.alarms.iterator_age_ms_threshold >= 1000 && var.alarms.queue_depth_threshold >= 1
-    error_message = "alarms thresholds: errors >= 1, iterator age >= 1000 ms, queue depth >= 1."
+    condition     = var.alarms.errors_threshold >= 1 && var.alarms.throttles_threshold >= 1 && var.alarms.iterator_age_ms_threshold >= 1000 && var.alarms.queue_depth_threshold >= 1
+    error_message = "alarms thresholds: errors >= 1, throttles >= 1, iterator age >= 1000 ms, queue depth >= 1."
+  }
+
+  validation {
+    condition     = var.alarms.queue_age_seconds_threshold >= 60 && var.alarms.queue_age_seconds_threshold <= 1209600
+    error_message = "alarms.queue_age_seconds_threshold must be from 60 to 1209600 (the queue's longest retention)."
   }
 
   validation {

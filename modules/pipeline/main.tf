@@ -21,18 +21,25 @@ locals {
   topic_arn  = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${local.topic_name}"
   secret_arn = coalesce(var.webhook_secret.existing_arn, "${local.arn_prefix}:secretsmanager:${var.region}:${var.account_id}:secret:${local.secret_name}-??????")
 
+  # Powertools' EMF metrics: namespace POWERTOOLS_METRICS_NAMESPACE, dimension service = POWERTOOLS_SERVICE_NAME.
+  metrics_namespace = var.application
+  webhook_service   = "webhook_processor"
+  enricher_service  = "price_enricher"
+
   webhook_environment = merge(local.powertools, {
-    POWERTOOLS_SERVICE_NAME = "webhook_processor"
+    POWERTOOLS_SERVICE_NAME = local.webhook_service
     TABLE_NAME              = local.table_name
     WEBHOOK_SECRET_ARN      = "" # replaced by the secret's ARN below
     TICK_TTL_DAYS           = tostring(var.tick_ttl_days)
+    # How long a rotated-out or deleted signing secret can still be accepted by a warm container.
+    SECRET_CACHE_TTL_SECONDS = tostring(var.webhook.secret_cache_ttl_seconds)
     }, var.webhook.max_body_bytes == null ? {} : {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
   })
 
   powertools = {
     POWERTOOLS_LOG_LEVEL         = var.log_level
-    POWERTOOLS_METRICS_NAMESPACE = var.application
+    POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
   }
 }
 
@@ -63,7 +70,7 @@ module "table" {
   deletion_protection    = var.table.deletion_protection
   ttl_attribute          = var.tick_ttl_days > 0 ? "expires_at" : null
   tags                   = local.tags
-  # hash/range keys, stream view and the by_ts index keep the module defaults: they are the handlers' contract.
+  # hash/range keys, stream view and no index keep the module defaults: they are the handlers' contract.
 }
 
 module "webhook_secret" {
@@ -105,13 +112,15 @@ module "alarm_topic" {
 locals {
   alarm_actions = var.alarms.enabled ? [coalesce(var.alarms.topic_arn, try(module.alarm_topic[0].topic_arn, null))] : []
   alarms = {
-    enabled                   = var.alarms.enabled
-    actions                   = local.alarm_actions
-    errors_threshold          = var.alarms.errors_threshold
-    iterator_age_ms_threshold = var.alarms.iterator_age_ms_threshold
-    queue_depth_threshold     = var.alarms.queue_depth_threshold
-    period_seconds            = var.alarms.period_seconds
-    evaluation_periods        = var.alarms.evaluation_periods
+    enabled                     = var.alarms.enabled
+    actions                     = local.alarm_actions
+    errors_threshold            = var.alarms.errors_threshold
+    throttles_threshold         = var.alarms.throttles_threshold
+    iterator_age_ms_threshold   = var.alarms.iterator_age_ms_threshold
+    queue_depth_threshold       = var.alarms.queue_depth_threshold
+    queue_age_seconds_threshold = var.alarms.queue_age_seconds_threshold
+    period_seconds              = var.alarms.period_seconds
+    evaluation_periods          = var.alarms.evaluation_periods
   }
 }
 
@@ -128,7 +137,6 @@ module "webhook" {
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
   kms_key_arn          = module.kms.key_arn
-  kms_key_alias_name   = module.kms.alias_name
   kms_key_actions      = ["kms:Decrypt"]
   account_id           = var.account_id
   region               = var.region
@@ -169,7 +177,6 @@ module "enricher" {
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
   kms_key_arn          = module.kms.key_arn
-  kms_key_alias_name   = module.kms.alias_name
   # Decrypt: environment, table, stream; GenerateDataKey: publish to the encrypted topic and on-failure queue.
   kms_key_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
   account_id      = var.account_id
@@ -177,7 +184,7 @@ module "enricher" {
   partition       = var.partition
 
   environment_variables = merge(local.powertools, {
-    POWERTOOLS_SERVICE_NAME = "price_enricher"
+    POWERTOOLS_SERVICE_NAME = local.enricher_service
     TABLE_NAME              = local.table_name
     TOPIC_ARN               = local.topic_arn
   })
@@ -185,7 +192,7 @@ module "enricher" {
   policy_statements = {
     QueryHistory = {
       actions   = ["dynamodb:Query"]
-      resources = [local.table_arn, "${local.table_arn}/index/by_ts"]
+      resources = [local.table_arn]
     }
     WriteIndicators = {
       actions   = ["dynamodb:UpdateItem"]
@@ -209,8 +216,9 @@ module "enricher" {
     maximum_retry_attempts             = var.enricher.maximum_retry_attempts
     maximum_record_age_in_seconds      = var.enricher.maximum_record_age_in_seconds
     report_batch_item_failures         = true
-    # INSERT only: the enricher's own UpdateItem emits MODIFY records.
-    filter_patterns = [jsonencode({ eventName = ["INSERT"] })]
+    # Tick INSERTs only: the enricher's own UpdateItem emits MODIFY records, and event-id
+    # claims (sk "e#...") carry nothing to enrich.
+    filter_patterns = [jsonencode({ eventName = ["INSERT"], dynamodb = { Keys = { sk = { S = [{ prefix = "t#" }] } } } })]
   }
 
   alarms = local.alarms

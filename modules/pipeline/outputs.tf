@@ -75,7 +75,12 @@ output "on_failure_queue_arn" {
 
 output "alarm_names" {
   description = "Names of all alarms."
-  value       = concat(module.webhook.alarm_names, module.enricher.alarm_names)
+  value = concat(
+    module.webhook.alarm_names,
+    module.enricher.alarm_names,
+    [for key in sort(keys(aws_cloudwatch_metric_alarm.pipeline)) : aws_cloudwatch_metric_alarm.pipeline[key].alarm_name],
+    [for key in sort(keys(aws_cloudwatch_metric_alarm.stalled)) : aws_cloudwatch_metric_alarm.stalled[key].alarm_name],
+  )
 }
 
 output "environment_variable_names" {
@@ -84,4 +89,9 @@ output "environment_variable_names" {
     webhook  = sort(keys(local.webhook_environment))
     enricher = sort(keys(module.enricher.environment_variable_names_map))
   }
+}
+
+output "dashboard_name" {
+  description = "Name of the pipeline's CloudWatch dashboard."
+  value       = aws_cloudwatch_dashboard.pipeline.dashboard_name
 }

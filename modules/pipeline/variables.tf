@@ -130,13 +130,14 @@ variable "tracing_mode" {
 }
 
 variable "webhook" {
-  description = "Webhook function (Function URL, HMAC-verified in the handler)."
+  description = "Webhook function (Function URL, HMAC-verified in the handler). `reserved_concurrency` null (default) leaves it unreserved; set it to cap what the public URL can consume."
   type = object({
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 10)
-    reserved_concurrency = optional(number, 10)
-    max_body_bytes       = optional(number)
-    url_auth_type        = optional(string, "NONE")
+    memory_size              = optional(number, 256)
+    timeout                  = optional(number, 10)
+    reserved_concurrency     = optional(number)
+    max_body_bytes           = optional(number)
+    url_auth_type            = optional(string, "NONE")
+    secret_cache_ttl_seconds = optional(number, 300)
   })
   default = {}
 
@@ -149,14 +150,19 @@ variable "webhook" {
     condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 1048576, false)
     error_message = "webhook.max_body_bytes must be from 256 to 1048576 (the range the webhook handler accepts; a tick is a few hundred bytes)."
   }
+
+  validation {
+    condition     = var.webhook.secret_cache_ttl_seconds >= 10 && var.webhook.secret_cache_ttl_seconds <= 3600 && floor(var.webhook.secret_cache_ttl_seconds) == var.webhook.secret_cache_ttl_seconds
+    error_message = "webhook.secret_cache_ttl_seconds must be a whole number from 10 to 3600 (the range the webhook handler accepts)."
+  }
 }
 
 variable "enricher" {
-  description = "Enricher function and its DynamoDB stream mapping."
+  description = "Enricher function and its DynamoDB stream mapping. `reserved_concurrency` null (default) leaves it unreserved."
   type = object({
     memory_size                        = optional(number, 256)
     timeout                            = optional(number, 60)
-    reserved_concurrency               = optional(number, 5)
+    reserved_concurrency               = optional(number)
     starting_position                  = optional(string, "TRIM_HORIZON")
     batch_size                         = optional(number, 100)
     maximum_batching_window_in_seconds = optional(number, 1)
@@ -182,8 +188,8 @@ variable "enricher" {
   }
 
   validation {
-    condition     = var.enricher.reserved_concurrency >= var.enricher.parallelization_factor
-    error_message = "enricher.reserved_concurrency must be at least parallelization_factor (one concurrent batch per shard and factor)."
+    condition     = var.enricher.reserved_concurrency == null || try(var.enricher.reserved_concurrency >= var.enricher.parallelization_factor, false)
+    error_message = "enricher.reserved_concurrency must be null (unreserved) or at least parallelization_factor (one concurrent batch per shard and factor)."
   }
 }
 
@@ -197,28 +203,51 @@ variable "webhook_secret" {
 }
 
 variable "webhook_secret_initial_value" {
-  description = "First value of the created secret (e.g. a known test key for envs/local); null for an unguessable placeholder."
+  description = "First value of the created secret (e.g. a known test key); null for an unguessable placeholder. Ephemeral: never in plan or state."
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "alarms" {
-  description = "CloudWatch alarms on enricher errors, stream iterator age and on-failure queue depth (and webhook errors). Without `topic_arn` the pipeline creates an encrypted alarm topic."
+  description = <<-EOT
+    CloudWatch alarms (modules/lambda-with-dlq/alarms.tf and alarms.tf here): both functions' errors and
+    throttles, webhook URL 5xx, enricher iterator age, records failed (its own metric), on-failure queue
+    depth and age, table write throttles, and a stalled mapping (ticks stored, no enricher invocation).
+    Without `topic_arn` the pipeline creates an encrypted alarm topic.
+  EOT
   type = object({
-    enabled                   = optional(bool, true)
-    topic_arn                 = optional(string)
-    errors_threshold          = optional(number, 1)
-    iterator_age_ms_threshold = optional(number, 60000)
-    queue_depth_threshold     = optional(number, 1)
-    period_seconds            = optional(number, 300)
-    evaluation_periods        = optional(number, 1)
+    enabled                     = optional(bool, true)
+    topic_arn                   = optional(string)
+    errors_threshold            = optional(number, 1)
+    throttles_threshold         = optional(number, 1)
+    iterator_age_ms_threshold   = optional(number, 60000)
+    queue_depth_threshold       = optional(number, 1)
+    queue_age_seconds_threshold = optional(number, 3600)
+    period_seconds              = optional(number, 300)
+    evaluation_periods          = optional(number, 1)
   })
   default = {}
 
   validation {
     condition     = var.alarms.topic_arn == null || can(regex("^arn:[a-z-]+:sns:", var.alarms.topic_arn))
     error_message = "alarms.topic_arn must be an SNS topic ARN."
+  }
+
+  validation {
+    condition     = var.alarms.errors_threshold >= 1 && var.alarms.throttles_threshold >= 1 && var.alarms.queue_depth_threshold >= 1 && var.alarms.iterator_age_ms_threshold >= 1000
+    error_message = "alarms thresholds: errors, throttles and queue depth >= 1, iterator age >= 1000 ms."
+  }
+
+  validation {
+    condition     = var.alarms.queue_age_seconds_threshold >= 60 && var.alarms.queue_age_seconds_threshold <= 1209600
+    error_message = "alarms.queue_age_seconds_threshold must be from 60 to 1209600 (the queue's longest retention)."
+  }
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarms.period_seconds) && var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 24
+    error_message = "alarms.period_seconds must be 60, 300, 900 or 3600 and evaluation_periods from 1 to 24."
   }
 }
 

@@ -13,12 +13,11 @@ resource "aws_secretsmanager_secret" "this" {
 }
 
 resource "aws_secretsmanager_secret_version" "placeholder" {
-  count         = local.create ? 1 : 0
-  secret_id     = aws_secretsmanager_secret.this[0].id
-  secret_string = coalesce(var.initial_value, "placeholder-${uuid()}-${uuid()}")
-
-  lifecycle {
-    # The operator owns the value after the first apply.
-    ignore_changes = [secret_string]
-  }
+  count     = local.create ? 1 : 0
+  secret_id = aws_secretsmanager_secret.this[0].id
+  # Write-only: the value goes to Secrets Manager and never into the plan or the state. Terraform
+  # writes it again only when secret_string_wo_version changes, so a value the operator puts later
+  # is never overwritten.
+  secret_string_wo         = coalesce(var.initial_value, "placeholder-${uuid()}-${uuid()}")
+  secret_string_wo_version = 1
 }

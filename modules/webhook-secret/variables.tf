@@ -39,11 +39,13 @@ variable "initial_value" {
   description = <<-EOT
     Value of the first version, or null for an unguessable placeholder (two UUIDs) that no sender knows, so
     nothing is accepted until the operator puts the real secret (`aws secretsmanager put-secret-value`).
-    Terraform never overwrites a value set later (ignore_changes).
+    Ephemeral and written through a write-only argument: it reaches neither the plan nor the state, and
+    Terraform never overwrites a value set later.
   EOT
   type        = string
   default     = null
   sensitive   = true
+  ephemeral   = true
 
   validation {
     condition     = var.initial_value == null || try(length(var.initial_value) >= 16, false)

@@ -1,10 +1,11 @@
 terraform {
-  required_version = ">= 1.5"
+  # Write-only arguments (secret_string_wo) need Terraform 1.11 and provider 5.100.
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.60, < 7.0"
+      version = "~> 5.100"
     }
   }
 }

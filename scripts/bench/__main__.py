@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench import inprocess, report, static
+from scripts.bench import capacity, cost, inprocess, report, static
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RATES = (10.0, 100.0, 1000.0)
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     figures["webhook"] = _timed("webhook", steps, lambda: inprocess.webhook_figures(webhook_ticks))
     progress(f"enricher in-process: {batches} batches x 3 scenarios ...")
     figures["enricher"] = _timed("enricher", steps, lambda: inprocess.enricher_figures(batches))
+    figures["late_tick"] = figures["enricher"].pop("late_tick")
     if args.quick or args.skip_plan:
         figures["plan"] = {"skipped": "--quick" if args.quick else "--skip-plan"}
     else:
@@ -94,6 +95,9 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     else:
         progress("end to end: moto server, terraform apply of envs/local, load phases ...")
         figures["e2e"] = _timed("e2e", steps, lambda: _e2e(out, zips, args.quick))
+    ttl = {env: {"ttl_days": cost.Settings.from_config(env).tick_ttl_days} for env in COST_ENVS}
+    figures["capacity"] = capacity.capacity_figures(ttl, RATES)
+    figures["write_units_per_tick"] = figures["capacity"]["write_units_per_tick"]
     figures["cost"] = report.cost_figures(figures, COST_ENVS, RATES, args.series)
     return figures
 

@@ -86,7 +86,11 @@ class Stack:
 
     # --- table ---------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
-        """Every row (consistent scan), as Python values."""
+        """Every tick row (consistent scan), as Python values; event-id claims (``sk`` ``e#...``) left out."""
+        return [row for row in self.items() if str(row["sk"]).startswith("t#")]
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item (consistent scan), as Python values."""
         ddb = self.clients("dynamodb")
         out: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"TableName": self.table, "ConsistentRead": True}

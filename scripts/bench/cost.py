@@ -17,9 +17,10 @@ import yaml
 
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
-#: Alarms modules/lambda-with-dlq creates when alarms are enabled: errors of each function,
-#: the enricher's iterator age and its on-failure queue depth.
-ALARMS_WHEN_ENABLED = 4
+#: Alarms modules/pipeline creates when alarms are enabled: webhook errors, throttles and 5xx
+#: (3); enricher errors, throttles, iterator age, on-failure depth and age (5); records
+#: failed, table write throttles, stalled mapping (3).
+ALARMS_WHEN_ENABLED = 11
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Settings:
     alarms: int = ALARMS_WHEN_ENABLED
     log_retention_days: int = 30
     pitr: bool = True
+    tick_ttl_days: int = 365  # 0: no TTL (the model then holds one year of ticks)
 
     @classmethod
     def from_config(cls, env: str, config_dir: Path = CONFIG_DIR) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             batching_window_s=float(enricher.get("maximum_batching_window_in_seconds", 1)),
             alarms=ALARMS_WHEN_ENABLED if config.get("alarms", {}).get("enabled", True) else 0,
             log_retention_days=int(config.get("log_retention_days", 30)),
+            tick_ttl_days=int(config.get("tick_ttl_days", 0)),
             pitr=bool(config.get("table", {}).get("point_in_time_recovery", True)),
         )
 
@@ -64,20 +67,22 @@ class PerTick:
     updates_per_tick: float = 1.0  # enricher UpdateItem calls per tick (floor 1)
     queries_per_series: float = 1.0  # enricher Query calls per series and batch (floor 1)
     series_per_batch: float = 10.0  # distinct series in a batch (at most the batch size)
-    read_units_per_query: float = 1.0  # one consistent Query of <= 4 KB from the LSI
+    read_units_per_query: float = 5.0  # consistent Query: ~50 items of ~330 B, 4 KB per unit
     notification_bytes: int = 400
-    item_bytes: int = 300
+    item_bytes: int = 430  # enriched tick as stored (330 B + 100 B per-item overhead)
+    claim_bytes: int = 282  # event-id claim as stored, when the tick has an event_id
     log_bytes: int = 600  # structured log lines per tick, both functions
     source: str = "design floor"
 
     @property
     def write_units(self) -> float:
-        """WRU per tick: PutItem writes the item and its LSI entry (2), UpdateItem the item (1).
+        """WRU per tick: one per PutItem (claim and tick, each under 1 KB) and UpdateItem; no index."""
+        return self.puts_per_tick + self.updates_per_tick
 
-        The enricher's attributes are not projected into the LSI, so its update costs no
-        index write.
-        """
-        return 2 * self.puts_per_tick + self.updates_per_tick
+    @property
+    def stored_bytes(self) -> float:
+        """Table bytes per tick: the tick, and its claim when the webhook wrote one (2 puts)."""
+        return self.item_bytes + max(0.0, self.puts_per_tick - 1) * self.claim_bytes
 
     @classmethod
     def from_bench(
@@ -190,7 +195,7 @@ def estimate(
             "M WRU",
             ddb["write_request_units_per_million"],
             f"ticks x {w.write_units:g} WRU "
-            f"(2 x {w.puts_per_tick:g} PutItem+LSI + {w.updates_per_tick:g} UpdateItem)",
+            f"({w.puts_per_tick:g} PutItem + {w.updates_per_tick:g} UpdateItem, no index)",
         )
     )
     add(
@@ -202,8 +207,19 @@ def estimate(
             f"batches x {series:g} series x {w.queries_per_series:g} Query x {w.read_units_per_query:g} RRU",
         )
     )
-    stored_gb = ticks * w.item_bytes / 1e9  # one month of ticks, no TTL
-    add(LineItem("DynamoDB storage", stored_gb, "GB-month", ddb["storage_gb_month"], "ticks x item bytes"))
+    # Steady state: the table holds the ticks of the last TTL, every month.
+    kept_days = settings.tick_ttl_days or 365
+    stored_gb = ticks_per_second * kept_days * 86_400 * w.stored_bytes / 1e9
+    kept = f"{settings.tick_ttl_days} d TTL" if settings.tick_ttl_days else "no TTL: one year shown"
+    add(
+        LineItem(
+            "DynamoDB storage",
+            stored_gb,
+            "GB-month",
+            ddb["storage_gb_month"],
+            f"rate x {kept} x {w.stored_bytes:g} B (tick + claim, per-item overhead)",
+        )
+    )
     if settings.pitr:
         add(LineItem("DynamoDB PITR", stored_gb, "GB-month", ddb["pitr_gb_month"], "table size"))
     add(
@@ -237,7 +253,7 @@ def estimate(
             "ticks x log bytes",
         )
     )
-    retained_gb = log_gb * min(settings.log_retention_days, 30.4375) / 30.4375
+    retained_gb = log_gb * settings.log_retention_days / 30.4375  # steady state over the retention
     add(
         LineItem(
             "CloudWatch Logs storage",
@@ -248,6 +264,11 @@ def estimate(
         )
     )
     add(LineItem("CloudWatch alarms", settings.alarms, "alarms", p["cloudwatch"]["alarm_month"], "per alarm"))
+    add(
+        LineItem(
+            "CloudWatch dashboard", 1, "dashboards", p["cloudwatch"]["dashboard_month"], "the pipeline's"
+        )
+    )
     add(LineItem("KMS key", 1, "keys", p["kms"]["key_month"], "one customer-managed key"))
     # Services with a CMK cache data keys (DynamoDB, SNS: minutes); Lambda decrypts
     # its environment once per cold start. A few thousand requests a month.
@@ -264,8 +285,17 @@ def estimate(
     return est
 
 
+def per_million_ticks(est: Estimate, prices: dict[str, Any] | None = None) -> float:
+    """Dollars per million ticks at the estimate's rate (the month's bill over its ticks)."""
+    month = (prices or load_prices())["seconds_per_month"]
+    return est.total / (est.ticks_per_second * month / 1e6)
+
+
 def format_estimate(env: str, est: Estimate) -> str:
-    lines = [f"{env} at {est.ticks_per_second:g} ticks/s: ${est.total:,.2f} / month"]
+    lines = [
+        f"{env} at {est.ticks_per_second:g} ticks/s: ${est.total:,.2f} / month"
+        f" (${per_million_ticks(est):,.2f} per million ticks)"
+    ]
     for item in est.items:
         lines.append(
             f"  {item.name:<28} {item.quantity:>14,.4f} {item.unit:<13} x ${item.unit_price:<12g}"

@@ -193,4 +193,36 @@ def enricher_figures(batches: int) -> dict[str, Any]:
                 "record_latency_ms": summary([ms / BATCH for ms in batch_ms]),
                 "own_batch_ms": summary(own_ms),
             }
+        out["late_tick"] = _late_tick(account, loaded)
     return out
+
+
+def _late_tick(account: Any, loaded: Any, history: int = 40, late: int = 25) -> dict[str, Any]:
+    """Calls of one tick that arrives after the ticks behind it were enriched, against the in-order floor.
+
+    The ``history`` ticks of one series are stored and enriched without tick ``late``; then
+    it arrives alone. Its record revises the enriched followers whose window holds it.
+    """
+    ddb = account.clients("dynamodb")
+    ticks = list(interleaved(1, history, "late", start_ts=int(time.time() * 1000) - 600_000))
+    for tick in ticks[:late] + ticks[late + 1 :]:
+        ddb.put_item(TableName=account.table, Item=tick.item())
+    for batch in chunks(insert_records(account.stream_records(), account.stream_arn), BATCH):
+        loaded.enricher({"Records": batch}, handlers.ENRICHER.new_context())
+    account.notifications()
+    ddb.put_item(TableName=account.table, Item=ticks[late].item())
+    records = [r for r in insert_records(account.stream_records(), account.stream_arn)
+               if r["eventName"] == "INSERT"]  # fmt: skip
+    with counting() as calls:
+        answer = loaded.enricher({"Records": records}, handlers.ENRICHER.new_context())
+    floor = {"dynamodb:Query": 1, "dynamodb:UpdateItem": 1, "sns:PublishBatch": 1}
+    counted = dict(calls)
+    revisions = [n for n in account.notifications() if n.get("revision", 1) > 1]
+    return {
+        "followers_in_window": min(19, history - 1 - late),
+        "followers_revised": len(revisions),
+        "failures": len(answer["batchItemFailures"]),
+        "calls": counted,
+        "floor_in_order": floor,
+        "extra_calls": {k: counted.get(k, 0) - floor.get(k, 0) for k in sorted(set(counted) | set(floor))},
+    }

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.bench import cost
+from scripts.bench import capacity, cost
 from scripts.bench.stats import describe, min_samples
 
 TOO_FEW = "-"
@@ -72,7 +72,22 @@ class Section:
         return "\n".join(lines)
 
 
-SectionFunction = Callable[[Mapping[str, Any]], Section]
+#: A section: figures -> Section, or None when the figures hold nothing for it.
+SectionFunction = Callable[[Mapping[str, Any]], "Section | None"]
+
+
+def from_lines(function: Callable[[Mapping[str, Any]], list[str]]) -> SectionFunction:
+    """A section written as lines of text (first line ``== title ==``; no lines: nothing to
+    show) as a :data:`SectionFunction`."""
+
+    def section(figures: Mapping[str, Any]) -> Section | None:
+        lines = function(figures)
+        if not lines:
+            return None
+        return Section(lines[0].strip("= ").strip(), list(lines[1:]))
+
+    section.__name__ = getattr(function, "__name__", "section")
+    return section
 
 
 def _ops(calls: Mapping[str, float]) -> str:
@@ -124,7 +139,7 @@ def calls_section(figures: Mapping[str, Any]) -> Section:
         )
     enr = figures.get("enricher")
     if enr:
-        for s in (v for v in enr.values() if isinstance(v, dict)):
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
             case = f"batch of {enr['batch_size']}, {s['series_per_batch']} series"
             verdict = _floor_verdict(s["calls_per_batch"], s["floor_per_batch"])
             table.add(
@@ -134,7 +149,7 @@ def calls_section(figures: Mapping[str, Any]) -> Section:
     section.blocks.append(table)
     if enr:
         outcome = Table(["enricher case", "records", "failures", "notified (distinct ids)"])
-        for s in (v for v in enr.values() if isinstance(v, dict)):
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
             outcome.add(
                 f"{s['series_per_batch']} series/batch",
                 s["records"],
@@ -158,7 +173,7 @@ def latency_section(figures: Mapping[str, Any]) -> Section:
         )
     enr = figures.get("enricher")
     if enr:
-        for s in (v for v in enr.values() if isinstance(v, dict)):
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
             table.add(*_latency_row(f"enricher batch, {s['series_per_batch']} series", s["batch_latency_ms"]))
             table.add(*_latency_row("  of which handler", s["own_batch_ms"]))
             table.add(*_latency_row("  per record (batch / size)", s["record_latency_ms"]))
@@ -272,6 +287,19 @@ def cost_section(figures: Mapping[str, Any]) -> Section:
     return section
 
 
+def late_tick_section(figures: Mapping[str, Any]) -> Section | None:
+    late = figures.get("late_tick")
+    if not late:
+        return None
+    table = Table(["late tick", "followers in window", "revised", "failures", "calls", "in order", "extra"])
+    extra = ", ".join(f"{name} {count:+d}" for name, count in late["extra_calls"].items())
+    table.add(
+        "arrives after its followers were enriched", late["followers_in_window"], late["followers_revised"],
+        late["failures"], _ops(late["calls"]), _ops(late["floor_in_order"]), extra,
+    )  # fmt: skip
+    return Section("a late tick (arrives after the ticks behind it were enriched)", [table])
+
+
 #: The report, in order; add a section by appending a function ``figures -> Section``.
 SECTIONS: list[SectionFunction] = [
     calls_section,
@@ -279,12 +307,15 @@ SECTIONS: list[SectionFunction] = [
     import_section,
     e2e_section,
     static_section,
+    from_lines(capacity.capacity_section),
+    late_tick_section,
     cost_section,
 ]
 
 
 def render(figures: Mapping[str, Any], sections: Sequence[SectionFunction] = SECTIONS) -> str:
-    return "\n\n".join(section(figures).render() for section in sections)
+    shown = (section(figures) for section in sections)
+    return "\n\n".join(section.render() for section in shown if section is not None)
 
 
 def cost_figures(
@@ -302,6 +333,10 @@ def cost_figures(
         out["envs"][env] = {
             "settings": settings.__dict__,
             "totals": {str(rate): round(e.total, 2) for rate, e in zip(rates, estimates, strict=True)},
+            "per_million_ticks": {
+                str(rate): round(cost.per_million_ticks(e), 4)
+                for rate, e in zip(rates, estimates, strict=True)
+            },
             "items": {
                 str(rate): [
                     {"name": i.name, "quantity": i.quantity, "unit": i.unit, "monthly": round(i.monthly, 4)}

@@ -26,8 +26,8 @@ class Tick:
 
     @property
     def key(self) -> tuple[str, str]:
-        """(pk, sk) per docs/design.md."""
-        return f"{self.symbol}#{self.exchange}", f"id#{self.event_id}"
+        """(pk, sk) per docs/design.md, written out so that tests check the webhook's keys against it."""
+        return f"{self.symbol}#{self.exchange}", f"t#{self.ts * 1000:016d}#e#{self.event_id}"
 
     @property
     def tick_id(self) -> str:

@@ -41,8 +41,8 @@ class Tick:
 
     @property
     def key(self) -> tuple[str, str]:
-        """The table key the design gives this tick: (pk, sk)."""
-        return self.series, f"id#{self.event_id}"
+        """The table key docs/design.md gives this tick (pk, sk), written out to check the webhook's."""
+        return self.series, f"t#{self.timestamp_ms * 1000:016d}#e#{self.event_id}"
 
     def body(self) -> bytes:
         payload = {
@@ -140,8 +140,13 @@ def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
     def signed(body: bytes, t: int | None = None, key: str = secret) -> dict[str, str]:
         return {**json_type, SIGNATURE_HEADER: signature_header(key, body, t)}
 
-    negative = json.dumps({"symbol": "BTC-USD", "exchange": "binance", "price": "-1"}).encode()
-    missing = json.dumps({"symbol": "BTC-USD", "exchange": "binance"}).encode()
+    base = {"symbol": "BTC-USD", "exchange": "binance"}
+    negative = json.dumps({**base, "price": "-1", "event_id": "x"}).encode()
+    missing = json.dumps({**base, "event_id": "x"}).encode()
+    anonymous = json.dumps({**base, "price": "1"}).encode()
+    reused = json.loads(good)
+    reused["price"] = str(sample.price + 1)  # the sample's event_id, another price
+    conflict = json.dumps(reused, separators=(",", ":")).encode()
     not_json = b"symbol=BTC-USD&price=1"
     huge = json.dumps({"symbol": "BTC-USD", "exchange": "binance", "price": "1", "pad": "x" * 20000}).encode()
     return [
@@ -151,6 +156,8 @@ def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
         BadTick("negative price", 400, negative, signed(negative)),
         BadTick("missing price", 400, missing, signed(missing)),
         BadTick("not JSON", 400, not_json, signed(not_json)),
+        BadTick("neither timestamp nor event_id", 400, anonymous, signed(anonymous)),
+        BadTick("event_id reused for another price", 409, conflict, signed(conflict)),
         BadTick("oversized body", 413, huge, signed(huge)),
         BadTick("GET instead of POST", 405, b"", {}, method="GET"),
     ]
@@ -161,11 +168,13 @@ class FeedResult:
     sent: int = 0
     stored: int = 0
     duplicate: int = 0
+    conflict: int = 0
     rejected: int = 0
     server_errors: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     receipts: list[tuple[Tick, dict[str, Any]]] = field(default_factory=list)  # stored ticks
     redeliveries: int = 0
+    late: int = 0  # ticks held back and sent after their successors were enriched
     bad: list[tuple[BadTick, int]] = field(default_factory=list)  # (bad tick, status got)
     latencies_ms: list[float] = field(default_factory=list)
 
@@ -194,6 +203,8 @@ class FeedSender:
         result.latencies_ms.append(elapsed_ms)
         if response.status >= 500:
             result.server_errors += 1
+        elif response.status == 409:
+            result.conflict += 1
         elif response.status >= 300:
             result.rejected += 1
         elif response.body.get("status") == "duplicate":
@@ -220,12 +231,30 @@ class FeedSender:
         self.result.bad.append((bad, response.status))
         return response
 
-    def run(self, walk: RandomWalk, n: int, redeliver_every: int = 10, rate: float = 0.0) -> FeedResult:
-        """Send ``n`` ticks, re-sending every ``redeliver_every``-th one (a duplicate), then the bad ones."""
+    def run(
+        self,
+        walk: RandomWalk,
+        n: int,
+        redeliver_every: int = 10,
+        rate: float = 0.0,
+        late_every: int = 20,
+        late_pause_s: float = 2.0,
+    ) -> FeedResult:
+        """Send ``n`` ticks, then the late ones, then the bad ones.
+
+        Every ``redeliver_every``-th tick is sent twice (a duplicate). Every ``late_every``-th
+        tick is held back and sent after the others and a pause longer than the stream
+        mapping's batching window, so it lands behind successors already enriched: the
+        enricher revises them.
+        """
         interval = 1.0 / rate if rate > 0 else 0.0
         first: Tick | None = None
+        held: list[Tick] = []
         for i, tick in enumerate(walk.ticks(n), start=1):
             started = time.monotonic()
+            if late_every and i % late_every == late_every // 2:
+                held.append(tick)
+                continue
             first = first or tick
             self.send_tick(tick)
             if redeliver_every and i % redeliver_every == 0:
@@ -233,6 +262,11 @@ class FeedSender:
                 self.send_tick(tick)  # the sender retried: same tick, fresh signature
             if interval:
                 time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if held:
+            time.sleep(late_pause_s)
+            for tick in held:
+                self.result.late += 1
+                self.send_tick(tick)
         if first is not None:
             for bad in bad_ticks(self.secret, first):
                 self.send_bad(bad)

@@ -28,8 +28,24 @@ def scan_table(clients: Clients, table_name: str) -> list[dict[str, Any]]:
     return rows
 
 
+def tick_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ticks among the table's items (event-id claims have sort keys ``e#...``)."""
+    return [row for row in rows if str(row.get("sk", "")).startswith("t#")]
+
+
 def series_rows(rows: list[dict[str, Any]], series: str) -> list[dict[str, Any]]:
-    return sorted((row for row in rows if row.get("pk") == series), key=lambda row: (row["ts"], row["sk"]))
+    """The ticks of one series in series order (the sort key starts with the event time)."""
+    return sorted((row for row in tick_rows(rows) if row.get("pk") == series), key=lambda row: row["sk"])
+
+
+def latest_notifications(bodies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per notification_id, the message with the highest revision: what a subscriber keeps."""
+    latest: dict[str, dict[str, Any]] = {}
+    for body in bodies:
+        nid = str(body.get("notification_id"))
+        if nid not in latest or int(body.get("revision", 0)) > int(latest[nid].get("revision", 0)):
+            latest[nid] = body
+    return latest
 
 
 @dataclass
@@ -41,6 +57,31 @@ class Summary:
     poller: PollerStats
     wall_s: dict[str, float] = field(default_factory=dict)
     chart_path: str | None = None
+
+    def __post_init__(self) -> None:
+        self.rows = tick_rows(self.rows)
+
+    @property
+    def revised_rows(self) -> int:
+        return sum(1 for row in self.rows if int(row.get("revision", 0)) > 1)
+
+    @property
+    def revision_messages(self) -> int:
+        return sum(1 for body in self.notifications if int(body.get("revision", 0)) > 1)
+
+    def disagreements(self) -> int:
+        """Rows whose stored revision and indicators differ from the subscriber's latest message."""
+        latest = latest_notifications(self.notifications)
+        wrong = 0
+        for row in self.rows:
+            body = latest.get(f"{row['pk']}|{row['sk']}")
+            same = body is not None and int(body.get("revision", 0)) == int(row.get("revision", 0))
+            same = same and all(
+                (name in body) == (name in row) and (name not in row or str(row[name]) == body[name])
+                for name in INDICATORS
+            )
+            wrong += not same
+        return wrong
 
     @property
     def indicator_counts(self) -> dict[str, int]:
@@ -69,19 +110,23 @@ class Summary:
             "== summary ==",
             f"ticks sent          {feed.sent - len(feed.bad)} good ({feed.redeliveries} of them redeliveries)"
             f" + {len(feed.bad)} bad",
-            f"accepted            {feed.accepted} ({feed.stored} stored, {feed.duplicate} duplicate)",
+            f"accepted            {feed.accepted} ({feed.stored} stored, {feed.duplicate} duplicate,"
+            f" {feed.late} sent late)",
+            f"conflicts           {feed.conflict} (event_id reused for another tick: 409, first kept)",
             f"rejected            {feed.rejected} "
             f"({bad_ok}/{len(feed.bad)} bad requests got the expected status)",
             f"server errors       {feed.server_errors}",
             f"webhook latency     {latency}",
             f"rows stored         {len(self.rows)} in {len(series)} series",
-            f"rows enriched       {self.enriched}",
+            f"rows enriched       {self.enriched} ({self.revised_rows} revised after a late tick)",
             "indicators          "
             + ", ".join(f"{name} on {count} rows" for name, count in self.indicator_counts.items()),
             f"stream poller       {stats.invocations} invocations, {stats.records_succeeded} records ok, "
-            f"{stats.records_filtered_out} filtered out (MODIFY), {stats.function_errors} function errors",
+            f"{stats.records_filtered_out} filtered out (MODIFY, claims), "
+            f"{stats.function_errors} function errors",
             f"notifications       {len(self.notifications)} on the harness queue "
-            f"({len(ids)} distinct notification ids)",
+            f"({len(ids)} distinct notification ids, {self.revision_messages} revisions;"
+            f" subscriber view differs from the table on {self.disagreements()} rows)",
             f"on-failure queue    {len(self.failures)} message(s)"
             + ("" if self.failures else " (expected 0)"),
         ]
@@ -111,4 +156,6 @@ class Summary:
             )
         if self.failures:
             found.append(f"{len(self.failures)} message(s) in the on-failure queue")
+        if self.disagreements():
+            found.append(f"{self.disagreements()} rows differ from the latest notification about them")
         return found

@@ -202,6 +202,9 @@ def test_on_failure_queue_is_empty(deployed: Deployed) -> None:
     assert poller.last_error is None
 
 
+POISON_SK = "t#1700000000000000#e#poison"  # a tick key (docs/design.md), so the mapping's filter passes it
+
+
 def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -> None:
     pipeline, clients = deployed.pipeline, deployed.clients
     harness, poller, mapping = pipeline.parts()
@@ -213,7 +216,7 @@ def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -
         TableName=table,
         Item={
             "pk": {"S": "BTC-USD#binance"},
-            "sk": {"S": "id#poison"},
+            "sk": {"S": POISON_SK},
             "ts": {"N": "1700000000000"},
             "symbol": {"S": "BTC-USD"},
             "exchange": {"S": "binance"},
@@ -250,11 +253,11 @@ def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -
         SequenceNumber=info["startSequenceNumber"],
     )["ShardIterator"]
     discarded = streams.get_records(ShardIterator=iterator, Limit=1)["Records"][0]
-    assert discarded["dynamodb"]["Keys"]["sk"]["S"] == "id#poison"
+    assert discarded["dynamodb"]["Keys"]["sk"]["S"] == POISON_SK
 
     # the rest of its batch succeeded: enriched and notified
     rows = rows_by_key(clients, table)
-    assert "enriched_at" not in rows[("BTC-USD#binance", "id#poison")]
+    assert "enriched_at" not in rows[("BTC-USD#binance", POISON_SK)]
     for tick in good:
         assert "enriched_at" in rows[tick.key]
     assert pipeline.wait_for_notifications(before + len(good), timeout_s=30)

@@ -44,7 +44,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_METRICS_NAMESPACE": "Test",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "TICK_TTL_DAYS", "MAX_BODY_BYTES"):
+    for name in ("AWS_PROFILE", "TICK_TTL_DAYS", "MAX_BODY_BYTES", "SECRET_CACHE_TTL_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     # One session for the handlers' clients, one for the tests' own: a botocore session
     # caches service models, and reloading them for every test dominated the run time.
@@ -82,7 +82,15 @@ class Aws:
 
     # --- table -------------------------------------------------------------------
     def items(self) -> list[dict[str, Any]]:
-        """Every row, deserialised (numbers as Decimal)."""
+        """Every tick row, deserialised (numbers as Decimal); event-id claims left out."""
+        return [row for row in self.all_items() if row["sk"].startswith("t#")]
+
+    def claims(self) -> list[dict[str, Any]]:
+        """The event-id claims (``sk`` ``e#<event_id>``)."""
+        return [row for row in self.all_items() if row["sk"].startswith("e#")]
+
+    def all_items(self) -> list[dict[str, Any]]:
+        """Every item, deserialised (numbers as Decimal)."""
         ddb, out, kwargs = self.client("dynamodb"), [], {"TableName": self.table, "ConsistentRead": True}
         while True:
             page = ddb.scan(**kwargs)
@@ -100,9 +108,8 @@ class Aws:
         return {k: TypeDeserializer().deserialize(v) for k, v in got["Item"].items()}
 
     def count(self) -> int:
-        return self.client("dynamodb").scan(TableName=self.table, Select="COUNT", ConsistentRead=True)[
-            "Count"
-        ]
+        """Tick rows in the table."""
+        return len(self.items())
 
     # --- stream ------------------------------------------------------------------
     def stream_records(self) -> list[dict[str, Any]]:
@@ -200,9 +207,18 @@ def url_event(
     }
 
 
+#: The event time :func:`tick_body` gives a tick unless told otherwise (2024-05-01T12:00:00Z).
+TICK_TS = 1_714_564_800_000
+
+
 def tick_body(**fields: Any) -> bytes:
-    """JSON bytes of a BTC-USD/binance tick; ``field=...`` (Ellipsis) leaves a default out."""
-    payload: dict[str, Any] = {"symbol": "BTC-USD", "price": "65000.5", "exchange": "binance"}
+    """JSON bytes of a BTC-USD/binance tick at :data:`TICK_TS`; ``field=...`` leaves a default out."""
+    payload: dict[str, Any] = {
+        "symbol": "BTC-USD",
+        "price": "65000.5",
+        "exchange": "binance",
+        "timestamp": TICK_TS,
+    }
     payload.update(fields)
     return json.dumps({k: v for k, v in payload.items() if v is not ...}).encode()
 

@@ -38,11 +38,26 @@ def send(
         assert status == 200, answer
 
 
+def tick_sk(ts_ms: int, event_id: str) -> str:
+    """The sort key docs/design.md gives a tick with a timestamp and an event_id (written out here)."""
+    return f"t#{ts_ms * 1000:016d}#e#{event_id}"
+
+
+def series_sk(symbol: str, exchange: str, i: int) -> str:
+    """Sort key of tick ``i`` that :func:`send` posts."""
+    return tick_sk(T0 + i * 1000, f"{symbol}-{exchange}-{i}")
+
+
+def ticks_only(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the event source mapping's filter passes: tick INSERTs, not event-id claims."""
+    return [r for r in records if r["dynamodb"]["Keys"]["sk"]["S"].startswith("t#")]
+
+
 def inserts(aws: Aws) -> list[dict[str, Any]]:
     records = aws.stream_records()
     assert records
     assert {r["eventName"] for r in records} == {"INSERT"}
-    return records
+    return ticks_only(records)
 
 
 def run_in_batches(records: list[dict[str, Any]], size: int = 10) -> list[str]:
@@ -67,7 +82,9 @@ def expected(prices: list[str], i: int) -> dict[str, float]:
 
 
 def series_rows(aws: Aws, pk: str) -> list[dict[str, Any]]:
-    return sorted((r for r in aws.items() if r["pk"] == pk), key=lambda r: (r["ts"], r["sk"]))
+    return sorted(
+        (r for r in aws.items() if r["pk"] == pk and "price" in r), key=lambda r: (r["ts"], r["sk"])
+    )
 
 
 def assert_indicators(aws: Aws, pk: str, prices: list[str]) -> None:
@@ -131,7 +148,7 @@ def test_same_millisecond_ticks_are_ordered_by_tick_id(aws: Aws) -> None:
         assert post(tick_body(price=price, timestamp=T0, event_id=event_id))[0] == 200
     assert enrich(inserts(aws)) == []
     rows = series_rows(aws, "BTC-USD#binance")
-    assert [r["sk"] for r in rows] == ["id#a", "id#b", "id#c", "id#d", "id#e"]
+    assert [r["sk"] for r in rows] == [tick_sk(T0, e) for e in "abcde"]
     assert rows[-1]["sma_5"] == 30
     assert all("sma_5" not in r for r in rows[:-1])
 
@@ -180,8 +197,9 @@ def test_one_notification_per_enriched_tick(aws: Aws) -> None:
             assert (name in body) == (name in row)
             if name in body:
                 assert Decimal(body[name]) == row[name]
-        assert set(body) <= {"notification_id", "symbol", "exchange", "ts", "price", "sma_5", "sma_20",
-                             "volatility_10"}  # fmt: skip
+        assert body["revision"] == 1
+        assert set(body) <= {"notification_id", "revision", "symbol", "exchange", "ts", "price", "sma_5",
+                             "sma_20", "volatility_10"}  # fmt: skip
 
 
 # --- stream filtering ---------------------------------------------------------------------------
@@ -194,7 +212,7 @@ def test_modify_and_remove_records_are_ignored(aws: Aws) -> None:
     modifies = aws.stream_records()
     assert len(modifies) == 6
     assert {r["eventName"] for r in modifies} == {"MODIFY"}  # the enricher's own writes
-    delete(aws, "BTC-USD#binance", "id#BTC-USD-binance-0")
+    delete(aws, "BTC-USD#binance", series_sk("BTC-USD", "binance", 0))
     [remove] = aws.stream_records()
     assert remove["eventName"] == "REMOVE"
     before = aws.items()
@@ -209,11 +227,11 @@ def test_modify_and_remove_records_are_ignored(aws: Aws) -> None:
 def test_deleted_tick_is_not_recreated(aws: Aws) -> None:
     send("BTC-USD", "binance", PRICES[:3])
     records = inserts(aws)
-    delete(aws, "BTC-USD#binance", "id#BTC-USD-binance-2")
+    delete(aws, "BTC-USD#binance", series_sk("BTC-USD", "binance", 2))
     assert enrich(records) == []
     assert [r["sk"] for r in series_rows(aws, "BTC-USD#binance")] == [
-        "id#BTC-USD-binance-0",
-        "id#BTC-USD-binance-1",
+        series_sk("BTC-USD", "binance", 0),
+        series_sk("BTC-USD", "binance", 1),
     ]
     assert len(aws.deliveries()) == 2
 
@@ -252,7 +270,7 @@ def test_poison_record_fails_alone(aws: Aws, kind: str) -> None:
     bad = poison(records[0], "9" * 30, POISONS[kind])
     batch = [*records[:4], bad, *records[4:]]
     assert enrich(batch) == ["9" * 30]
-    assert len([r for r in aws.items() if "enriched_at" in r]) == 9
+    assert len([r for r in series_rows(aws, "BTC-USD#binance") if "enriched_at" in r]) == 9
     assert len(aws.deliveries()) == 9
 
 
@@ -306,7 +324,9 @@ def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
     for nid, body in first.items():
         if nid in replayed:
             assert replayed[nid] == body  # same id, same content: subscribers de-duplicate
-    assert set(first) | set(replayed) == {f"BTC-USD#binance|id#BTC-USD-binance-{i}" for i in range(10)}
+    assert set(first) | set(replayed) == {
+        f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in range(10)
+    }
     assert aws.items() == stored  # identical values, enriched_at kept
 
 
@@ -359,7 +379,7 @@ def history_then_batch(aws: Aws, series: list[tuple[str, str]], per_series: int)
     for i in range(per_series):
         for s in series:
             send(*s, more[i : i + 1], start=20 + i)
-    records = aws.stream_records()
+    records = ticks_only(aws.stream_records())
     assert len(records) == len(series) * per_series
     return records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 from decimal import Decimal
@@ -12,7 +13,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts.bench.callcount import count_calls
-from tests.handlers.conftest import CONTEXT, SECRET, Aws, post, signature_header, tick_body, url_event
+from tests.handlers.conftest import (
+    CONTEXT,
+    SECRET,
+    TICK_TS,
+    Aws,
+    post,
+    signature_header,
+    tick_body,
+    url_event,
+)
 from webhook_processor import clients
 from webhook_processor import handler as webhook
 
@@ -24,6 +34,15 @@ def call(event: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
 
 # --- accepted ticks -------------------------------------------------------------------
 
+# Sort keys as docs/design.md defines them, written out rather than computed by the code.
+SK_E1 = "t#1700000000123000#e#e-1"
+
+
+def digest_sk(time_us: int, *content: Any) -> str:
+    """``t#<us>#h#<16 hex of sha256 of the canonical content>`` (docs/design.md), computed here."""
+    canonical = json.dumps(list(content), separators=(",", ":")).encode()
+    return f"t#{time_us:016d}#h#{hashlib.sha256(canonical).hexdigest()[:16]}"
+
 
 def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
     before = int(time.time() * 1000)
@@ -31,12 +50,12 @@ def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
     assert status == 200
     assert receipt == {
         "status": "stored",
-        "tick_id": "BTC-USD#binance|id#e-1",
+        "tick_id": f"BTC-USD#binance|{SK_E1}",
         "symbol": "BTC-USD",
         "exchange": "binance",
         "timestamp": 1_700_000_000_123,
     }
-    row = aws.item("BTC-USD#binance", "id#e-1")
+    row = aws.item("BTC-USD#binance", SK_E1)
     assert row is not None
     assert row["ts"] == 1_700_000_000_123
     assert row["price"] == Decimal("65000.5")
@@ -45,39 +64,57 @@ def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
     assert before <= row["received_at"] <= int(time.time() * 1000)
     assert "expires_at" not in row
     assert aws.count() == 1
+    [claim] = aws.claims()
+    assert (claim["pk"], claim["sk"], claim["tick_sk"]) == ("BTC-USD#binance", "e#e-1", SK_E1)
 
 
-def test_defaults_receive_time_and_zero_volume(aws: Aws) -> None:
-    before = int(time.time() * 1000)
-    status, receipt = post(tick_body(symbol="eth/usdt", exchange="Kraken"))
+def test_tick_without_event_id_is_keyed_by_time_and_content(aws: Aws) -> None:
+    status, receipt = post(tick_body(symbol="eth/usdt", exchange="Kraken", price="3400.10", volume=None))
     assert status == 200
     assert receipt["symbol"] == "ETH/USDT"
     assert receipt["exchange"] == "kraken"
     [row] = aws.items()
     assert row["pk"] == "ETH/USDT#kraken"
-    assert row["ts"] == row["received_at"] >= before
     assert row["volume"] == 0
-    assert row["sk"].startswith(f"rx#{row['received_at']}#")
+    assert row["sk"] == digest_sk(TICK_TS * 1000, "ETH/USDT", "kraken", "3400.1", "0", TICK_TS * 1000, None)
+    assert aws.claims() == []  # one write: nothing to claim
+
+
+def test_event_id_without_timestamp_takes_the_receive_time_once(aws: Aws) -> None:
+    before = int(time.time() * 1000)
+    body = tick_body(timestamp=None, event_id="late-1")
+    first = post(body)[1]
+    time.sleep(0.01)
+    again = post(body)[1]
+    assert (first["status"], again["status"]) == ("stored", "duplicate")
+    assert again["tick_id"] == first["tick_id"]
+    assert again["timestamp"] == first["timestamp"]
+    [row] = aws.items()
+    assert row["ts"] == row["received_at"] >= before
+
+
+def test_tick_with_neither_timestamp_nor_event_id_is_refused(aws: Aws) -> None:
+    status, answer = post(tick_body(timestamp=None))
+    assert status == 400
+    assert "timestamp or an event_id" in answer["error"]
+    assert aws.all_items() == []
 
 
 @pytest.mark.parametrize(
-    ("timestamp", "expected_ms"),
+    ("timestamp", "expected_us"),
     [
-        ("2024-05-01T12:00:00.123Z", 1_714_564_800_123),
-        ("2024-05-01T14:00:00.123+02:00", 1_714_564_800_123),
-        (1_714_564_800_123, 1_714_564_800_123),
-        (None, None),  # null optional fields count as absent
+        ("2024-05-01T12:00:00.123Z", 1_714_564_800_123_000),
+        ("2024-05-01T14:00:00.123+02:00", 1_714_564_800_123_000),
+        ("2024-05-01T12:00:00.123456Z", 1_714_564_800_123_456),
+        (1_714_564_800_123, 1_714_564_800_123_000),
     ],
 )
-def test_timestamp_forms(aws: Aws, timestamp: Any, expected_ms: int | None) -> None:
-    status, receipt = post(tick_body(timestamp=timestamp, event_id=None, volume=None))
+def test_timestamp_forms(aws: Aws, timestamp: Any, expected_us: int) -> None:
+    status, receipt = post(tick_body(timestamp=timestamp, event_id="t", volume=None))
     assert status == 200
     [row] = aws.items()
-    if expected_ms is None:
-        assert row["ts"] == row["received_at"]
-    else:
-        assert receipt["timestamp"] == row["ts"] == expected_ms
-        assert row["sk"] == f"ts#{expected_ms}"
+    assert receipt["timestamp"] == row["ts"] == expected_us // 1000
+    assert row["sk"] == f"t#{expected_us:016d}#e#t"
 
 
 @pytest.mark.parametrize(
@@ -96,18 +133,17 @@ def test_prices_are_stored_exactly(aws: Aws, price: str, as_string: bool) -> Non
     body = b'{"symbol":"SHIB-USD","exchange":"binance","price":' + literal.encode() + b',"event_id":"x"}'
     status, _ = post(body)
     assert status == 200
-    row = aws.item("SHIB-USD#binance", "id#x")
-    assert row is not None
+    [row] = aws.items()
     assert row["price"] == Decimal(price)
     assert isinstance(row["price"], Decimal)
 
 
-def test_ttl_sets_expires_at(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ttl_sets_expires_at_on_the_tick_and_its_claim(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TICK_TTL_DAYS", "7")
     assert post(tick_body(event_id="ttl"))[0] == 200
-    row = aws.item("BTC-USD#binance", "id#ttl")
-    assert row is not None
-    assert row["expires_at"] == row["received_at"] // 1000 + 7 * 86_400
+    [row] = aws.items()
+    [claim] = aws.claims()
+    assert row["expires_at"] == claim["expires_at"] == row["received_at"] // 1000 + 7 * 86_400
 
 
 def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
@@ -120,49 +156,66 @@ def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
     assert aws.count() == 1
 
 
-# --- duplicates and collisions -----------------------------------------------------------
+# --- duplicates, conflicts and collisions --------------------------------------------------
 
 
 def test_redelivery_by_event_id_is_stored_once(aws: Aws) -> None:
-    assert post(tick_body(event_id="dup", price="100"))[1]["status"] == "stored"
-    status, receipt = post(tick_body(event_id="dup", price="101", timestamp=1_714_564_800_000))
-    assert status == 200
-    assert receipt["status"] == "duplicate"
-    assert receipt["tick_id"] == "BTC-USD#binance|id#dup"
-    [row] = aws.items()
-    assert row["price"] == 100  # the first delivery wins; a redelivery is a no-op
-    assert receipt["timestamp"] == row["ts"]  # the stored tick's time, not the redelivery's
-
-
-def test_redelivery_by_symbol_exchange_timestamp_is_stored_once(aws: Aws) -> None:
-    body = tick_body(timestamp=1_714_564_800_000)
+    body = tick_body(event_id="dup", price="100")
     assert post(body)[1]["status"] == "stored"
-    assert post(body)[1] == {
-        "status": "duplicate",
-        "tick_id": "BTC-USD#binance|ts#1714564800000",
-        "symbol": "BTC-USD",
-        "exchange": "binance",
-        "timestamp": 1_714_564_800_000,
-    }
+    status, receipt = post(body)
+    assert (status, receipt["status"]) == (200, "duplicate")
+    assert receipt["tick_id"] == f"BTC-USD#binance|t#{TICK_TS * 1000:016d}#e#dup"
+    assert len(aws.items()) == len(aws.claims()) == 1
+
+
+def test_same_price_written_differently_is_the_same_tick(aws: Aws) -> None:
+    assert post(tick_body(event_id="n", price="100.50"))[1]["status"] == "stored"
+    assert post(tick_body(event_id="n", price="100.5"))[1]["status"] == "duplicate"
+    assert post(tick_body(price="7.0"))[1]["status"] == "stored"
+    assert post(tick_body(price="7"))[1]["status"] == "duplicate"
+    assert aws.count() == 2
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"price": "101"}, {"volume": "3"}, {"timestamp": TICK_TS + 1}, {"timestamp": None}],
+    ids=["price", "volume", "time", "no time"],
+)
+def test_event_id_reused_with_other_content_is_a_conflict(aws: Aws, changed: dict[str, Any]) -> None:
+    assert post(tick_body(event_id="once", price="100", volume="1"))[1]["status"] == "stored"
+    status, answer = post(tick_body(**{"event_id": "once", "price": "100", "volume": "1", **changed}))
+    assert status == 409
+    assert "event_id 'once' was already used for a different tick" in answer["error"]
+    [row] = aws.items()  # the first tick stays, untouched
+    assert (row["price"], row["volume"], row["ts"]) == (100, 1, TICK_TS)
+
+
+def test_same_event_id_in_two_series_is_two_ticks(aws: Aws) -> None:
+    for exchange in ("binance", "coinbase"):
+        assert post(tick_body(exchange=exchange, event_id="shared"))[1]["status"] == "stored"
+    assert aws.count() == 2
+
+
+def test_redelivery_by_time_and_content_is_stored_once(aws: Aws) -> None:
+    body = tick_body(timestamp=1_714_564_800_000)
+    first = post(body)[1]
+    assert first["status"] == "stored"
+    assert post(body)[1] == {**first, "status": "duplicate"}
     assert aws.count() == 1
 
 
-def test_same_millisecond_ticks_from_two_exchanges_are_both_stored(aws: Aws) -> None:
-    for exchange in ("binance", "coinbase"):
-        assert post(tick_body(exchange=exchange, timestamp=1_714_564_800_000))[1]["status"] == "stored"
-    assert sorted(row["pk"] for row in aws.items()) == ["BTC-USD#binance", "BTC-USD#coinbase"]
-
-
-def test_same_receive_millisecond_without_ids_are_both_stored(
-    aws: Aws, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    frozen = time.time_ns()
-    monkeypatch.setattr(webhook.time, "time_ns", lambda: frozen)
-    for exchange in ("binance", "coinbase", "binance"):
-        assert post(tick_body(exchange=exchange, price="1"))[1]["status"] == "stored"
+def test_same_millisecond_different_ticks_are_all_stored(aws: Aws) -> None:
+    bodies = [
+        tick_body(price="1"),
+        tick_body(price="2"),
+        tick_body(price="1", volume="5"),
+        tick_body(price="1", timestamp="2024-05-01T12:00:00.000001Z"),  # 1 us later
+        tick_body(exchange="coinbase", price="1"),
+    ]
+    assert [post(body)[1]["status"] for body in bodies] == ["stored"] * 5
     rows = aws.items()
-    assert len(rows) == 3
-    assert len({row["ts"] for row in rows}) == 1
+    assert len(rows) == 5
+    assert {row["ts"] for row in rows} == {TICK_TS}
 
 
 # --- invalid bodies ------------------------------------------------------------------------
@@ -404,14 +457,24 @@ def test_dynamodb_failure_is_503(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> N
     assert (status, answer) == (503, {"error": "temporarily unavailable, retry"})
 
 
-def test_secret_missing_is_5xx(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_missing_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A secret that does not exist is a misconfiguration: a retry cannot fix it, so no 503.
     monkeypatch.setenv("WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope")
-    assert post(tick_body())[0] == 503
+    assert post(tick_body()) == (500, {"error": "server misconfigured"})
     assert aws.count() == 0
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("TABLE_NAME", ""), ("TICK_TTL_DAYS", "seven"), ("MAX_BODY_BYTES", "-1")]
+    ("name", "value"),
+    [
+        ("TABLE_NAME", ""),
+        ("WEBHOOK_SECRET_ARN", ""),
+        ("TICK_TTL_DAYS", "seven"),
+        ("MAX_BODY_BYTES", "-1"),
+        ("SECRET_CACHE_TTL_SECONDS", "5"),
+        ("SECRET_CACHE_TTL_SECONDS", "3601"),
+        ("SECRET_CACHE_TTL_SECONDS", "5m"),
+    ],
 )
 def test_misconfiguration_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
@@ -424,14 +487,24 @@ def test_misconfiguration_is_500(aws: Aws, monkeypatch: pytest.MonkeyPatch, name
 def test_one_put_item_per_accepted_tick_and_secret_only_on_cold_start(aws: Aws) -> None:
     with count_calls() as calls:
         for i in range(25):
-            assert post(tick_body(event_id=f"c{i}"))[0] == 200
-        assert post(tick_body(event_id="c0"))[1]["status"] == "duplicate"
+            assert post(tick_body(price=str(100 + i)))[0] == 200
+        assert post(tick_body(price="100"))[1]["status"] == "duplicate"
         assert post(tick_body(price="-1"))[0] == 400
         assert post(tick_body(), secret="wrong")[0] == 401
     assert dict(calls) == {
         "secretsmanager:GetSecretValue": 2,  # AWSCURRENT + AWSPREVIOUS, once per container
         "dynamodb:PutItem": 26,  # 25 stored + 1 duplicate; rejected requests cost nothing
     }
+
+
+def test_a_tick_with_event_id_costs_a_claim_too(aws: Aws) -> None:
+    with count_calls() as calls:
+        for i in range(5):
+            assert post(tick_body(event_id=f"c{i}"))[0] == 200
+        assert post(tick_body(event_id="c0"))[1]["status"] == "duplicate"
+        assert post(tick_body(event_id="c0", price="1"))[0] == 409
+    # 5 x (claim + tick), the duplicate's claim and tick, the conflict's claim only
+    assert calls["dynamodb:PutItem"] == 5 * 2 + 2 + 1
 
 
 def test_base64_event_round_trip_helper_is_faithful() -> None:

@@ -72,6 +72,8 @@ def independently_valid(body: bytes) -> bool:
         return False
     if not set(obj) <= {"symbol", "price", "exchange", "volume", "timestamp", "event_id"}:
         return False
+    if obj.get("timestamp") is None and obj.get("event_id") is None:
+        return False  # nothing to recognise a redelivery by
     try:
         price = Decimal(str(obj["price"]))
         volume = Decimal(str(obj.get("volume") if obj.get("volume") is not None else 0))
@@ -114,7 +116,8 @@ def test_any_request_gets_a_clean_answer(
 
     status = answer["statusCode"]
     payload = json.loads(answer["body"])
-    assert status in {200, 400, 401, 405, 413}, payload
+    # 409: an earlier example of this run used the same event_id for other content.
+    assert status in {200, 400, 401, 405, 409, 413}, payload
     stored = aws.count() - rows_before
     if status == 200:
         assert payload["status"] in {"stored", "duplicate"}

@@ -113,7 +113,7 @@ def test_throttled_calls_are_retried_and_every_tick_is_enriched_once(
     assert all(len(bodies) == 1 for bodies in by_id.values())  # subscribers can dedupe by id
 
 
-POISON_KEY = ("BTC-USD#fault-0", "id#poison-1")
+POISON_KEY = ("BTC-USD#fault-0", f"t#{(START_TS + 4) * 1000:016d}#e#poison-1")
 
 
 def put_poison(stack: Stack, price: dict[str, str]) -> None:

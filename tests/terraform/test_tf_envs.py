@@ -18,21 +18,23 @@ _BASE = {
     "aws_cloudwatch_log_group": 2,
     "aws_dynamodb_table": 1,
     "aws_iam_role": 2,
-    "aws_iam_role_policy": 2,
+    "aws_iam_role_policy": 4,  # per function: the plan-time policy and the key-ARN KMS policy
     "aws_kms_alias": 1,
     "aws_kms_key": 1,
     "aws_lambda_event_source_mapping": 1,
     "aws_lambda_function": 2,
     "aws_lambda_function_url": 1,
-    "aws_lambda_permission": 2,
+    "aws_lambda_permission": 1,  # InvokeFunction; the URL resource adds InvokeFunctionUrl itself
+    "aws_cloudwatch_dashboard": 1,
     "aws_secretsmanager_secret": 1,
     "aws_secretsmanager_secret_version": 1,
     "aws_sns_topic": 1,
     "aws_sns_topic_policy": 1,
     "aws_sqs_queue": 1,
 }
-# Alarms on: 4 alarms (webhook errors; enricher errors, iterator age, on-failure depth) and an alarm topic.
-_WITH_ALARMS = {**_BASE, "aws_cloudwatch_metric_alarm": 4, "aws_sns_topic": 2, "aws_sns_topic_policy": 2}
+# Alarms on: 11 alarms (webhook errors, throttles, URL 5xx; enricher errors, throttles, iterator age,
+# on-failure depth and age, records failed; table write throttles; stalled mapping) and an alarm topic.
+_WITH_ALARMS = {**_BASE, "aws_cloudwatch_metric_alarm": 11, "aws_sns_topic": 2, "aws_sns_topic_policy": 2}
 EXPECTED_COUNTS = {"dev": _BASE, "staging": _WITH_ALARMS, "prod": _WITH_ALARMS, "local": _WITH_ALARMS}
 
 EXPECTED_OUTPUTS = {
@@ -141,14 +143,14 @@ class EnvPlanChecks:
         account = plan.outputs["account_id"]["value"]
         arn = f"arn:aws:{{}}:us-east-1:{account}:{{}}"
         table = arn.format("dynamodb", f"table/crypto-prices-{env}-ticks")
-        key = arn.format("kms", "key/*")
         logs = arn.format("logs", "log-group:/aws/lambda/crypto-prices-{}-{}:*")
         policies = {
-            a.split(".")[3]: _actions(v["policy"]) for a, v in plan.of_type("aws_iam_role_policy")
-        }  # module.pipeline.module.<fn>.aws_iam_role_policy.this
+            a.split(".")[3]: _actions(v["policy"])
+            for a, v in plan.of_type("aws_iam_role_policy")
+            if a.endswith(".this")
+        }  # module.pipeline.module.<fn>.aws_iam_role_policy.this; .kms holds the key-ARN grant
         expected_webhook = {
             logs.format(env, "webhook"): {"logs:CreateLogStream", "logs:PutLogEvents"},
-            key: {"kms:Decrypt"},
             "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
             arn.format("secretsmanager", f"secret:crypto-prices/{env}/webhook-signing-secret-??????"): {
                 "secretsmanager:GetSecretValue"
@@ -157,7 +159,6 @@ class EnvPlanChecks:
         }
         expected_enricher = {
             logs.format(env, "enricher"): {"logs:CreateLogStream", "logs:PutLogEvents"},
-            key: {"kms:Decrypt", "kms:GenerateDataKey"},
             "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
             f"{table}/stream/*": {
                 "dynamodb:DescribeStream",
@@ -167,7 +168,6 @@ class EnvPlanChecks:
             },
             arn.format("sqs", f"crypto-prices-{env}-enricher-on-failure"): {"sqs:SendMessage"},
             table: {"dynamodb:Query", "dynamodb:UpdateItem"},
-            f"{table}/index/by_ts": {"dynamodb:Query"},
             arn.format("sns", f"crypto-prices-{env}-enriched-ticks"): {"sns:Publish"},
         }
         (tracing,) = {v["tracing_config"][0]["mode"] for _, v in plan.of_type("aws_lambda_function")}
@@ -176,6 +176,65 @@ class EnvPlanChecks:
             expected_enricher.pop("*")
         assert policies["webhook"] == expected_webhook
         assert policies["enricher"] == expected_enricher
+
+    def test_kms_is_granted_on_the_key_arn(self, roots, lambda_zips):
+        plan = plan_env(roots, lambda_zips, self.env)
+        kms = sorted(a for a, _ in plan.of_type("aws_iam_role_policy") if a.endswith(".kms"))
+        assert kms == [
+            f"module.pipeline.module.{fn}.aws_iam_role_policy.kms" for fn in ("enricher", "webhook")
+        ]
+        assert "kms:ResourceAliases" not in json.dumps(plan.raw)
+
+    def test_reserved_concurrency_follows_the_config(self, roots, lambda_zips):
+        plan = plan_env(roots, lambda_zips, self.env)
+        reserved = {
+            v["function_name"].rsplit("-", 1)[1]: v["reserved_concurrent_executions"]
+            for _, v in plan.of_type("aws_lambda_function")
+        }
+        # dev: unreserved (-1), a new account has nothing to reserve; the others reserve what config says.
+        assert (
+            reserved
+            == {
+                "dev": {"webhook": -1, "enricher": -1},
+                "staging": {"webhook": 10, "enricher": 5},
+                "prod": {"webhook": 50, "enricher": 10},
+                "local": {"webhook": 5, "enricher": 2},
+            }[self.env]
+        )
+
+    def test_alarms_and_dashboard(self, roots, lambda_zips):
+        plan = plan_env(roots, lambda_zips, self.env)
+        alarms = plan.of_type("aws_cloudwatch_metric_alarm")
+        assert bool(alarms) is (self.env != "dev")  # config: alarms off in dev only
+        for address, alarm in alarms:
+            # The environment's own alarm topic, whose ARN is known after apply.
+            assert alarm["alarm_actions"] is UNKNOWN, address
+            assert alarm["ok_actions"] is UNKNOWN, address
+        if alarms:
+            assert plan.resources["module.pipeline.module.alarm_topic[0].aws_sns_topic.this"]["name"] == (
+                f"crypto-prices-{self.env}-alarms"
+            )
+        ((_, dashboard),) = plan.of_type("aws_cloudwatch_dashboard")
+        assert dashboard["dashboard_name"] == f"crypto-prices-{self.env}"
+
+    def test_provider_refuses_other_accounts(self, roots, lambda_zips):
+        plan = plan_env(roots, lambda_zips, self.env)
+        provider = plan.raw["configuration"]["provider_config"]["aws"]["expressions"]
+        if self.env == "local":
+            assert "allowed_account_ids" not in provider  # moto's fake account
+        else:
+            assert set(provider["allowed_account_ids"]["references"]) == {
+                "var.offline_plan",
+                "var.account_id",
+            }
+        tfvars = (REPO_ROOT / "envs" / self.env / "terraform.tfvars").read_text()
+        (account,) = re.findall(r'^account_id\s*=\s*"(\d{12})"', tfvars, re.MULTILINE)
+        assert plan.outputs["account_id"]["value"] == account
+
+    def test_account_id_is_required(self, roots, lambda_zips):
+        tf_vars = {"webhook_zip": str(lambda_zips["webhook_processor"]), "account_id": "prod"}
+        error = " ".join(roots.get(f"envs/{self.env}").plan_error(tf_vars).split())
+        assert "account_id must be the 12-digit id of the environment's AWS account" in error
 
     def test_stream_mapping_settings(self, roots, lambda_zips):
         env = self.env
@@ -193,6 +252,10 @@ class EnvPlanChecks:
             assert match, f"{env}/terraform.tfvars sets enricher.{setting}"
             assert esm[setting] == int(match.group(1)), setting
         assert esm["starting_position"] == "TRIM_HORIZON"
+        patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
+        # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...).
+        tick_keys = {"Keys": {"sk": {"S": [{"prefix": "t#"}]}}}
+        assert patterns == [{"eventName": ["INSERT"], "dynamodb": tick_keys}]
         (on_failure,) = [v for _, v in plan.of_type("aws_sqs_queue")]
         assert on_failure["name"] == f"crypto-prices-{env}-enricher-on-failure"
         assert on_failure["message_retention_seconds"] == 1209600

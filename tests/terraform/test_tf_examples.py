@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import ClassVar
 
@@ -123,13 +124,8 @@ class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
         assert {(a["name"], a["type"]) for a in table["attribute"]} == {
             (a["AttributeName"], a["AttributeType"]) for a in python["AttributeDefinitions"]
         }
-        (lsi,) = python["LocalSecondaryIndexes"]
-        (planned_lsi,) = table["local_secondary_index"]
-        assert planned_lsi["name"] == lsi["IndexName"]
-        lsi_keys = {k["KeyType"]: k["AttributeName"] for k in lsi["KeySchema"]}
-        assert planned_lsi["range_key"] == lsi_keys["RANGE"]
-        assert planned_lsi["projection_type"] == lsi["Projection"]["ProjectionType"]
-        assert sorted(planned_lsi["non_key_attributes"]) == sorted(lsi["Projection"]["NonKeyAttributes"])
+        assert "LocalSecondaryIndexes" not in python
+        assert table["local_secondary_index"] == []
         assert table["stream_enabled"] is True
         assert table["stream_view_type"] == python["StreamSpecification"]["StreamViewType"]
 
@@ -163,14 +159,22 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
         assert esm["batch_size"] == 100
         assert esm["starting_position"] == "TRIM_HORIZON"
         assert esm["maximum_retry_attempts"] == 3
-        alarms = sorted(v["alarm_name"] for _, v in plan.of_type("aws_cloudwatch_metric_alarm"))
-        assert alarms == [
-            "crypto-prices-example-consumer-errors",
-            "crypto-prices-example-consumer-iterator-age",
-            "crypto-prices-example-consumer-on-failure-depth",
-        ]
-        permissions = sorted(v["action"] for _, v in plan.of_type("aws_lambda_permission"))
-        assert permissions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+        alarms = {v["alarm_name"]: v for _, v in plan.of_type("aws_cloudwatch_metric_alarm")}
+        consumer = "crypto-prices-example-consumer"
+        assert {
+            name: (a["namespace"], a["metric_name"], a["statistic"], a["threshold"])
+            for name, a in alarms.items()
+        } == {
+            f"{consumer}-errors": ("AWS/Lambda", "Errors", "Sum", 1),
+            f"{consumer}-throttles": ("AWS/Lambda", "Throttles", "Sum", 1),
+            f"{consumer}-iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", 60000),
+            f"{consumer}-on-failure-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 1),
+            f"{consumer}-on-failure-age": ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 3600),
+        }
+        assert alarms[f"{consumer}-on-failure-age"]["dimensions"] == {"QueueName": f"{consumer}-on-failure"}
+        # The URL resource adds lambda:InvokeFunctionUrl itself; the module adds only lambda:InvokeFunction.
+        ((_, permission),) = plan.of_type("aws_lambda_permission")
+        assert (permission["action"], permission["principal"]) == ("lambda:InvokeFunction", "*")
         assert check_iam_policies(plan) > 0
 
     def test_lambda_stream_permissions(self, roots, lambda_zips):
@@ -194,11 +198,24 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
         assert statements["WriteOwnLogs"]["Resource"] == (
             "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/crypto-prices-example-consumer:*"
         )
-        kms = statements["UseKmsKey"]
-        assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
-        assert kms["Condition"] == {
-            "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/crypto-prices-example-functions"}
-        }
+        assert "UseKmsKey" not in statements
+        assert "kms:ResourceAliases" not in json.dumps(plan.raw)
+
+    def test_lambda_kms_use_is_granted_on_the_key_arn(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
+        kms_policies = {a: v for a, v in plan.of_type("aws_iam_role_policy") if a.endswith(".kms")}
+        assert sorted(kms_policies) == [
+            f"module.{fn}.aws_iam_role_policy.kms" for fn in ("consumer", "webhook", "worker")
+        ]
+        (config,) = [
+            r
+            for r in plan.raw["configuration"]["root_module"]["module_calls"]["consumer"]["module"][
+                "resources"
+            ]
+            if r["address"] == "aws_iam_role_policy.kms"
+        ]
+        # The policy names the key by var.kms_key_arn (the key itself), no alias and no condition.
+        assert set(config["expressions"]["policy"]["references"]) == {"local.kms_actions", "var.kms_key_arn"}
 
     def test_lambda_iam_url_has_no_public_permission(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "iam-url-small-batch")
@@ -233,10 +250,33 @@ class TestWebhookSecretExample(ExampleChecks):
         assert not referenced.of_type("aws_secretsmanager_secret")
         assert referenced.outputs["secret_arn"]["value"].endswith(":secret:shared/webhook-AbCdEf")
 
+    def test_secret_value_reaches_neither_plan_nor_state(self, roots, lambda_zips):
+        relpath = "modules/webhook-secret/examples/basic"
+        value = "whsec-fixture-initial-value-5f0c2a"
+        for case in ("defaults", "known-initial-value"):
+            plan = _plan(roots, lambda_zips, relpath, case)
+            ((address, version),) = plan.of_type("aws_secretsmanager_secret_version")
+            # Write-only: planned as null, written once (version 1), never read back into state.
+            assert version["secret_string"] is None, address
+            assert version["secret_string_wo"] is None, address
+            assert version["secret_string_wo_version"] == 1, address
+            assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
+        root = roots.get(relpath)
+        variables = root.plan({}, ("webhook-secret/known-initial-value.tfvars",)).raw.get("variables", {})
+        assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
+
 
 class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/pipeline/examples/basic"
-    invalid = (("invalid/pipeline-ttl.tfvars", "tick_ttl_days must be a whole number"),)
+    invalid = (
+        (
+            "invalid/pipeline-ttl.tfvars",
+            "tick_ttl_days must be a whole number"
+            "|webhook.secret_cache_ttl_seconds must be a whole number from 10 to 3600"
+            "|reserved_concurrency must be null (unreserved) or at least parallelization_factor"
+            "|alarms.queue_age_seconds_threshold must be from 60 to 1209600",
+        ),
+    )
 
     def test_pipeline_alarm_topic(self, roots, lambda_zips):
         relpath = "modules/pipeline/examples/basic"
@@ -251,13 +291,136 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         ]
         for _, alarm in external.of_type("aws_cloudwatch_metric_alarm"):
             assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
-        assert len(external.of_type("aws_cloudwatch_metric_alarm")) == 4
+            assert alarm["ok_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
+        assert len(external.of_type("aws_cloudwatch_metric_alarm")) == 11
+
+    def test_pipeline_alarms_see_every_failure(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "external-alarm-topic")
+        alarms = {v["alarm_name"]: v for _, v in plan.of_type("aws_cloudwatch_metric_alarm")}
+        p = "crypto-prices-example"
+        webhook, enricher = {"FunctionName": f"{p}-webhook"}, {"FunctionName": f"{p}-enricher"}
+        queue = {"QueueName": f"{p}-enricher-on-failure"}
+        expected = {
+            f"{p}-webhook-errors": ("AWS/Lambda", "Errors", "Sum", 1, webhook),
+            f"{p}-webhook-throttles": ("AWS/Lambda", "Throttles", "Sum", 1, webhook),
+            f"{p}-webhook-url-5xx": ("AWS/Lambda", "Url5xxCount", "Sum", 1, webhook),
+            f"{p}-enricher-errors": ("AWS/Lambda", "Errors", "Sum", 1, enricher),
+            f"{p}-enricher-throttles": ("AWS/Lambda", "Throttles", "Sum", 1, enricher),
+            f"{p}-enricher-iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", 60000, enricher),
+            f"{p}-enricher-on-failure-depth": (
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "Maximum",
+                1,
+                queue,
+            ),
+            f"{p}-enricher-on-failure-age": (
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                "Maximum",
+                3600,
+                queue,
+            ),
+            # The enricher's own EMF metric: namespace POWERTOOLS_METRICS_NAMESPACE, dimension service.
+            f"{p}-enricher-records-failed": (
+                "crypto-prices",
+                "RecordsFailed",
+                "Sum",
+                1,
+                {"service": "price_enricher"},
+            ),
+            f"{p}-ticks-write-throttles": (
+                "AWS/DynamoDB",
+                "WriteThrottleEvents",
+                "Sum",
+                1,
+                {"TableName": f"{p}-ticks"},
+            ),
+        }
+        for name, (namespace, metric, statistic, threshold, dimensions) in expected.items():
+            alarm = alarms[name]
+            got = (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["threshold"])
+            assert got == (namespace, metric, statistic, threshold), name
+            assert alarm["dimensions"] == dimensions, name
+            assert alarm["comparison_operator"] == "GreaterThanOrEqualToThreshold", name
+            assert alarm["treat_missing_data"] == "notBreaching", name
+            assert alarm["period"] == 300, name
+
+        stalled = alarms[f"{p}-enricher-stream-stalled"]
+        assert set(alarms) == {*expected, f"{p}-enricher-stream-stalled"}
+        assert (stalled["threshold"], stalled["evaluation_periods"], stalled["datapoints_to_alarm"]) == (
+            1,
+            2,
+            2,
+        )
+        assert stalled["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
+        queries = {q["id"]: q for q in stalled["metric_query"]}
+        assert (
+            queries["stalled"]["expression"] == "IF(FILL(stored, 0) > 0 AND FILL(invocations, 0) == 0, 1, 0)"
+        )
+        assert queries["stalled"]["return_data"] is True
+        (stored,) = queries["stored"]["metric"]
+        (invocations,) = queries["invocations"]["metric"]
+        assert (stored["namespace"], stored["metric_name"], stored["dimensions"], stored["stat"]) == (
+            "crypto-prices",
+            "TicksStored",
+            {"service": "webhook_processor"},
+            "Sum",
+        )
+        assert (invocations["namespace"], invocations["metric_name"], invocations["dimensions"]) == (
+            "AWS/Lambda",
+            "Invocations",
+            enricher,
+        )
+
+    def test_pipeline_dashboard(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
+        ((_, dashboard),) = plan.of_type("aws_cloudwatch_dashboard")
+        assert dashboard["dashboard_name"] == "crypto-prices-example"
+        widgets = {
+            w["properties"]["title"]: w["properties"]
+            for w in json.loads(dashboard["dashboard_body"])["widgets"]
+        }
+        metrics = {title: {(m[0], m[1]) for m in props["metrics"]} for title, props in widgets.items()}
+        assert metrics == {
+            "Ticks in (webhook)": {
+                ("crypto-prices", n) for n in ("TicksStored", "TicksDuplicate", "TicksRejected")
+            },
+            "Enriched (enricher)": {
+                ("crypto-prices", "TicksEnriched"),
+                ("crypto-prices", "NotificationsPublished"),
+            },
+            "Failed": {
+                ("crypto-prices", "RecordsFailed"),
+                ("AWS/Lambda", "Url5xxCount"),
+                ("AWS/Lambda", "Errors"),
+                ("AWS/Lambda", "Throttles"),
+                ("AWS/DynamoDB", "WriteThrottleEvents"),
+            },
+            "Latency (p99, ms)": {("AWS/Lambda", "UrlRequestLatency"), ("AWS/Lambda", "Duration")},
+            "Iterator age (max, ms)": {("AWS/Lambda", "IteratorAge")},
+            "On-failure queue": {
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+                ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+            },
+        }
+        assert widgets["Iterator age (max, ms)"]["metrics"][0][2:4] == [
+            "FunctionName",
+            "crypto-prices-example-enricher",
+        ]
+
+    def test_pipeline_reserved_concurrency_is_optional(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
+        # Unset: unreserved (-1), so an apply works in a new account that has no concurrency to reserve.
+        assert {v["reserved_concurrent_executions"] for _, v in plan.of_type("aws_lambda_function")} == {-1}
 
     def test_pipeline_environment_variables_follow_the_design(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
         powertools = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"]
         assert plan.outputs["environment_variable_names"]["value"] == {
-            "webhook": sorted([*powertools, "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]),
+            "webhook": sorted(
+                [*powertools, "SECRET_CACHE_TTL_SECONDS", "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]
+            ),
             "enricher": sorted([*powertools, "TABLE_NAME", "TOPIC_ARN"]),
         }
         handlers = sorted(v["handler"] for _, v in plan.of_type("aws_lambda_function"))

@@ -38,9 +38,28 @@ def test_module_layout(module: Path):
     for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
         assert (module / name).is_file(), f"{module.name}/{name}"
     assert list((module / "examples").glob("*/main.tf")), f"{module.name} has no example"
-    versions = (module / "versions.tf").read_text()
-    assert 'required_version = ">= 1.5"' in versions
-    assert 'version = ">= 5.60, < 7.0"' in versions
+
+
+VERSIONS_FILES = sorted(
+    p
+    for part in ("modules", "envs")
+    for p in (REPO_ROOT / part).rglob("versions.tf")
+    if ".terraform" not in p.parts
+)
+
+
+@pytest.mark.parametrize("path", VERSIONS_FILES, ids=[str(p.relative_to(REPO_ROOT)) for p in VERSIONS_FILES])
+def test_versions_are_the_tested_ones(path: Path):
+    """Terraform >= 1.11 (write-only arguments) and the provider range the tests run against."""
+    text = path.read_text()
+    assert re.findall(r'required_version\s*=\s*"([^"]*)"', text) == [">= 1.11"], path
+    assert re.findall(r'(?m)^\s*version\s*=\s*"([^"]*)"', text) == ["~> 5.100"], path
+
+
+def test_every_module_and_env_has_a_versions_file():
+    roots = {p.parent for p in VERSIONS_FILES}
+    assert {p.parent for p in (REPO_ROOT / "modules").rglob("main.tf")} <= roots
+    assert {REPO_ROOT / "envs" / env for env in ("dev", "staging", "prod", "local")} <= roots
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.name for m in MODULES])

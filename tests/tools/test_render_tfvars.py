@@ -81,6 +81,15 @@ def test_check_mode_reports_a_stale_file(sandbox: Path, capsys: pytest.CaptureFi
         (lambda d: d["table"].update(point_in_time_recovery="yes"), r"key 'table\.point_in_time_recovery'"),
         (lambda d: d.update(environment="prod"), r"key 'environment': must be 'dev'"),
         (lambda d: d.pop("aws_region"), r"'aws_region' is a required property"),
+        # Without an account id the provider's allowed_account_ids cannot guard the apply.
+        (lambda d: d.pop("account_id"), r"'account_id' is a required property"),
+        (lambda d: d.update(account_id="12345"), r"key 'account_id': '12345' does not match"),
+        # Reserving 0 would disable the function; null (unreserved) is the way to reserve nothing.
+        (lambda d: d["webhook"].update(reserved_concurrency=0), r"key 'webhook\.reserved_concurrency'"),
+        (
+            lambda d: d["alarms"].update(queue_age_seconds_threshold=10),
+            r"key 'alarms\.queue_age_seconds_threshold'",
+        ),
     ],
 )
 def test_invalid_config_names_file_and_key_and_writes_nothing(
@@ -114,6 +123,12 @@ def test_strings_are_escaped_for_hcl() -> None:
         render_tfvars.hcl({"Cost Center": "x", "Team": True})
         == '{\n  "Cost Center" = "x"\n  Team          = true\n}'
     )
+
+
+def test_unreserved_concurrency_renders_as_null() -> None:
+    rendered = render_tfvars.render("dev")
+    assert "reserved_concurrency = null" in rendered
+    assert 'account_id                  = "' in rendered
 
 
 def test_schema_covers_every_environment_variable() -> None:

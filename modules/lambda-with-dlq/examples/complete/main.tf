@@ -34,7 +34,6 @@ module "webhook" {
   filename             = var.filename
   reserved_concurrency = 5
   kms_key_arn          = module.kms.key_arn
-  kms_key_alias_name   = module.kms.alias_name
   account_id           = var.account_id
   region               = var.region
   log_retention_days   = 7
@@ -50,7 +49,6 @@ module "consumer" {
   filename             = var.filename
   reserved_concurrency = 2
   kms_key_arn          = module.kms.key_arn
-  kms_key_alias_name   = module.kms.alias_name
   account_id           = var.account_id
   region               = var.region
   log_retention_days   = 7
@@ -83,7 +81,6 @@ module "worker" {
   filename             = var.filename
   reserved_concurrency = 2
   kms_key_arn          = module.kms.key_arn
-  kms_key_alias_name   = module.kms.alias_name
   account_id           = var.account_id
   region               = var.region
   tracing_mode         = "PassThrough"

@@ -13,6 +13,8 @@ module "pipeline" {
   table                       = { deletion_protection = false }
   webhook_secret              = { recovery_window_in_days = 0 }
   alarms                      = var.alarms
+  webhook                     = var.webhook
+  enricher                    = var.enricher
 }
 
 variable "webhook_zip" {
@@ -34,8 +36,27 @@ variable "tick_ttl_days" {
 variable "alarms" {
   description = "Alarm settings."
   type = object({
-    enabled   = optional(bool, true)
-    topic_arn = optional(string)
+    enabled                     = optional(bool, true)
+    topic_arn                   = optional(string)
+    queue_age_seconds_threshold = optional(number, 3600)
+  })
+  default = {}
+}
+
+variable "webhook" {
+  description = "Webhook settings (see modules/pipeline)."
+  type = object({
+    reserved_concurrency     = optional(number)
+    secret_cache_ttl_seconds = optional(number, 300)
+  })
+  default = {}
+}
+
+variable "enricher" {
+  description = "Enricher settings (see modules/pipeline)."
+  type = object({
+    reserved_concurrency   = optional(number)
+    parallelization_factor = optional(number, 1)
   })
   default = {}
 }

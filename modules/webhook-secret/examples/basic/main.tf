@@ -15,7 +15,16 @@ module "secret" {
   kms_key_arn             = module.kms.key_arn
   recovery_window_in_days = 7
   existing_secret_arn     = var.existing_secret_arn
+  initial_value           = var.initial_value
   tags                    = local.tags
+}
+
+variable "initial_value" {
+  description = "First value of the secret; null for a placeholder. Ephemeral: never in plan or state."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
 }
 
 variable "existing_secret_arn" {

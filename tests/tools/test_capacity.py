@@ -1,0 +1,41 @@
+"""The bench's capacity model: DynamoDB item-size rules and write units per tick (issue: <= 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.bench import capacity
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "size"),
+    [
+        ("pk", {"S": "BTC-USD#binance"}, 2 + 15),
+        ("symbol", {"S": "€"}, 6 + 3),  # UTF-8 bytes, not characters
+        ("price", {"N": "65012.34"}, 5 + 1 + 4),  # 7 significant digits: 1 + ceil(7 / 2)
+        ("volume", {"N": "0.500"}, 6 + 1 + 1),  # trailing zeros do not count
+        ("ts", {"N": "1714564800123"}, 2 + 1 + 7),
+    ],
+)
+def test_attribute_size_follows_dynamodb_rules(name: str, value: dict[str, str], size: int) -> None:
+    assert capacity.attribute_size(name, value) == size
+
+
+@pytest.mark.parametrize(("size", "units"), [(1, 1), (1024, 1), (1025, 2), (4096, 4)])
+def test_a_write_costs_one_unit_per_started_kilobyte(size: int, units: int) -> None:
+    assert capacity.write_units(size) == units
+
+
+def test_the_common_path_costs_two_write_units_and_an_event_id_one_more() -> None:
+    figures = capacity.write_units_per_tick(capacity.sample_items())
+    assert figures["item_bytes"]["enriched"] < 1024  # every write of the path is one unit
+    assert figures["write_units_per_tick"] == 2  # PutItem + UpdateItem, no index entry
+    assert figures["write_units_per_tick_with_event_id"] == 3  # + the event-id claim
+
+
+def test_capacity_per_env_follows_the_partition_limit_and_the_ttl() -> None:
+    figures = capacity.capacity_figures({"prod": {"ttl_days": 365}}, (10.0,))
+    prod = figures["envs"]["prod"]
+    assert prod["series_max_ticks_s"] == 1000 / 2
+    stored = figures["stored_bytes_per_tick"]["tick"] + figures["stored_bytes_per_tick"]["claim"]
+    assert prod["table_gb"]["10"] == pytest.approx(10 * 365 * 86_400 * stored / 1e9)
