@@ -81,10 +81,14 @@ def from_lines(function: Callable[[Mapping[str, Any]], list[str]]) -> SectionFun
     show) as a :data:`SectionFunction`."""
 
     def section(figures: Mapping[str, Any]) -> Section | None:
-        lines = function(figures)
+        lines = list(function(figures))
+        while lines and not lines[0].strip():
+            lines.pop(0)
         if not lines:
             return None
-        return Section(lines[0].strip("= ").strip(), list(lines[1:]))
+        if not lines[0].startswith("=="):
+            return Section(getattr(function, "__name__", "section"), lines)
+        return Section(lines[0].strip("= ").strip(), lines[1:])
 
     section.__name__ = getattr(function, "__name__", "section")
     return section

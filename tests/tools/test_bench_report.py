@@ -116,3 +116,12 @@ def test_latency_is_measured_from_the_schedule(slow_server: str) -> None:
     assert max(generator.send_lag_ms) >= 400  # and sends lagged their schedule
     latencies = generator.latencies_ms
     assert latencies[-1] > latencies[0]
+
+
+def test_a_section_written_as_lines_keeps_its_title() -> None:
+    def lines(figures: dict) -> list[str]:
+        return ["", "== (h) as lines ==", "one line"] if figures else []
+
+    section = report.from_lines(lines)
+    assert report.render({"x": 1}, [section]) == "== (h) as lines ==\none line"
+    assert report.render({}, [section]) == ""
