@@ -7,44 +7,58 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
-ENV ?= dev
-TF := $(PY) scripts/tf.py
+# plan and tfvars default to dev; apply and destroy refuse to run without ENV.
+PLAN_ENV := $(or $(ENV),dev)
+# Extra terraform arguments: init's flags (-backend-config=..., -reconfigure, -upgrade) go to
+# init, the others (-target=..., -var=...) to plan/apply/destroy.
+TF_ARGS ?=
+TF := $(PY) -m scripts.tf
 BUILD := build
 # Two workers; loadscope keeps each Terraform root's tests (one class) on one worker.
 PYTEST_ARGS ?= -n 2 --dist loadscope
-CHECKOV_VERSION := 3.3.30
+# The tests that need no Terraform: tools, handlers, emulator, load.
+FAST_TESTS := -m "not terraform and not checkov"
 
-.PHONY: help venv package tfvars tfvars-all plan apply destroy local test test-fast lint fmt checkov bench redrive clean
+.PHONY: help venv lock package tfvars tfvars-all plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements-dev.txt lambda_src/requirements.txt
+# The dev lock (requirements/dev.txt) pins every package with its hashes; pip refuses anything else.
+$(STAMP): requirements/dev.txt lambda_src/requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create .venv with the tools and test dependencies
+venv: $(STAMP) ## create .venv from the hash-locked requirements/dev.txt, with the pipeline-* commands
+
+lock: $(STAMP) ## re-resolve requirements/*.in into the hash-locked requirements/*.txt
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/dev.txt requirements/dev.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/checkov.txt requirements/checkov.in
 
 package: $(STAMP) ## build deterministic function zips into build/
-	$(PY) scripts/package.py --out $(BUILD)
+	$(PY) -m scripts.package --out $(BUILD)
 
-tfvars: $(STAMP) ## render envs/$(ENV)/terraform.tfvars from config/$(ENV).yaml
-	$(PY) scripts/render_tfvars.py --env $(ENV)
+tfvars: $(STAMP) ## render envs/ENV/terraform.tfvars from config/ENV.yaml (ENV default dev)
+	$(PY) -m scripts.render_tfvars --env $(PLAN_ENV)
 
 tfvars-all: $(STAMP) ## render terraform.tfvars for every environment
-	$(PY) scripts/render_tfvars.py --all
+	$(PY) -m scripts.render_tfvars --all
 
-plan: package ## terraform plan envs/$(ENV) (offline with fake credentials when none are configured)
-	$(PY) scripts/plan.py --env $(ENV)
+plan: package ## terraform plan envs/ENV (default dev; offline when no AWS credentials) TF_ARGS="..."
+	$(PY) -m scripts.plan --env $(PLAN_ENV) -- $(TF_ARGS)
 
-apply: package ## terraform apply envs/$(ENV) (needs AWS credentials and the S3 backend)
-	$(TF) -chdir=envs/$(ENV) init -input=false
-	$(TF) -chdir=envs/$(ENV) apply -input=false
+require-env:
+	@if [ -z "$(ENV)" ]; then \
+	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=dev|staging|prod [TF_ARGS=\"-target=... -backend-config=...\"]" >&2; \
+	  exit 2; fi
 
-destroy: $(STAMP) ## terraform destroy envs/$(ENV)
-	$(TF) -chdir=envs/$(ENV) destroy -input=false
+apply: require-env package ## terraform init + apply of envs/ENV (ENV required) TF_ARGS="..."
+	$(TF) --env $(ENV) apply $(TF_ARGS)
+
+destroy: require-env package ## terraform init + destroy of envs/ENV (ENV required) TF_ARGS="..."
+	$(TF) --env $(ENV) destroy $(TF_ARGS)
 
 local: package ## run the whole pipeline on a local moto server, deployed by terraform (ARGS="--ticks 200")
 	$(PY) -m scripts.local $(ARGS)
@@ -52,6 +66,9 @@ local: package ## run the whole pipeline on a local moto server, deployed by ter
 test: $(STAMP) ## run every test: handlers, packaging, terraform plan/apply, end to end, load
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (under 2 min)
+	$(PY) -m pytest $(PYTEST_ARGS) $(FAST_TESTS)
 
 lint: $(STAMP) ## ruff and terraform fmt checks
 	$(PY) -m ruff check .
@@ -63,15 +80,15 @@ fmt: $(STAMP) ## format Python and HCL
 	$(PY) -m ruff check --fix .
 	$(TF) fmt -recursive .
 
-checkov: ## checkov over modules/ and envs/ (own virtual environment)
-	@test -x $(CHECKOV_VENV)/bin/checkov || ($(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION))
+checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-locked requirements/checkov.txt)
+	$(PY) -m scripts.checkov_env
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform -d modules
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform -d envs
 
 bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench/bench.json
 	$(PY) -m scripts.bench $(ARGS)
 
-redrive: $(STAMP) ## replay on-failure queue messages into the enricher (ARGS="--env local ...")
+redrive: $(STAMP) ## replay on-failure queue messages into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
 	$(PY) -m scripts.redrive $(ARGS)
 
 clean: ## remove build output and virtual environments

@@ -1,7 +1,9 @@
 """`make plan ENV=<env>`: terraform plan of envs/<env>, offline when no AWS credentials are configured.
 
-With AWS credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE, a web identity / container role, or a shared
-credentials file) this is a normal ``terraform init`` (S3 backend) and ``terraform plan`` in envs/<env>.
+Whether AWS credentials are configured is decided by botocore's own credential chain (the one the
+AWS CLI and SDKs use): environment variables, a profile's static keys, ``credential_process``, SSO,
+assume-role, web identity, container and instance roles. With credentials this is a normal
+``terraform init`` (S3 backend) and ``terraform plan`` in envs/<env>.
 
 Without any, it plans offline, and says so:
 - in a scratch copy (build/plan/<env>/) whose S3 backend is replaced by a local one (``terraform plan``
@@ -14,7 +16,9 @@ Without any, it plans offline, and says so:
 
 envs/local (moto) always plans in place with its own fake credentials.
 
-Usage: python scripts/plan.py --env dev [--offline | --online] [--no-summary] [-- extra plan args]
+Usage: pipeline-plan --env dev [--offline | --online] [--no-summary] [-- extra args]
+(``make plan ENV=dev TF_ARGS="..."``). Extra arguments that are init's flags
+(``-backend-config=...``, ``-reconfigure``, ``-upgrade``) go to init, the rest to plan.
 """
 
 from __future__ import annotations
@@ -26,11 +30,18 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import botocore.exceptions
+import botocore.session
 
+if __package__ in (None, ""):  # run as a file: python scripts/plan.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.tf import split_init_args
 from scripts.tfcli import terraform_env
+from scripts.tfversion import TerraformVersionError, terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD = REPO_ROOT / "build"
@@ -47,25 +58,37 @@ FAKE_CREDENTIALS = {
 }
 
 
-def credential_sources(environ: dict[str, str] | None = None, home: Path | None = None) -> list[str]:
-    """Where AWS credentials would come from; empty when none is configured."""
-    env = os.environ if environ is None else environ
-    home = Path.home() if home is None else home
-    found = [
-        name
-        for name in (
-            "AWS_ACCESS_KEY_ID",
-            "AWS_PROFILE",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        )
-        if env.get(name)
-    ]
-    shared = Path(env.get("AWS_SHARED_CREDENTIALS_FILE", home / ".aws" / "credentials")).expanduser()
-    if shared.is_file():
-        found.append(str(shared))
-    return found
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What botocore's credential chain found: ``method`` names the provider (``env``,
+    ``shared-credentials-file``, ``custom-process``, ``sso``, ``assume-role``, ``iam-role``...),
+    None when no provider had credentials; ``error`` when one was configured but failed."""
+
+    method: str | None
+    error: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.method is not None
+
+
+def find_credentials(session: botocore.session.Session | None = None) -> CredentialCheck:
+    """Ask botocore's default credential chain whether any credentials are configured.
+
+    A configured source that fails (an expired SSO token, a failing ``credential_process``,
+    an unknown ``AWS_PROFILE``) counts as configured: the normal plan then shows its error,
+    instead of a plan with fake credentials that looks like success.
+    """
+    session = botocore.session.Session() if session is None else session
+    try:
+        credentials = session.get_credentials()
+    except botocore.exceptions.ProfileNotFound as exc:
+        return CredentialCheck("profile", str(exc))
+    except botocore.exceptions.BotoCoreError as exc:
+        return CredentialCheck(type(exc).__name__, str(exc))
+    if credentials is None:
+        return CredentialCheck(None)
+    return CredentialCheck(getattr(credentials, "method", None) or "unknown")
 
 
 def _run(
@@ -112,7 +135,7 @@ def summarize(terraform: str, workdir: Path, plan_file: Path, env: dict[str, str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, choices=ENVS)
+    parser.add_argument("--env", required=True, choices=ENVS, help="the environment folder under envs/")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--offline", action="store_true", help="plan offline even with credentials")
     mode.add_argument("--online", action="store_true", help="normal init/plan even without credentials")
@@ -120,31 +143,41 @@ def main(argv: list[str] | None = None) -> int:
         "--build", type=Path, default=BUILD, help="folder of the function zips (default build/)"
     )
     parser.add_argument("--no-summary", action="store_true", help="do not list the planned resources by type")
-    parser.add_argument("extra", nargs="*", help="extra terraform plan arguments (after --)")
+    parser.add_argument(
+        "extra",
+        nargs="*",
+        help="extra terraform arguments (after --): init's flags (-backend-config=..., -reconfigure, "
+        "-upgrade) go to init, the others (-target=..., -var=...) to plan",
+    )
     args = parser.parse_args(argv)
 
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        print("error: terraform is not on PATH (Terraform >= 1.10 is required)", file=sys.stderr)
+    try:
+        terraform = terraform_binary()
+    except TerraformVersionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 127
     env = {**os.environ, **terraform_env(), "TF_IN_AUTOMATION": "1"}
+    init_extra, plan_extra = split_init_args(args.extra)
     plan_args = ["plan", "-input=false", *zip_vars(args.build)]
-    sources = credential_sources()
+    found = CredentialCheck(None) if args.env == "local" or args.offline else find_credentials()
 
     if args.env == "local":
         print("envs/local targets a moto server: it plans in place with its own fake credentials.")
         workdir = REPO_ROOT / "envs" / "local"
         init = [terraform, "init", "-input=false"]
-    elif args.online or (sources and not args.offline):
-        print(f"AWS credentials found ({', '.join(sources) or 'forced'}): normal init (S3 backend) and plan.")
+    elif args.online or found.configured:
+        source = "--online given" if args.online and not found.configured else f"source: {found.method}"
+        print(f"AWS credentials configured ({source}): normal init (S3 backend) and plan.")
+        if found.error:
+            print(f"  warning: the credential source failed: {found.error}")
         workdir = REPO_ROOT / "envs" / args.env
         init = [terraform, "init", "-input=false"]
     else:
         why = "--offline given" if args.offline else "no AWS credentials configured"
         workdir = scratch_copy(args.env)
         print(
-            f"Offline plan ({why}: checked AWS_ACCESS_KEY_ID, AWS_PROFILE, web identity/container "
-            "credentials, ~/.aws/credentials).\n"
+            f"Offline plan ({why}: botocore's credential chain found none: environment, profiles "
+            "with keys, credential_process or SSO, web identity, container and instance roles).\n"
             f"  - scratch copy {workdir.relative_to(REPO_ROOT)} with a local backend instead of S3;\n"
             "  - fake credentials and -var offline_plan=true: no STS, no account lookup, no metadata API;\n"
             "  - the account id of terraform.tfvars, not checked against any credentials.\n"
@@ -159,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     plan_file = BUILD / "plan" / f"{args.env}.tfplan"
     plan_file.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _run(init, workdir, env)
-        _run([terraform, *plan_args, f"-out={plan_file}", *args.extra], workdir, env)
+        _run([*init, *init_extra], workdir, env)
+        _run([terraform, *plan_args, f"-out={plan_file}", *plan_extra], workdir, env)
         if not args.no_summary:
             summarize(terraform, workdir, plan_file, env)
     except subprocess.CalledProcessError as exc:

@@ -198,11 +198,18 @@ def measure(work: Path, zips: Path, phases: list[Phase]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench.e2e", description=__doc__)
+    parser = argparse.ArgumentParser(prog="pipeline-bench-e2e", description=__doc__)
     parser.add_argument("--out", type=Path, required=True, help="JSON result file")
-    parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "build" / "bench" / "e2e")
-    parser.add_argument("--zips", type=Path, default=REPO_ROOT / "build")
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=REPO_ROOT / "build" / "bench" / "e2e",
+        help="terraform state and logs (default build/bench/e2e)",
+    )
+    parser.add_argument(
+        "--zips", type=Path, default=REPO_ROOT / "build", help="folder of the function zips (default build)"
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter load phases")
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     real_stdout = sys.stdout

@@ -3,11 +3,18 @@
     BENCH_WEBHOOK_SECRET=... python -m scripts.bench.loadgen --url http://127.0.0.1:PORT/ \
         --count 500 --rate 50 --concurrency 4
 
-Sends ``--count`` ticks (stops early after ``--max-seconds``), at most ``--rate`` per second
-(0: as fast as the server answers) from ``--concurrency`` threads with keep-alive
-connections. Every tick carries ``timestamp`` = its send time (epoch ms) and a unique
-``event_id``, so a notification's ``ts`` tells when its tick was sent. Prints one JSON
-object: statuses, client latency percentiles, achieved rate, and this process's CPU time
+Sends ``--count`` ticks (stops early after ``--max-seconds``) from ``--concurrency`` threads
+with keep-alive connections.
+
+Open loop: with ``--rate`` R > 0, tick i is scheduled at ``start + i / R`` whatever the server
+does, and its latency is measured from that scheduled time, not from when a thread got round
+to sending it. A server that falls behind therefore shows its queueing delay in the latency
+instead of slowing the senders down and hiding it (coordinated omission). ``--rate 0`` is a
+closed loop (each thread sends when its previous answer came): latency is then from the send.
+
+Every tick carries ``timestamp`` = its scheduled time (epoch ms) and a unique ``event_id``, so
+a notification's ``ts`` tells when its tick was due. Prints one JSON object: statuses, latency
+percentiles, how far sends lagged their schedule, achieved rate, and this process's CPU time
 and peak RSS (``resource.getrusage``).
 """
 
@@ -58,6 +65,7 @@ class LoadGenerator:
         self._lock = threading.Lock()
         self.statuses: Counter[str] = Counter()
         self.latencies_ms: list[float] = []
+        self.send_lag_ms: list[float] = []
         self.first_send = 0.0
         self.last_answer = 0.0
         self.stopped_early = False
@@ -70,12 +78,16 @@ class LoadGenerator:
             self._next += 1
             return index
 
-    def _body(self, index: int) -> bytes:
+    def scheduled_offset(self, index: int) -> float | None:
+        """Seconds after the start at which tick ``index`` is due; None in a closed loop."""
+        return index / self.rate if self.rate > 0 else None
+
+    def _body(self, index: int, due_epoch: float) -> bytes:
         payload = {
             "symbol": "BTC-USD",
             "exchange": f"{self.tag}-{index % self.series}",
             "price": f"{65000 + (index * 37) % 1000 / 10:.1f}",
-            "timestamp": int(time.time() * 1000),
+            "timestamp": int(due_epoch * 1000),
             "event_id": f"{self.tag}-{index:07d}",
         }
         return json.dumps(payload, separators=(",", ":")).encode()
@@ -87,19 +99,22 @@ class LoadGenerator:
                 index = self._take()
                 if index is None:
                     return
-                if self.rate > 0:
-                    delay = start + index / self.rate - time.monotonic()
+                offset = self.scheduled_offset(index)
+                if offset is not None:
+                    delay = start + offset - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                if time.monotonic() - start > self.max_seconds:
+                sent = time.monotonic()
+                if sent - start > self.max_seconds:
                     self.stopped_early = True
                     return
-                body = self._body(index)
+                # the clock latency is measured from: the schedule (open loop) or the send
+                due = start + offset if offset is not None else sent
+                body = self._body(index, self.first_send + (due - start))
                 headers = {
                     "Content-Type": "application/json",
                     SIGNATURE_HEADER: signature_header(self.secret, body),
                 }
-                sent = time.perf_counter()
                 try:
                     connection.request("POST", self.path, body=body, headers=headers)
                     reply = connection.getresponse()
@@ -111,10 +126,11 @@ class LoadGenerator:
                     status = f"error:{type(exc).__name__}"
                     connection.close()
                     connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-                elapsed = (time.perf_counter() - sent) * 1000
+                elapsed = (time.monotonic() - due) * 1000
                 with self._lock:
                     self.statuses[status] += 1
                     self.latencies_ms.append(elapsed)
+                    self.send_lag_ms.append((sent - due) * 1000)
                     self.last_answer = time.time()
         finally:
             connection.close()
@@ -145,21 +161,34 @@ class LoadGenerator:
             "last_answer_epoch": self.last_answer,
             "seconds": round(elapsed, 3),
             "accepted_per_s": round(accepted / elapsed, 1),
+            "latency_from": "schedule" if self.rate > 0 else "send",
             "client_latency_ms": summary(self.latencies_ms),
+            "send_lag_ms": summary(self.send_lag_ms),
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench.loadgen", description=__doc__)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=50.0, help="ticks/s (0: unbounded)")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--series", type=int, default=5)
-    parser.add_argument("--tag", default="load")
-    parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser = argparse.ArgumentParser(
+        prog="pipeline-loadgen",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--url", required=True, help="the webhook URL on 127.0.0.1 (loopback only)")
+    parser.add_argument("--count", type=int, default=500, help="ticks to send (default 500)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=50.0,
+        help="scheduled ticks/s, latency measured from the schedule (default 50; 0: closed loop)",
+    )
+    parser.add_argument("--concurrency", type=int, default=4, help="sender threads (default 4)")
+    parser.add_argument("--series", type=int, default=5, help="exchanges the ticks rotate over (default 5)")
+    parser.add_argument("--tag", default="load", help="prefix of exchanges and event ids (default load)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=60.0, help="stop sending after this long (default 60)"
+    )
     args = parser.parse_args(argv)
     secret = os.environ.get(SECRET_ENV)
     if not secret:

@@ -1,213 +1,325 @@
-"""The benchmark's figures as a plain-text table."""
+"""The benchmark's figures as plain-text tables a person reads.
+
+A report is a list of sections; a section is a function ``figures -> Section`` whose blocks are
+:class:`Table` objects or lines of text. To add one, write such a function and add it to
+:data:`SECTIONS` (or pass your own list to :func:`render`). Latency cells follow
+scripts/bench/stats.py: a percentile without enough samples is shown as ``-``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from scripts.bench import capacity, cost
+from scripts.bench.stats import describe, min_samples
+
+TOO_FEW = "-"
 
 
-def _ops(calls: dict[str, float], floor: dict[str, float] | None = None) -> str:
-    parts = []
-    for op, n in sorted(calls.items()):
-        text = f"{op} {n:g}"
-        if floor is not None:
-            target = floor.get(op)
-            text += f" (floor {target:g})" if target is not None else " (not in floor)"
-        parts.append(text)
-    missing = [op for op in (floor or {}) if op not in calls]
-    parts.extend(f"{op} 0 (floor {floor[op]:g})" for op in missing if floor)
-    return ", ".join(parts) or "none"
+def _cell(value: Any) -> str:
+    if value is None:
+        return TOO_FEW
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
-def _at_floor(calls: dict[str, float], floor: dict[str, float]) -> str:
+def _is_number(text: str) -> bool:
+    stripped = text.replace(",", "").replace("$", "").lstrip("-")
+    return stripped.replace(".", "", 1).isdigit() or text == TOO_FEW
+
+
+@dataclass
+class Table:
+    """Rows under a header; columns whose cells are all numbers are right-aligned."""
+
+    columns: Sequence[str]
+    rows: list[Sequence[Any]] = field(default_factory=list)
+
+    def add(self, *cells: Any) -> None:
+        self.rows.append(cells)
+
+    def render(self) -> list[str]:
+        body = [[_cell(value) for value in row] for row in self.rows]
+        header = [str(column) for column in self.columns]
+        widths = [max([len(header[i])] + [len(row[i]) for row in body]) for i in range(len(header))]
+        numeric = [bool(body) and all(_is_number(row[i]) for row in body) for i in range(len(header))]
+
+        def line(cells: Sequence[str]) -> str:
+            padded = [
+                cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i]) for i, cell in enumerate(cells)
+            ]
+            return "  ".join(padded).rstrip()
+
+        return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in body)]
+
+
+@dataclass
+class Section:
+    """A titled part of the report: tables and lines of text, in order."""
+
+    title: str
+    blocks: list[Table | str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"== {self.title} =="]
+        for block in self.blocks:
+            lines.extend(block.render() if isinstance(block, Table) else [block])
+        return "\n".join(lines)
+
+
+#: A section: figures -> Section, or None when the figures hold nothing for it.
+SectionFunction = Callable[[Mapping[str, Any]], "Section | None"]
+
+
+def from_lines(function: Callable[[Mapping[str, Any]], list[str]]) -> SectionFunction:
+    """A section written as lines of text (first line ``== title ==``; no lines: nothing to
+    show) as a :data:`SectionFunction`."""
+
+    def section(figures: Mapping[str, Any]) -> Section | None:
+        lines = list(function(figures))
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        if not lines:
+            return None
+        if not lines[0].startswith("=="):
+            return Section(getattr(function, "__name__", "section"), lines)
+        return Section(lines[0].strip("= ").strip(), lines[1:])
+
+    section.__name__ = getattr(function, "__name__", "section")
+    return section
+
+
+def _ops(calls: Mapping[str, float]) -> str:
+    return ", ".join(f"{op} {n:g}" for op, n in sorted(calls.items())) or "none"
+
+
+def _floor_verdict(calls: Mapping[str, float], floor: Mapping[str, float]) -> str:
     ok = all(abs(calls.get(op, 0) - n) < 1e-9 for op, n in floor.items()) and set(calls) <= set(floor)
-    return "AT FLOOR" if ok else "ABOVE FLOOR"
+    return "at floor" if ok else "ABOVE FLOOR"
 
 
-def _pct(s: dict[str, Any], unit: str = "ms") -> str:
-    if not s or s.get("n", 0) == 0:
-        return "n/a"
-    return f"p50 {s['p50']:g} {unit}, p99 {s['p99']:g} {unit} (max {s['max']:g}, n={s['n']})"
+def _pairs(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={_cell(v)}" for k, v in values.items())
 
 
-def calls_section(figures: dict[str, Any]) -> list[str]:
-    lines = ["== (a) AWS calls per tick, by API (counted with botocore before-call) =="]
+def _latency_columns(unit: str = "ms") -> list[str]:
+    return ["case", f"p50 {unit}", f"p90 {unit}", f"p99 {unit}", f"max {unit}", "n"]
+
+
+def _latency_row(name: str, s: Mapping[str, Any] | None) -> list[Any]:
+    """The row of one latency summary; a percentile of too few samples is left out even
+    when the figures (e.g. an older bench.json) hold one."""
+    s = s or {}
+    n = s.get("n", 0)
+    cells = [s.get(f"p{q}") if n >= min_samples(q) else None for q in (50, 90, 99)]
+    return [name, *cells, s.get("max"), n]
+
+
+TOO_FEW_NOTE = (
+    f"{TOO_FEW}: too few samples for that percentile (p90 needs {min_samples(90)}, "
+    f"p99 {min_samples(99)}); the max and n are shown instead"
+)
+
+
+def calls_section(figures: Mapping[str, Any]) -> Section:
+    section = Section("(a) AWS calls by API (counted with botocore before-call)")
+    table = Table(["handler", "case", "per", "calls", "floor", "verdict"])
     web = figures.get("webhook")
     if web:
-        lines.append(
-            f"webhook, new tick      {_ops(web['calls_per_tick'], web['floor_per_tick'])}"
-            f"  -> {_at_floor(web['calls_per_tick'], web['floor_per_tick'])}"
+        table.add(
+            "webhook", "new tick", "tick", _ops(web["calls_per_tick"]), _ops(web["floor_per_tick"]),
+            _floor_verdict(web["calls_per_tick"], web["floor_per_tick"]),
+        )  # fmt: skip
+        table.add(
+            "webhook", "redelivery", "tick", _ops(web["calls_per_duplicate"]), "", "conditional put fails"
         )
-        lines.append(f"webhook, redelivery    {_ops(web['calls_per_duplicate'])} (conditional put fails)")
-        lines.append(f"webhook, cold start    {_ops(web['cold_start']['calls'])} (secret cached afterwards)")
-    enr = figures.get("enricher")
-    if enr:
-        for key, s in enr.items():
-            if not key.endswith("_series"):
-                continue
-            lines.append(
-                f"enricher, batch of {enr['batch_size']} with {s['series_per_batch']:>2} series: per batch "
-                f"{_ops(s['calls_per_batch'], s['floor_per_batch'])}  -> "
-                f"{_at_floor(s['calls_per_batch'], s['floor_per_batch'])}"
-            )
-            lines.append(
-                f"{'':38}per tick  {_ops(s['calls_per_tick'])}; {s['failures']} failures, "
-                f"{s['distinct_notification_ids']}/{s['records']} notified"
-            )
-    return lines
-
-
-def latency_section(figures: dict[str, Any]) -> list[str]:
-    lines = ["== (b) handler latency, in-process: handler + moto mock_aws in one process (no network) =="]
-    web = figures.get("webhook")
-    if web:
-        lines.append(f"webhook new tick       {_pct(web['latency_ms'])}")
-        lines.append(
-            f"  of which handler     {_pct(web['own_ms'])} (moto's time inside the calls subtracted)"
-        )
-        lines.append(f"webhook redelivery     {_pct(web['duplicate_latency_ms'])}")
-        lines.append(
-            f"webhook cold start     {web['cold_start']['latency_ms']:g} ms (first call: clients + secret)"
+        table.add(
+            "webhook", "cold start", "call", _ops(web["cold_start"]["calls"]), "", "secret cached after"
         )
     enr = figures.get("enricher")
     if enr:
-        for s in (v for v in enr.values() if isinstance(v, dict)):
-            lines.append(
-                f"enricher {s['series_per_batch']:>2} series/batch  per batch {_pct(s['batch_latency_ms'])}; "
-                f"per record p50 {s['record_latency_ms']['p50']:g} ms, "
-                f"p99 {s['record_latency_ms']['p99']:g} ms"
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
+            case = f"batch of {enr['batch_size']}, {s['series_per_batch']} series"
+            verdict = _floor_verdict(s["calls_per_batch"], s["floor_per_batch"])
+            table.add(
+                "enricher", case, "batch", _ops(s["calls_per_batch"]), _ops(s["floor_per_batch"]), verdict
             )
-            lines.append(f"  of which handler     per batch {_pct(s['own_batch_ms'])}")
-    return lines
+            table.add("", "", "tick", _ops(s["calls_per_tick"]), "", "")
+    section.blocks.append(table)
+    if enr:
+        outcome = Table(["enricher case", "records", "failures", "notified (distinct ids)"])
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
+            outcome.add(
+                f"{s['series_per_batch']} series/batch",
+                s["records"],
+                s["failures"],
+                s["distinct_notification_ids"],
+            )
+        section.blocks += ["", outcome]
+    return section
 
 
-def import_section(figures: dict[str, Any]) -> list[str]:
-    lines = [
-        "== (c) cold-start import of each handler from its zip (python -X importtime, sockets refused) =="
-    ]
+def latency_section(figures: Mapping[str, Any]) -> Section:
+    section = Section("(b) handler latency, in-process: handler + moto mock_aws in one process (no network)")
+    table = Table(_latency_columns())
+    web = figures.get("webhook")
+    if web:
+        table.add(*_latency_row("webhook new tick", web["latency_ms"]))
+        table.add(*_latency_row("  of which handler (moto's time subtracted)", web["own_ms"]))
+        table.add(*_latency_row("webhook redelivery", web["duplicate_latency_ms"]))
+        table.add(
+            "webhook cold start (clients + secret)", None, None, None, web["cold_start"]["latency_ms"], 1
+        )
+    enr = figures.get("enricher")
+    if enr:
+        for s in (v for k, v in enr.items() if k.endswith("_series")):
+            table.add(*_latency_row(f"enricher batch, {s['series_per_batch']} series", s["batch_latency_ms"]))
+            table.add(*_latency_row("  of which handler", s["own_batch_ms"]))
+            table.add(*_latency_row("  per record (batch / size)", s["record_latency_ms"]))
+    section.blocks += [table, TOO_FEW_NOTE]
+    return section
+
+
+def import_section(figures: Mapping[str, Any]) -> Section:
+    section = Section("(c) cold-start import of each handler from its zip (python -X importtime, no sockets)")
+    table = Table(["function", "import ms", "modules", "heaviest (cumulative ms)"])
     for function, f in (figures.get("imports") or {}).items():
         if "error" in f:
-            lines.append(f"{function:<18} ERROR {f['error']}")
+            table.add(function, None, None, f"ERROR {f['error']}")
             continue
         heaviest = ", ".join(f"{h['module']} {h['cumulative_ms']:g}" for h in f["heaviest"][:3])
-        lines.append(
-            f"{function:<18} {f['total_import_ms']:g} ms total, {f['modules_imported']} modules, "
-            f"no network at import; heaviest (ms): {heaviest}"
-        )
-    return lines
+        table.add(function, f["total_import_ms"], f["modules_imported"], heaviest)
+    section.blocks.append(table)
+    return section
 
 
-def e2e_section(figures: dict[str, Any]) -> list[str]:
+def e2e_section(figures: Mapping[str, Any]) -> Section:
+    section = Section(
+        "(d) end to end through make local's pipeline (open-loop load generator, second process)"
+    )
     e2e = figures.get("e2e")
-    lines = ["== (d) end to end through make local's pipeline (load generator in a second process) =="]
     if not e2e:
-        return [*lines, "skipped"]
+        section.blocks.append("skipped")
+        return section
     if "error" in e2e:
-        return [*lines, f"ERROR {e2e['error']}"]
+        section.blocks.append(f"ERROR {e2e['error']}")
+        return section
     m = e2e["mapping"]
-    lines.append(
+    section.blocks.append(
         f"{e2e['mode']}; terraform init+apply {e2e['terraform_init_apply_s']:g} s; mapping batch "
         f"{m['batch_size']}, window {m['batching_window_s']:g} s; poller every {m['poll_interval_s']:g} s"
     )
-    header = (
-        f"{'phase':<7} {'ticks':>5} {'limit/s':>7} {'conc':>4} {'5xx':>3} {'accepted/s':>10} "
-        f"{'enriched/s':>10} {'tick->notification p50/p99 ms':>30} {'webhook HTTP p50/p99 ms':>24} "
-        f"{'batches':>7} {'CPU s: pipeline/moto/loadgen':>29}"
-    )
-    lines.append(header)
+    load_table = Table(
+        ["phase", "ticks", "limit/s", "conc", "5xx", "accepted/s", "enriched/s", "batches", "mean batch",
+         "CPU s pipeline", "CPU s moto", "CPU s loadgen"]
+    )  # fmt: skip
+    latency = Table(["phase", "latency from schedule", "p50 ms", "p90 ms", "p99 ms", "max ms", "n"])
+    rows = Table(["phase", "rows", "enriched", "notified", "redundant", "enricher batch"])
     for name, p in e2e["phases"].items():
-        load, lat, http = p["load"], p["tick_to_notification_ms"], p["load"]["client_latency_ms"]
-        notify = f"{lat['p50']} / {lat['p99']}"
-        webhook = f"{http['p50']:g} / {http['p99']:g}"
-        cpu = f"{p['pipeline_cpu_s']:g} / {p['moto_cpu_s']:g} / {p['loadgen_cpu_s']:g}"
-        lines.append(
-            f"{name:<7} {load['sent']:>5} {load['rate_limit'] or 'max':>7} {load['concurrency']:>4} "
-            f"{load['server_errors']:>3} {load['accepted_per_s']:>10g} {p['enriched_per_s']:>10g} "
-            f"{notify:>30} {webhook:>24} {p['enricher_batches']:>7} {cpu:>29}"
-        )
-        lines.append(
-            f"{'':7} rows {p['rows_stored']}, enriched {p['rows_enriched']}, notified {p['notifications']} "
-            f"(+{p['redundant_notifications']} redundant), mean batch {p['mean_batch_size']}, "
-            f"enricher batch {_pct(p['enricher_batch_ms'])}"
-        )
+        load = p["load"]
+        load_table.add(
+            name, load["sent"], load["rate_limit"] or "max", load["concurrency"], load["server_errors"],
+            load["accepted_per_s"], p["enriched_per_s"], p["enricher_batches"], p["mean_batch_size"],
+            p["pipeline_cpu_s"], p["moto_cpu_s"], p["loadgen_cpu_s"],
+        )  # fmt: skip
+        latency.add(name, *_latency_row("webhook HTTP answer", load["client_latency_ms"]))
+        latency.add(name, *_latency_row("tick -> notification", p["tick_to_notification_ms"]))
+        rows.add(
+            name, p["rows_stored"], p["rows_enriched"], p["notifications"], p["redundant_notifications"],
+            describe(p["enricher_batch_ms"]),
+        )  # fmt: skip
     last = list(e2e["phases"].values())[-1]["load"]
-    lines.append(
+    section.blocks += [
+        load_table, "", latency,
+        "Latency is measured from each tick's scheduled send time (open loop), so a server that falls "
+        "behind shows its queueing delay.",
+        TOO_FEW_NOTE, "", rows,
         f"peak RSS: pipeline process {e2e['pipeline_peak_rss_mb']:g} MB, moto server "
-        f"{e2e['moto_peak_rss_mb']} MB, load generator {last['peak_rss_mb']:g} MB"
-    )
-    return lines
+        f"{e2e['moto_peak_rss_mb']} MB, load generator {last['peak_rss_mb']:g} MB",
+    ]  # fmt: skip
+    return section
 
 
-def static_section(figures: dict[str, Any]) -> list[str]:
-    lines = ["== (e) zips, packaging, terraform plan =="]
+def static_section(figures: Mapping[str, Any]) -> Section:
+    section = Section("(e) zips, packaging, terraform plan")
     pkg = figures.get("package")
     if pkg:
+        zips = Table(["function", "bytes", "sha256"])
         for function, z in pkg["zips"].items():
-            lines.append(f"{function:<18} {z['bytes']:>10,} bytes  sha256 {z['sha256'][:16]}...")
-        lines.append(
+            zips.add(function, z["bytes"], z["sha256"][:16] + "...")
+        section.blocks += [
+            zips,
             f"package (scripts/package.py, what make package runs): {pkg['package_seconds']:g} s; "
-            f"again, unchanged: {pkg['repackage_unchanged_seconds']:g} s"
-        )
+            f"again, unchanged: {pkg['repackage_unchanged_seconds']:g} s",
+        ]
     plans = figures.get("plan") or {}
     if "skipped" in plans:
-        lines.append(f"terraform plan: skipped ({plans['skipped']})")
-    for env, p in plans.items():
-        if isinstance(p, dict):
-            state = "ok" if p.get("ok") else f"FAILED: {p.get('error', '')[:200]}"
-            lines.append(
-                f"terraform plan {env:<8} {p.get('plan_seconds', 'n/a')} s, "
-                f"{p.get('resources')} resources to add, {state}"
-            )
-    return lines
+        section.blocks.append(f"terraform plan: skipped ({plans['skipped']})")
+    else:
+        table = Table(["terraform plan", "seconds", "resources to add", "result"])
+        for env, p in plans.items():
+            if isinstance(p, dict):
+                state = "ok" if p.get("ok") else f"FAILED: {p.get('error', '')[:200]}"
+                table.add(env, p.get("plan_seconds"), p.get("resources"), state)
+        section.blocks.append(table)
+    return section
 
 
-def cost_section(figures: dict[str, Any]) -> list[str]:
-    lines = ["== (f) monthly cost per environment (public list prices: scripts/bench/prices.yaml) =="]
+def cost_section(figures: Mapping[str, Any]) -> Section:
+    section = Section("(f) monthly cost per environment (public list prices: scripts/bench/prices.yaml)")
     c = figures.get("cost")
     if not c:
-        return [*lines, "skipped"]
-    lines.append(
+        section.blocks.append("skipped")
+        return section
+    section.blocks += [
         "billed duration = handler's own time measured in (b) + calls x typical in-region latency "
-        "(prices.yaml call_latency_ms); per-tick work:"
-    )
-    lines.append(f"  {c['per_tick']}")
-    rates = [f"{r:g} ticks/s" for r in c["rates"]]
-    lines.append(f"{'env':<8} " + " ".join(f"{r:>14}" for r in rates) + "   settings")
+        "(prices.yaml call_latency_ms); per-tick work:",
+        "  " + _pairs(c["per_tick"]),
+    ]
+    table = Table(["env", *(f"$/month at {r:g} ticks/s" for r in c["rates"])])
     for env, e in c["envs"].items():
-        amounts = ["$" + format(e["totals"][str(r)], ",.2f") for r in c["rates"]]
-        totals = " ".join(f"{a:>14}" for a in amounts)
-        lines.append(f"{env:<8} {totals}   {e['settings']}")
-    lines.append("")
-    lines.extend(c["detail"])
-    return lines
+        table.add(env, *("$" + format(e["totals"][str(r)], ",.2f") for r in c["rates"]))
+    section.blocks += [table, "settings:"]
+    section.blocks += [f"  {env:<8} {_pairs(e['settings'])}" for env, e in c["envs"].items()]
+    section.blocks.append("")
+    section.blocks.extend(c["detail"])
+    return section
 
 
-def late_tick_section(figures: dict[str, Any]) -> list[str]:
+def late_tick_section(figures: Mapping[str, Any]) -> Section | None:
     late = figures.get("late_tick")
     if not late:
-        return []
+        return None
+    table = Table(["late tick", "followers in window", "revised", "failures", "calls", "in order", "extra"])
     extra = ", ".join(f"{name} {count:+d}" for name, count in late["extra_calls"].items())
-    return [
-        "== a late tick (arrives after the ticks behind it were enriched) ==",
-        f"followers in its window {late['followers_in_window']}, revised {late['followers_revised']}, "
-        f"failures {late['failures']}",
-        f"calls {late['calls']} vs in order {late['floor_in_order']}: extra {extra}",
-    ]
+    table.add(
+        "arrives after its followers were enriched", late["followers_in_window"], late["followers_revised"],
+        late["failures"], _ops(late["calls"]), _ops(late["floor_in_order"]), extra,
+    )  # fmt: skip
+    return Section("a late tick (arrives after the ticks behind it were enriched)", [table])
 
 
-def render(figures: dict[str, Any]) -> str:
-    sections = [
-        calls_section(figures),
-        latency_section(figures),
-        import_section(figures),
-        e2e_section(figures),
-        static_section(figures),
-        capacity.capacity_section(figures),
-        late_tick_section(figures),
-        cost_section(figures),
-    ]
-    return "\n\n".join("\n".join(section) for section in sections)
+#: The report, in order; add a section by appending a function ``figures -> Section``.
+SECTIONS: list[SectionFunction] = [
+    calls_section,
+    latency_section,
+    import_section,
+    e2e_section,
+    static_section,
+    from_lines(capacity.capacity_section),
+    late_tick_section,
+    cost_section,
+]
+
+
+def render(figures: Mapping[str, Any], sections: Sequence[SectionFunction] = SECTIONS) -> str:
+    shown = (section(figures) for section in sections)
+    return "\n\n".join(section.render() for section in shown if section is not None)
 
 
 def cost_figures(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from scripts import package, plan
 from scripts.tfcli import terraform_env
+from scripts.tfversion import TerraformVersionError, terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
@@ -90,9 +90,10 @@ def plan_figures(
 ) -> dict[str, Any]:
     """Wall time of an offline `terraform plan` of each env (init first, not timed)."""
     figures: dict[str, Any] = {}
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        return {"skipped": "terraform is not on PATH"}
+    try:
+        terraform = terraform_binary()
+    except TerraformVersionError as exc:
+        return {"skipped": str(exc)}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(terraform_env())
     env.update(plan.FAKE_CREDENTIALS)

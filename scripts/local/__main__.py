@@ -38,7 +38,13 @@ from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
 from scripts.local.signing import signature_header
 from scripts.local.summary import Summary, scan_table, series_rows
-from scripts.local.terraform import LocalTerraform, TerraformError, declared_variables
+from scripts.local.terraform import (
+    LocalTerraform,
+    Progress,
+    ProgressCallback,
+    TerraformError,
+    declared_variables,
+)
 
 log = logging.getLogger("scripts.local")
 
@@ -123,6 +129,25 @@ class Console:
             self.stream.write("\r\033[K" + text)
             self._line_open = True
             self.stream.flush()
+
+
+def terraform_progress(console: Console, min_interval_s: float = 2.0) -> ProgressCallback:
+    """Show ``terraform apply``/``destroy`` progress: a status line on a terminal; elsewhere a
+    line when the done count changed, at most every ``min_interval_s``, and the last one."""
+    last = {"at": 0.0, "done": -1}
+
+    def show(progress: Progress) -> None:
+        if console.tty:
+            console.status(progress.line())
+            return
+        finished = progress.total > 0 and progress.done == progress.total
+        due = time.monotonic() - last["at"] >= min_interval_s
+        applying = bool(progress.current)  # the plan's events are in: the total is known
+        if applying and progress.done != last["done"] and (due or finished):
+            last.update(at=time.monotonic(), done=progress.done)
+            console.print(progress.line())
+
+    return show
 
 
 @contextlib.contextmanager
@@ -221,8 +246,9 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
             tf.init()
             if not args.keep:
                 stack.callback(destroy, tf, console)
-            outputs = tf.apply()
+            outputs = tf.apply(progress=terraform_progress(console))
             timings["terraform apply"] = time.monotonic() - t0
+            console.print(f"terraform apply done ({timings['terraform apply']:.1f} s)")
             deployment = runtime.discover(clients, outputs)
             console.print("deployed: " + ", ".join(f"{k}={v}" for k, v in deployment.describe().items()))
 
@@ -304,7 +330,7 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
 def destroy(tf: LocalTerraform, console: Console) -> None:
     console.print("terraform destroy ...")
     try:
-        tf.destroy()
+        tf.destroy(progress=terraform_progress(console))
         console.print(f"destroyed ({tf.timings.get('destroy', 0):.1f} s)")
     except TerraformError as exc:
         console.print(f"warning: {exc}")

@@ -123,7 +123,8 @@ def _equal(expected: Any, actual: Any) -> bool:
     if expected is None or isinstance(expected, bool) or isinstance(actual, bool) or actual is None:
         return expected is actual or (expected == actual and type(expected) is type(actual))
     if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return Decimal(str(expected)) == Decimal(str(actual))
+        # exact matching compares numbers as written: 300 and 300.0 differ (``numeric`` compares values)
+        return type(expected) is type(actual) and expected == actual
     return isinstance(actual, type(expected)) and expected == actual
 
 

@@ -6,6 +6,10 @@ moto server, and its own data directory and state file under ``work_dir``
 (``TF_DATA_DIR``, and the local backend's ``path`` set at init, or ``-state`` when
 the root module declares no backend), so a run never touches ``envs/local/.terraform``
 or another run's state.
+
+``apply`` and ``destroy`` run with ``-json`` (Terraform's machine-readable UI): each event
+line is written to the log as its human message and counted by :class:`Progress` (resources
+done of total), which a caller can show while Terraform works.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scripts.local.aws import aws_env
 from scripts.tfcli import terraform_env
+from scripts.tfversion import TerraformVersionError, terraform_binary
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,71 @@ ENV_DIR = REPO_ROOT / "envs" / "local"
 
 class TerraformError(RuntimeError):
     pass
+
+
+@dataclass
+class Progress:
+    """Resources done of total in one ``terraform apply -json`` / ``destroy -json`` run.
+
+    The total is the set of resource addresses of ``planned_change`` events (their ``change``
+    object; every action but no-op and read); a resource is done at its ``apply_complete``
+    event and failed at its ``apply_errored`` event (their ``hook`` object). Data source
+    reads are not resources to change and are not counted.
+    """
+
+    operation: str
+    planned: set[str] = field(default_factory=set)
+    completed: set[str] = field(default_factory=set)
+    errored: set[str] = field(default_factory=set)
+    current: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.planned)
+
+    @property
+    def done(self) -> int:
+        return len(self.completed)
+
+    def feed(self, event: Mapping[str, Any]) -> bool:
+        """Count one event; True when the counts or the current resource changed."""
+        kind = event.get("type")
+        body = event.get("change" if kind == "planned_change" else "hook") or {}
+        address = (body.get("resource") or {}).get("addr", "")
+        if not address or body.get("action") in ("noop", "read"):
+            return False
+        if kind == "planned_change":
+            self.planned.add(address)
+        elif kind == "apply_start":
+            self.current = address
+        elif kind == "apply_complete":
+            self.completed.add(address)
+            self.planned.add(address)
+        elif kind == "apply_errored":
+            self.errored.add(address)
+        else:
+            return False
+        return True
+
+    def line(self) -> str:
+        text = f"terraform {self.operation}: {self.done}/{self.total} resources"
+        if self.errored:
+            text += f", {len(self.errored)} failed"
+        if self.current and self.current not in self.completed:
+            text += f" (now {self.current})"
+        return text
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def event_text(event: Mapping[str, Any]) -> str:
+    """The human text of one JSON UI event: its message, and a diagnostic's detail."""
+    text = str(event.get("@message", ""))
+    diagnostic = event.get("diagnostic") or {}
+    if diagnostic.get("detail"):
+        text += "\n  " + str(diagnostic["detail"]).replace("\n", "\n  ")
+    return text
 
 
 def _sources(tf_dir: Path) -> str:
@@ -69,10 +139,10 @@ class LocalTerraform:
         self.state_path = work_dir / "terraform.tfstate"
         self.log_path = log_path or work_dir / "terraform.log"
         self.timings: dict[str, float] = {}
-        binary = shutil.which("terraform")
-        if binary is None:
-            raise TerraformError("terraform is not on PATH (Terraform >= 1.5 is required)")
-        self.binary = binary
+        try:
+            self.binary = terraform_binary()
+        except TerraformVersionError as exc:
+            raise TerraformError(str(exc)) from exc
         if has_backend(tf_dir) and not has_local_backend(tf_dir):
             raise TerraformError(f"{tf_dir} has a remote backend; the local runtime needs local state")
         # state location: the local backend's path (set at init), or -state without a backend block
@@ -119,6 +189,48 @@ class LocalTerraform:
             )
         return process.stdout if capture else ""
 
+    def run_json(self, *args: str, progress: ProgressCallback | None = None) -> Progress:
+        """Run ``terraform <args> -json``: human messages to the log, progress counted."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        command = [self.binary, f"-chdir={self.tf_dir}", *args, "-json"]
+        log.debug("running %s", " ".join(command))
+        counted = Progress(args[0])
+        started = time.monotonic()
+        with self.log_path.open("a") as out:
+            out.write(f"\n$ {' '.join(command)}\n")
+            out.flush()
+            offset = out.tell()
+            with subprocess.Popen(
+                command,
+                env=self.env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            ) as process:
+                assert process.stdout is not None
+                for raw in process.stdout:
+                    try:
+                        event = json.loads(raw)
+                    except ValueError:
+                        out.write(raw)
+                        continue
+                    if not isinstance(event, dict):
+                        out.write(raw)
+                        continue
+                    out.write(event_text(event) + "\n")
+                    out.flush()
+                    if counted.feed(event) and progress is not None:
+                        progress(counted)
+            returncode = process.wait()
+        self.timings[args[0]] = self.timings.get(args[0], 0.0) + time.monotonic() - started
+        if returncode != 0:
+            raise TerraformError(
+                f"terraform {args[0]} failed (exit {returncode}); its output "
+                f"(full log {self.log_path}):\n" + self.log_since(offset)
+            )
+        return counted
+
     def log_since(self, offset: int, limit: int = 60) -> str:
         try:
             with self.log_path.open() as log_file:
@@ -134,15 +246,15 @@ class LocalTerraform:
             args.append(f"-backend-config=path={self.state_path}")
         self.run(*args)
 
-    def apply(self) -> dict[str, Any]:
-        """Apply and return the outputs as plain values."""
-        self.run(
+    def apply(self, progress: ProgressCallback | None = None) -> dict[str, Any]:
+        """Apply and return the outputs as plain values; ``progress`` sees every count change."""
+        self.run_json(
             "apply",
             "-input=false",
-            "-no-color",
             "-auto-approve",
             *self._state_args,
             *self._var_args(),
+            progress=progress,
         )
         return self.outputs()
 
@@ -150,14 +262,14 @@ class LocalTerraform:
         text = self.run("output", "-json", "-no-color", *self._state_args, capture=True)
         return {name: entry.get("value") for name, entry in json.loads(text or "{}").items()}
 
-    def destroy(self) -> None:
+    def destroy(self, progress: ProgressCallback | None = None) -> None:
         if not self.state_path.exists():
             return
-        self.run(
+        self.run_json(
             "destroy",
             "-input=false",
-            "-no-color",
             "-auto-approve",
             *self._state_args,
             *self._var_args(),
+            progress=progress,
         )

@@ -28,14 +28,23 @@ SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "sessio
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m scripts.redrive", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-redrive", description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", help="moto endpoint (default: build/local/session.json)")
     parser.add_argument("--aws", action="store_true", help="real AWS: invoke the deployed function")
     parser.add_argument("--queue-url", help="on-failure queue URL (local: found from the mapping)")
-    parser.add_argument("--region", default=None)
-    parser.add_argument("--image", choices=("current", "stream"), default="current")
-    parser.add_argument("--max-messages", type=int, default=100)
-    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--region", default=None, help="AWS region with --aws (default: your AWS config)")
+    parser.add_argument(
+        "--image",
+        choices=("current", "stream"),
+        default="current",
+        help="replay the item as it is now in the table (current) or the stream record's image (stream)",
+    )
+    parser.add_argument(
+        "--max-messages", type=int, default=100, help="stop after this many queue messages (default 100)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be replayed; invoke and delete nothing"
+    )
     return parser.parse_args(argv)
 
 

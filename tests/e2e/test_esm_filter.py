@@ -8,7 +8,7 @@ import pytest
 
 from scripts.local.esm_filter import FilterError, matches, matches_any, parse_filters
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.emulator
 
 INSERT = {
     "eventName": "INSERT",
@@ -81,7 +81,8 @@ def test_exists_false_matches_a_missing_field() -> None:
 def test_numeric_ranges_and_exact_numbers() -> None:
     assert matches({"dynamodb": {"SizeBytes": [{"numeric": [">", 100, "<=", 120]}]}}, INSERT)
     assert not matches({"dynamodb": {"SizeBytes": [{"numeric": ["<", 100]}]}}, INSERT)
-    assert matches({"dynamodb": {"SizeBytes": [120.0]}}, INSERT)
+    assert matches({"dynamodb": {"SizeBytes": [120]}}, INSERT)
+    assert not matches({"dynamodb": {"SizeBytes": [120.0]}}, INSERT)  # exact: numbers as written
     assert not matches({"dynamodb": {"SizeBytes": ["120"]}}, INSERT)  # a string is not a number
 
 
@@ -106,3 +107,148 @@ def test_null_and_booleans_are_exact() -> None:
 def test_invalid_patterns_are_rejected(pattern: str) -> None:
     with pytest.raises(FilterError):
         parse_filters({"Filters": [{"Pattern": pattern}]})
+
+
+# AWS's documented comparison operators (Lambda developer guide, "Lambda event filtering",
+# filter rule syntax table; Lambda uses EventBridge's pattern syntax, whose table adds the
+# wildcard and anything-but forms), each rule with records of the documented example and
+# the outcome the example states.
+DOCUMENTED = [
+    # Null: UserID is null
+    ("null", {"UserID": [None]}, {"UserID": None}, [{"UserID": ""}, {"Other": 1}]),
+    # Empty: LastName is empty
+    ("empty", {"LastName": [""]}, {"LastName": ""}, [{"LastName": None}, {"LastName": "Doe"}]),
+    # Equals: Name is "Alice"
+    ("equals", {"Name": ["Alice"]}, {"Name": "Alice"}, [{"Name": "alice"}, {"Name": "Bob"}]),
+    # Equals (ignore case): Name is "Alice"
+    (
+        "equals-ignore-case",
+        {"Name": [{"equals-ignore-case": "alice"}]},
+        {"Name": "ALICE"},
+        [{"Name": "Alicia"}],
+    ),
+    # And: Location is "New York" and Day is "Monday"
+    (
+        "and",
+        {"Location": ["New York"], "Day": ["Monday"]},
+        {"Location": "New York", "Day": "Monday"},
+        [{"Location": "New York", "Day": "Tuesday"}, {"Location": "New York"}],
+    ),
+    # Or: PaymentType is "Credit" or "Debit"
+    (
+        "or",
+        {"PaymentType": ["Credit", "Debit"]},
+        {"PaymentType": "Debit"},
+        [{"PaymentType": "Cash"}],
+    ),
+    # Or (multiple fields): Location is "New York", or Day is "Monday"
+    (
+        "$or",
+        {"$or": [{"Location": ["New York"]}, {"Day": ["Monday"]}]},
+        {"Location": "Boston", "Day": "Monday"},
+        [{"Location": "Boston", "Day": "Friday"}],
+    ),
+    # Not: Weather is anything but "Raining"
+    (
+        "anything-but",
+        {"Weather": [{"anything-but": ["Raining"]}]},
+        {"Weather": "Sunny"},
+        [{"Weather": "Raining"}],
+    ),
+    # Numeric (equals): Price is 100
+    ("numeric equals", {"Price": [{"numeric": ["=", 100]}]}, {"Price": 100.0}, [{"Price": 101}]),
+    # Numeric (range): Price is more than 10, and less than or equal to 20
+    (
+        "numeric range",
+        {"Price": [{"numeric": [">", 10, "<=", 20]}]},
+        {"Price": 20},
+        [{"Price": 10}, {"Price": 20.5}],
+    ),
+    # Exists: ProductName exists
+    ("exists", {"ProductName": [{"exists": True}]}, {"ProductName": "Widget"}, [{"Product": "Widget"}]),
+    # Does not exist: ProductName does not exist
+    (
+        "does not exist",
+        {"ProductName": [{"exists": False}]},
+        {"Product": "Widget"},
+        [{"ProductName": "Widget"}],
+    ),
+    # Begins with: Region is in the US
+    ("prefix", {"Region": [{"prefix": "us-"}]}, {"Region": "us-east-1"}, [{"Region": "eu-west-1"}]),
+    # Ends with: FileName ends with a .png extension
+    (
+        "suffix",
+        {"FileName": [{"suffix": ".png"}]},
+        {"FileName": "photo.png"},
+        [{"FileName": "photo.jpg"}, {"FileName": "photo.PNG"}],
+    ),
+    # Wildcard: FilePath is a file path that includes /lib/
+    (
+        "wildcard",
+        {"FilePath": [{"wildcard": "*/lib/*"}]},
+        {"FilePath": "/usr/lib/python3"},
+        [{"FilePath": "/usr/bin/python3"}],
+    ),
+    # Anything-but (begins with): Region is not in the US
+    (
+        "anything-but prefix",
+        {"Region": [{"anything-but": {"prefix": "us-"}}]},
+        {"Region": "eu-west-1"},
+        [{"Region": "us-west-2"}],
+    ),
+    # Anything-but (ends with): FileName does not end with a .png extension
+    (
+        "anything-but suffix",
+        {"FileName": [{"anything-but": {"suffix": ".png"}}]},
+        {"FileName": "notes.txt"},
+        [{"FileName": "photo.png"}],
+    ),
+    # Anything-but (ignore case): State is any value besides "initializing", in any casing
+    (
+        "anything-but equals-ignore-case",
+        {"state": [{"anything-but": {"equals-ignore-case": "initializing"}}]},
+        {"state": "running"},
+        [{"state": "INITIALIZING"}, {"state": "initializing"}],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "pattern", "matching", "not_matching"), DOCUMENTED, ids=[d[0] for d in DOCUMENTED]
+)
+def test_documented_filter_examples(
+    rule: str, pattern: dict, matching: dict, not_matching: list[dict]
+) -> None:
+    (parsed,) = parse_filters(criteria(pattern))
+    assert matches(parsed, matching), f"{rule}: {matching} should match"
+    for record in not_matching:
+        assert not matches(parsed, record), f"{rule}: {record} should not match"
+
+
+def test_documented_exact_numbers_compare_as_written() -> None:
+    """The documented note: for exact matching numbers compare by their string form, so 300,
+    300.0 and 3.0e2 are not equal (the numeric operator compares values). JSON parsing keeps
+    int and float apart, so 300 differs from both 300.0 and 3.0e2 here."""
+    (parsed,) = parse_filters(criteria({"Amount": [300]}))
+    assert matches(parsed, json.loads('{"Amount": 300}'))
+    assert not matches(parsed, json.loads('{"Amount": 300.0}'))
+    assert not matches(parsed, json.loads('{"Amount": 3.0e2}'))
+    (numeric,) = parse_filters(criteria({"Amount": [{"numeric": ["=", 300]}]}))
+    assert matches(numeric, json.loads('{"Amount": 3.0e2}'))
+
+
+def test_documented_dynamodb_multi_level_example() -> None:
+    """The guide's multi-level example: only records whose key Id N is "101"."""
+    (parsed,) = parse_filters(criteria({"dynamodb": {"Keys": {"Id": {"N": ["101"]}}}}))
+    record = {
+        "dynamodb": {
+            "Keys": {"Id": {"N": "101"}},
+            "NewImage": {"Message": {"S": "New item!"}, "Id": {"N": "101"}},
+            "SequenceNumber": "111",
+            "SizeBytes": 26,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    }
+    assert matches(parsed, record)
+    other = json.loads(json.dumps(record).replace('"101"', '"102"'))
+    assert not matches(parsed, other)

@@ -12,7 +12,7 @@ from scripts.local.function_url import build_event, to_http_response
 from scripts.local.poller import failure_record, parse_batch_response
 from scripts.local.stream_event import lambda_event, lambda_record
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.emulator
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/prices/stream/2024-01-01T00:00:00.000"
 

@@ -18,7 +18,7 @@ from scripts.local.feed import FeedSender, RandomWalk, bad_ticks, post
 from scripts.local.http_server import FunctionUrlServer
 from scripts.local.signing import signature_header
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = FunctionInfo(

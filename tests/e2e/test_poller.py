@@ -20,7 +20,7 @@ from scripts.local.poller import MappingConfig, StreamPoller
 from scripts.local.runtime import queue_messages
 from scripts.price_table import table_definition
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.emulator
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Sustained load and concurrent redelivery on the local webhook (HTTP on 127.0.0.1, moto server).
 
-Bounded: a fixed number of requests, a timeout on each, threads joined with a deadline.
+Bounded: a fixed number of requests, a timeout on each, threads and processes joined with a
+deadline.
 No timing is asserted: only statuses and what the table holds.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import threading
 import urllib.parse
 from collections import Counter
@@ -18,12 +20,13 @@ import pytest
 
 from scripts.bench.account import Stack
 from scripts.bench.ticks import Tick, interleaved, signed_headers
+from tests.load.support import deliver_rounds
 
 pytestmark = pytest.mark.load
 
 TICKS = 300
 THREADS = 6
-SAME_TICK_SENDERS = 16
+PROCESSES = 6
 ROUNDS = 5
 
 
@@ -75,36 +78,36 @@ def test_sustained_load_no_5xx_and_no_lost_tick(stack: Stack, webhook_url: str) 
         assert by_key[tick.key]["ts"] == tick.ts
 
 
-def test_concurrent_redelivery_of_one_tick_stores_it_once(stack: Stack, webhook_url: str) -> None:
-    parsed = urllib.parse.urlsplit(webhook_url)
+def test_concurrent_redelivery_in_separate_processes_stores_it_once(stack: Stack, moto_endpoint: str) -> None:
+    """PROCESSES handler instances, each in its own process (its own container), receive the
+    same signed request at the same moment, ROUNDS times; the table, on one moto server, is
+    all they share, so only the webhook's conditional write can make exactly one "stored"."""
+    rounds = []
     for tick in interleaved(1, ROUNDS, "same"):
         body = tick.body()
-        headers = signed_headers(stack.secret, body)  # one signed request, delivered many times
-        barrier = threading.Barrier(SAME_TICK_SENDERS, timeout=30)
-        # Connected one by one first: the local server's listen backlog is Python's default
-        # of 5, and this test is about concurrent requests, not a connection storm.
-        connections = []
-        for _ in range(SAME_TICK_SENDERS):
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-            connection.connect()
-            connections.append(connection)
-
-        def deliver(
-            connection: http.client.HTTPConnection,
-            body: bytes = body,
-            headers: dict[str, str] = headers,
-            barrier: threading.Barrier = barrier,
-        ) -> tuple[int, str]:
-            barrier.wait()
-            connection.request("POST", "/", body=body, headers=headers)
-            reply = connection.getresponse()
-            return reply.status, json.loads(reply.read()).get("status", "")
-
-        with ThreadPoolExecutor(SAME_TICK_SENDERS) as pool:
-            answers = Counter(pool.map(deliver, connections, timeout=60))
-        for connection in connections:
-            connection.close()
-        assert answers == {(200, "stored"): 1, (200, "duplicate"): SAME_TICK_SENDERS - 1}, answers
-    rows = stack.rows()
-    assert len(rows) == ROUNDS
-    assert len({(row["pk"], row["sk"]) for row in rows}) == ROUNDS
+        rounds.append((body, signed_headers(stack.secret, body)))  # one request, delivered many times
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(PROCESSES, timeout=120)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=deliver_rounds,
+            args=(stack.function_env(), moto_endpoint, rounds, barrier, results),
+            daemon=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        answers = [results.get(timeout=180) for _ in range(PROCESSES * ROUNDS)]
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+    assert all(worker.exitcode == 0 for worker in workers), [w.exitcode for w in workers]
+    for index in range(ROUNDS):
+        outcomes = Counter((status, outcome) for i, status, outcome in answers if i == index)
+        assert outcomes == {(200, "stored"): 1, (200, "duplicate"): PROCESSES - 1}, (index, outcomes)
+    assert len(stack.rows()) == ROUNDS

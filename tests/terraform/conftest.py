@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 from tfhelpers import Root, make_lambda_zips, make_workspace, terraform_test_env
 
 from scripts.tfcli import terraform_env
+from scripts.tfversion import TerraformVersionError, terraform_binary
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,8 +37,10 @@ def _terraform_cli_config() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def tf_env() -> dict[str, str]:
     """Environment of every terraform command: mirror config plus fake, offline-only credentials."""
-    if shutil.which("terraform") is None:
-        pytest.fail("terraform is not on PATH: the plan tests need Terraform >= 1.10")
+    try:
+        terraform_binary()  # on PATH and at least scripts/tfversion.py's REQUIRED
+    except TerraformVersionError as exc:
+        pytest.fail(f"the plan tests need Terraform: {exc}")
     return terraform_test_env()
 
 

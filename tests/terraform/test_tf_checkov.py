@@ -1,7 +1,8 @@
 """checkov over modules/ and envs/: zero failed checks, in its own virtual environment.
 
 checkov pins an old `packaging` that conflicts with pytest 9, so it lives in `.venv-checkov` at the
-repository root, created here (or by `make checkov`) when missing.
+repository root, installed from the hash-locked requirements/checkov.txt here (or by `make checkov`)
+when missing: the first run needs the package index (marker `checkov`).
 """
 
 from __future__ import annotations
@@ -10,33 +11,19 @@ import json
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
 from tfhelpers import REPO_ROOT
 
-CHECKOV_VERSION = "3.3.30"
-CHECKOV_VENV = REPO_ROOT / ".venv-checkov"
+from scripts import checkov_env
+
+pytestmark = pytest.mark.checkov
+CHECKOV_VERSION = checkov_env.locked_version()
 
 
 def _checkov() -> Path:
-    binary = CHECKOV_VENV / "bin" / "checkov"
-    if binary.exists():
-        return binary
-    venv.EnvBuilder(with_pip=True, clear=True).create(CHECKOV_VENV)
-    subprocess.run(
-        [
-            str(CHECKOV_VENV / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            f"checkov=={CHECKOV_VERSION}",
-        ],
-        check=True,
-    )
-    return binary
+    return checkov_env.ensure()
 
 
 def _scan(checkov: Path, folder: str, env: dict[str, str]) -> dict:

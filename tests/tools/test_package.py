@@ -148,6 +148,6 @@ def test_requirements_must_be_pinned_with_hashes(tmp_path: Path) -> None:
 
 def test_dev_requirements_use_the_vendored_versions() -> None:
     """Tests run against the same library versions the zips carry."""
-    dev = (REPO / "requirements-dev.txt").read_text()
+    dev = (REPO / "requirements" / "dev.txt").read_text()
     for requirement in package.parse_requirements():
         assert f"{requirement.name}=={requirement.version}" in dev

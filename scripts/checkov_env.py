@@ -1,0 +1,62 @@
+"""checkov's own virtual environment (.venv-checkov), installed from the hash-locked
+requirements/checkov.txt; checkov pins an old ``packaging`` that conflicts with pytest, so it
+cannot share .venv.
+
+``pipeline-checkov-env`` (``make checkov``, and the checkov test on first run) creates the
+environment when it is missing or older than the lock, and prints the checkov path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV = REPO_ROOT / ".venv-checkov"
+LOCK = REPO_ROOT / "requirements" / "checkov.txt"
+STAMP = VENV / ".installed"
+
+
+def locked_version(lock: Path = LOCK) -> str:
+    """The checkov version pinned in the lock."""
+    match = re.search(r"^checkov==(\S+)", lock.read_text(), flags=re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"{lock}: no checkov== pin")
+    return match.group(1)
+
+
+def ensure(venv_dir: Path = VENV, lock: Path = LOCK) -> Path:
+    """The checkov executable, installing the locked environment first when needed."""
+    binary = venv_dir / "bin" / "checkov"
+    stamp = venv_dir / ".installed"
+    if binary.exists() and stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return binary
+    venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
+    subprocess.run(
+        [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--require-hashes",
+         "-r", str(lock)],
+        check=True,
+    )  # fmt: skip
+    stamp.touch()
+    return binary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pipeline-checkov-env", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--version", action="store_true", help="print the locked checkov version and exit (installs nothing)"
+    )
+    args = parser.parse_args(argv)
+    if args.version:
+        print(locked_version())
+        return 0
+    print(ensure())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

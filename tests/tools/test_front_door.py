@@ -1,0 +1,128 @@
+"""The front door: console entry points with help for every flag, runnable from any folder,
+and the Makefile targets the README names."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from scripts import tfversion
+
+REPO = Path(__file__).resolve().parents[2]
+ENTRY_POINTS: dict[str, str] = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+# Arguments that reach each command's parser without side effects (pipeline-tf without --env
+# hands its arguments to terraform instead of parsing them).
+ARGV = {"pipeline-tf": ["--env", "dev", "apply"]}
+
+
+class _Parsed(Exception):
+    """Raised instead of parsing: the parser was built and can be inspected."""
+
+
+def _parsers_of(
+    target: str, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> list[argparse.ArgumentParser]:
+    module_name, function = target.split(":")
+    main = getattr(importlib.import_module(module_name), function)
+    seen: list[argparse.ArgumentParser] = []
+
+    def capture(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        seen.append(self)
+        raise _Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", capture)
+    with pytest.raises(_Parsed):
+        main(argv)
+    return seen
+
+
+@pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
+def test_every_flag_has_help(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    (parser,) = _parsers_of(ENTRY_POINTS[name], ARGV.get(name, []), monkeypatch)
+    missing = [
+        "/".join(action.option_strings) or action.dest
+        for action in parser._actions
+        if not isinstance(action, argparse._HelpAction) and not (action.help or "").strip()
+    ]
+    assert not missing, f"{name}: no help for {missing}"
+
+
+def _console_script(name: str) -> Path:
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: `make venv` installs the project's console scripts")
+    return path
+
+
+def test_console_scripts_run_from_another_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "WEBHOOK_SECRET")}
+    shown = subprocess.run(
+        [str(_console_script("pipeline-tfversion"))], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == tfversion.REQUIRED
+    signed = subprocess.run(
+        [str(_console_script("pipeline-sign")), "--secret", "k", "--timestamp", "42", "--body", "{}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    assert re.fullmatch(r"t=42,v1=[0-9a-f]{64}", signed.stdout.strip())
+    helped = subprocess.run(
+        [str(_console_script("pipeline-redrive")), "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert helped.returncode == 0, helped.stderr
+    assert "--dry-run" in helped.stdout
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ENV", "TF_ARGS", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    }
+    return subprocess.run(
+        ["make", "-s", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_make_help_shows_only_flags_redrive_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    helped = _make("help")
+    assert helped.returncode == 0, helped.stderr
+    (line,) = [line for line in helped.stdout.splitlines() if line.strip().startswith("make redrive")]
+    shown = set(re.findall(r"--[a-z][a-z-]*", line))
+    assert shown, line
+    (parser,) = _parsers_of(ENTRY_POINTS["pipeline-redrive"], [], monkeypatch)
+    accepted = {option for action in parser._actions for option in action.option_strings}
+    assert shown <= accepted, shown - accepted
+    assert "make test-fast" in helped.stdout
+
+
+@pytest.mark.parametrize("target", ["apply", "destroy"])
+def test_apply_and_destroy_require_env(target: str) -> None:
+    done = _make(target)
+    assert done.returncode != 0
+    assert "ENV is required" in done.stderr
+    assert "terraform" not in done.stdout  # nothing ran
+
+
+def test_destroy_passes_tf_args_to_the_deploy_command() -> None:
+    shown = _make("-n", "destroy", "ENV=staging", "TF_ARGS=-target=module.x -backend-config=bucket=b")
+    assert shown.returncode == 0, shown.stderr
+    assert "-m scripts.tf --env staging destroy -target=module.x -backend-config=bucket=b" in shown.stdout
+
+
+def test_test_fast_runs_the_tests_that_need_no_terraform() -> None:
+    shown = _make("-n", "test-fast")
+    assert shown.returncode == 0, shown.stderr
+    assert '-m "not terraform and not checkov"' in shown.stdout
+    assert "make test-fast" in (REPO / "README.md").read_text()

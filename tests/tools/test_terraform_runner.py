@@ -1,0 +1,116 @@
+"""Terraform front door pieces that need no provider: `apply -json` progress (scripts/local/
+terraform.py), init-argument routing and the deploy command order (scripts/tf.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts import tf
+from scripts.local.terraform import LocalTerraform, Progress, TerraformError
+
+# Event lines in the shape of Terraform's machine-readable UI (`terraform apply -json`).
+EVENTS = [
+    {"@level": "info", "@message": "Terraform 1.11.4", "type": "version", "terraform": "1.11.4"},
+    {"@message": "aws_kms_key.this: Plan to create", "type": "planned_change",
+     "change": {"resource": {"addr": "aws_kms_key.this"}, "action": "create"}},
+    {"@message": "aws_sqs_queue.q: Plan to create", "type": "planned_change",
+     "change": {"resource": {"addr": "aws_sqs_queue.q"}, "action": "create"}},
+    {"@message": "aws_iam_role.r: no-op", "type": "planned_change",
+     "change": {"resource": {"addr": "aws_iam_role.r"}, "action": "noop"}},
+    {"@message": "data.aws_region.current: Reading...", "type": "apply_start",
+     "hook": {"resource": {"addr": "data.aws_region.current"}, "action": "read"}},
+    {"@message": "data.aws_region.current: Read complete after 0s", "type": "apply_complete",
+     "hook": {"resource": {"addr": "data.aws_region.current"}, "action": "read"}},
+    {"@message": "Plan: 2 to add, 0 to change, 0 to destroy.", "type": "change_summary",
+     "changes": {"add": 2, "change": 0, "remove": 0, "operation": "plan"}},
+    {"@message": "aws_kms_key.this: Creating...", "type": "apply_start",
+     "hook": {"resource": {"addr": "aws_kms_key.this"}, "action": "create"}},
+    {"@message": "aws_kms_key.this: Creation complete after 1s", "type": "apply_complete",
+     "hook": {"resource": {"addr": "aws_kms_key.this"}, "action": "create"}},
+    {"@message": "aws_sqs_queue.q: Creating...", "type": "apply_start",
+     "hook": {"resource": {"addr": "aws_sqs_queue.q"}, "action": "create"}},
+    {"@message": "aws_sqs_queue.q: Creation complete after 0s", "type": "apply_complete",
+     "hook": {"resource": {"addr": "aws_sqs_queue.q"}, "action": "create"}},
+    {"@message": "Apply complete! Resources: 2 added, 0 changed, 0 destroyed.", "type": "change_summary",
+     "changes": {"add": 2, "change": 0, "remove": 0, "operation": "apply"}},
+]  # fmt: skip
+
+
+def test_progress_counts_resources_done_of_total() -> None:
+    progress = Progress("apply")
+    seen = []
+    for event in EVENTS:
+        if progress.feed(event):
+            seen.append((progress.done, progress.total))
+    assert seen == [(0, 1), (0, 2), (0, 2), (1, 2), (1, 2), (2, 2)]
+    assert progress.line() == "terraform apply: 2/2 resources"
+
+
+def test_progress_names_failures() -> None:
+    progress = Progress("destroy")
+    progress.feed({"type": "planned_change", "change": {"resource": {"addr": "a.b"}, "action": "delete"}})
+    progress.feed({"type": "apply_errored", "hook": {"resource": {"addr": "a.b"}, "action": "delete"}})
+    assert progress.line().startswith("terraform destroy: 0/1 resources, 1 failed")
+
+
+def _fake_terraform(tmp_path: Path, lines: list[str], exit_code: int = 0) -> Path:
+    out = tmp_path / "events.jsonl"
+    out.write_text("".join(line + "\n" for line in lines))
+    script = tmp_path / "terraform"
+    script.write_text(f"#!/bin/sh\ncat {out}\nexit {exit_code}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_apply_json_events_reach_the_callback_and_the_log(tmp_path: Path) -> None:
+    runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
+    runner.binary = str(_fake_terraform(tmp_path, [json.dumps(e) for e in EVENTS]))
+    shown: list[str] = []
+    counted = runner.run_json("apply", "-auto-approve", progress=lambda p: shown.append(p.line()))
+    assert (counted.done, counted.total) == (2, 2)
+    assert shown[-1] == "terraform apply: 2/2 resources"
+    log = runner.log_path.read_text()
+    assert "aws_sqs_queue.q: Creation complete after 0s" in log  # the human message, not the JSON
+    assert '"type"' not in log
+
+
+def test_failed_apply_raises_with_the_diagnostic(tmp_path: Path) -> None:
+    error = {
+        "@level": "error",
+        "@message": "Error: creating KMS key",
+        "type": "diagnostic",
+        "diagnostic": {"severity": "error", "summary": "creating KMS key", "detail": "AccessDenied"},
+    }
+    runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
+    runner.binary = str(_fake_terraform(tmp_path, [json.dumps(EVENTS[1]), json.dumps(error)], exit_code=1))
+    with pytest.raises(TerraformError, match=r"(?s)apply failed.*Error: creating KMS key.*AccessDenied"):
+        runner.run_json("apply")
+
+
+@pytest.mark.parametrize(
+    ("extra", "init", "rest"),
+    [
+        ([], [], []),
+        (["-target=module.pipeline"], [], ["-target=module.pipeline"]),
+        (
+            ["-backend-config=bucket=b", "-target=x", "-reconfigure", "-var=a=1"],
+            ["-backend-config=bucket=b", "-reconfigure"],
+            ["-target=x", "-var=a=1"],
+        ),
+        (["-backend-config", "backend.hcl", "-target=x"], ["-backend-config", "backend.hcl"], ["-target=x"]),
+        (["-upgrade", "-lock=false"], ["-upgrade"], ["-lock=false"]),
+    ],
+)
+def test_init_flags_go_to_init(extra: list[str], init: list[str], rest: list[str]) -> None:
+    assert tf.split_init_args(extra) == (init, rest)
+
+
+def test_destroy_initialises_first() -> None:
+    commands = tf.deploy_commands("terraform", "dev", "destroy", ["-backend-config=bucket=b", "-target=x"])
+    assert [c[2] for c in commands] == ["init", "destroy"]
+    assert commands[0][-1] == "-backend-config=bucket=b"
+    assert commands[1][-1] == "-target=x"
+    assert all(c[1].endswith("/envs/dev") and c[1].startswith("-chdir=") for c in commands)
