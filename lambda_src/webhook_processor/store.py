@@ -51,7 +51,7 @@ class Receipt:
 def build_item(tick: Tick, *, received_us: int, ttl_days: int, sk: str | None = None) -> Item:
     """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key."""
     if sk is None:
-        sk = tick_sort_key(tick.event_time_us(received_us), event_id=tick.event_id, digest=tick.digest())
+        sk = tick_key(tick, received_us, tick.digest())
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": sk},
@@ -68,14 +68,19 @@ def build_item(tick: Tick, *, received_us: int, ttl_days: int, sk: str | None = 
     return item
 
 
-def build_claim(tick: Tick, *, tick_sk: str, received_us: int, ttl_days: int) -> Item:
+def tick_key(tick: Tick, received_us: int, digest: str) -> str:
+    """The sort key docs/design.md gives ``tick`` (``digest`` is ``tick.digest()``)."""
+    return tick_sort_key(tick.event_time_us(received_us), event_id=tick.event_id, digest=digest)
+
+
+def build_claim(tick: Tick, *, tick_sk: str, digest: str, received_us: int, ttl_days: int) -> Item:
     """The item that reserves ``tick.event_id`` in its series for the tick at ``tick_sk``."""
     assert tick.event_id is not None
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": claim_sort_key(tick.event_id)},
         "tick_sk": {"S": tick_sk},
-        "digest": {"S": tick.digest()},
+        "digest": {"S": digest},
     }
     _expire(item, received_us, ttl_days)
     return item
@@ -87,15 +92,17 @@ def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_day
     Any other AWS error propagates (the handler answers 503 so the sender retries; a retry
     after a claim without its tick finds the claim and writes the tick).
     """
-    item = build_item(tick, received_us=received_us, ttl_days=ttl_days)
+    digest = tick.digest()
+    sk = tick_key(tick, received_us, digest)
     if tick.event_id is not None:
-        claim = build_claim(tick, tick_sk=item["sk"]["S"], received_us=received_us, ttl_days=ttl_days)
+        claim = build_claim(tick, tick_sk=sk, digest=digest, received_us=received_us, ttl_days=ttl_days)
         held = _put_new(client, table, claim)
         if held is not None:
-            if held.get("digest", {}).get("S") != claim["digest"]["S"]:
+            if held.get("digest", {}).get("S") != digest:
                 raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
             # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
-            item = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=held["tick_sk"]["S"])
+            sk = held["tick_sk"]["S"]
+    item = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=sk)
     old = _put_new(client, table, item)
     if old is not None and not _same_tick(old, item):
         raise Conflict("a different tick is stored under this tick's key")
@@ -114,8 +121,11 @@ def _expire(item: Item, received_us: int, ttl_days: int) -> None:
 
 
 def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:
-    """PutItem unless the key exists; None when written, else the item already there."""
-    key = {"pk": item["pk"], "sk": item["sk"]}
+    """PutItem unless the key exists; None when written, else the item already there.
+
+    The failed condition returns the stored item itself (``ALL_OLD``): no read, and no
+    ``dynamodb:GetItem`` grant, is needed to compare it.
+    """
     try:
         client.put_item(
             TableName=table,
@@ -128,10 +138,9 @@ def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
         old = error.response.get("Item")
-        if isinstance(old, dict) and old:
-            return old
-        # The condition failed, so the item exists; read it when the error did not carry it.
-        return client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or key
+        if not isinstance(old, dict) or not old:
+            raise  # cannot tell a redelivery from a conflict: 503, the sender retries
+        return old
     return None
 
 

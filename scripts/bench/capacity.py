@@ -73,7 +73,9 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     )
     tick = build_item(with_id, received_us=RECEIVED_US, ttl_days=ttl_days)
     plain = build_item(without_id, received_us=RECEIVED_US, ttl_days=ttl_days)
-    claim = build_claim(with_id, tick_sk=tick["sk"]["S"], received_us=RECEIVED_US, ttl_days=ttl_days)
+    claim = build_claim(
+        with_id, tick_sk=tick["sk"]["S"], digest=with_id.digest(), received_us=RECEIVED_US, ttl_days=ttl_days
+    )
     window = [Decimal("65012.34") * (1 + Decimal(i % 7 - 3) / 997) for i in range(20)]
     enriched = dict(tick)
     for name, value in indicators(window).items():

@@ -510,3 +510,18 @@ def test_a_tick_with_event_id_costs_a_claim_too(aws: Aws) -> None:
 def test_base64_event_round_trip_helper_is_faithful() -> None:
     body = b"\x00\xff"
     assert base64.b64decode(url_event(body, b64=True)["body"]) == body
+
+
+def test_failed_condition_without_the_stored_item_is_retried_not_guessed(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS returns the stored item with the failed condition; without it nothing tells a
+    redelivery from a conflict, and the role has no GetItem to look: 503, the sender retries."""
+
+    def failed(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem")
+
+    monkeypatch.setattr(clients.dynamodb(), "put_item", failed)
+    with count_calls() as calls:
+        assert post(tick_body(event_id="x"))[0] == 503
+    assert "dynamodb:GetItem" not in calls
