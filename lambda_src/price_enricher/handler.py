@@ -98,7 +98,8 @@ class Batch:
         self.notifications: list[Notification] = []
         self.enriched = 0  # ticks of the batch whose indicators are stored
         self.revised = 0  # followers whose indicators a late tick changed
-        self._series: dict[str, list[StreamTick]] = defaultdict(list)
+        self._series: dict[str, set[str]] = defaultdict(set)  # sort keys of the batch's ticks, by series
+        self._by_series: dict[str, list[StreamTick]] = defaultdict(list)
         self._history: dict[str, SeriesHistory] = {}
         self._ticks: dict[str, StreamTick] = {}  # by sequence number: each record is parsed once
         self._now_ms = time.time_ns() // 1_000_000
@@ -108,7 +109,8 @@ class Batch:
                     tick = parse_record(record)
                 except PoisonRecord:
                     continue  # fails in enrich(), on its own
-                self._series[tick.pk].append(tick)
+                self._series[tick.pk].add(tick.sk)
+                self._by_series[tick.pk].append(tick)
                 if tick.sequence_number:  # a record without one is simply parsed again
                     self._ticks[tick.sequence_number] = tick
 
@@ -126,15 +128,15 @@ class Batch:
         try:
             tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
             history = self._history_of(tick)
-            batch = {other.sk for other in self._series[tick.pk]}
-            stored = history.point(tick.sk) or Point(tick.sk, tick.ts, tick.price)
-            if not self._settle(tick, stored, history, batch):
+            batch = self._series[tick.pk] or {tick.sk}
+            if not self._settle(tick, history.point(tick.sk), history, batch):
                 return "gone"
             self.enriched += 1
             for follower in history.followers(tick.sk, batch):
                 # Enriched or not: a follower's own record may have read the series before this
-                # tick was written (Lambda keeps order per item, not per series, once shards
-                # split or batches run in parallel). The revision condition settles any race.
+                # tick was written (two batches of one shard run at once with a parallelization
+                # factor above 1, and a series can span split shards). The revision condition
+                # turns the losing write of such a race into a retry.
                 self._settle(tick, follower, history, batch)
         except Exception as error:
             logger.warning(
@@ -152,7 +154,7 @@ class Batch:
         history = self._history.get(tick.pk)
         if history is None:
             # A failed Query is not cached: each record of the series fails with its own error.
-            history = SeriesHistory.load(clients.dynamodb(), self.table, self._series[tick.pk] or [tick])
+            history = SeriesHistory.load(clients.dynamodb(), self.table, self._by_series[tick.pk] or [tick])
             self._history[tick.pk] = history
         return history
 

@@ -54,10 +54,12 @@ class SeriesHistory:
         self._points = sorted(points, key=lambda point: point.sk)
         self._keys = [point.sk for point in self._points]
 
-    def point(self, sk: str) -> Point | None:
-        """The stored state of the tick at ``sk``."""
+    def point(self, sk: str) -> Point:
+        """The stored state of the tick at ``sk`` (every tick of the batch has one: :meth:`load`)."""
         i = bisect.bisect_left(self._keys, sk)
-        return self._points[i] if i < len(self._keys) and self._keys[i] == sk else None
+        if i == len(self._keys) or self._keys[i] != sk:
+            raise KeyError(sk)
+        return self._points[i]
 
     def window(self, sk: str, size: int = MAX_WINDOW) -> list[Decimal]:
         """The last ``size`` prices up to and including the tick at ``sk`` (in order)."""

@@ -27,11 +27,6 @@ class StreamTick:
     exchange: str
 
     @property
-    def order(self) -> str:
-        """Position in its series: the sort key, which starts with the event time."""
-        return self.sk
-
-    @property
     def notification_id(self) -> str:
         """Stable id carried by every message about this tick."""
         return notification_id(self.pk, self.sk)
