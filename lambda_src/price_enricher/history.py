@@ -35,6 +35,12 @@ _MAX_PAGE = 1000
 logger = Logger(child=True)
 
 
+def first_page(ticks: int) -> int:
+    """Items the first Query asks for: the batch's ticks of the series, up to ``MAX_WINDOW``
+    ticks written after them, and ``MAX_WINDOW`` predecessors."""
+    return ticks + 2 * MAX_WINDOW
+
+
 @dataclass(frozen=True, slots=True)
 class Point:
     """A tick of the series as stored: price, and what the enricher last wrote for it."""
@@ -84,7 +90,7 @@ class SeriesHistory:
         latest = max(tick.sk for tick in ticks)
         points: dict[str, Point] = {}
         top = _request(table, pk, "#sk BETWEEN :first AND :last", {":first": TICK_FIRST, ":last": TICK_LAST})
-        top.update(ScanIndexForward=False, Limit=len(ticks) + 2 * MAX_WINDOW)
+        top.update(ScanIndexForward=False, Limit=first_page(len(ticks)))
         page = client.query(**top)
         _add_all(points, page)
         reached = any(sk <= latest for sk in points)

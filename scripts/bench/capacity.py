@@ -114,7 +114,16 @@ def capacity_figures(envs: dict[str, dict[str, Any]], rates: tuple[float, ...]) 
         "tick": units["item_bytes"]["enriched"] + ITEM_OVERHEAD_BYTES,
         "claim": units["item_bytes"]["claim"] + ITEM_OVERHEAD_BYTES,
     }
-    out: dict[str, Any] = {**units, "stored_bytes_per_tick": stored, "envs": {}}
+    from price_enricher.history import first_page  # on the path: sample_items() put it there
+
+    out: dict[str, Any] = {
+        **units,
+        "stored_bytes_per_tick": stored,
+        # A Query is billed on the full size of the items it reads (4 KB per consistent read
+        # unit), whatever its projection: first_page(0) items beyond the batch's own ticks.
+        "query": {"item_bytes": units["item_bytes"]["enriched"], "extra_items": first_page(0)},
+        "envs": {},
+    }
     for env, settings in envs.items():
         ttl_s = settings["ttl_days"] * 86_400
         per_tick = stored["tick"] + stored["claim"]  # with event_id: the larger footprint

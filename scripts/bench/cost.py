@@ -67,9 +67,10 @@ class PerTick:
     updates_per_tick: float = 1.0  # enricher UpdateItem calls per tick (floor 1)
     queries_per_series: float = 1.0  # enricher Query calls per series and batch (floor 1)
     series_per_batch: float = 10.0  # distinct series in a batch (at most the batch size)
-    read_units_per_query: float = 5.0  # consistent Query: ~50 items of ~330 B, 4 KB per unit
+    query_item_bytes: int = 330  # an enriched tick, as a Query reads it
+    query_extra_items: int = 40  # items a Query reads beyond the batch's ticks of the series
     notification_bytes: int = 400
-    item_bytes: int = 430  # enriched tick as stored (330 B + 100 B per-item overhead)
+    item_bytes: int = 430  # enriched tick as stored (with the 100 B per-item overhead)
     claim_bytes: int = 282  # event-id claim as stored, when the tick has an event_id
     log_bytes: int = 600  # structured log lines per tick, both functions
     source: str = "design floor"
@@ -83,6 +84,10 @@ class PerTick:
     def stored_bytes(self) -> float:
         """Table bytes per tick: the tick, and its claim when the webhook wrote one (2 puts)."""
         return self.item_bytes + max(0.0, self.puts_per_tick - 1) * self.claim_bytes
+
+    def read_units_per_query(self, ticks_in_batch: float) -> int:
+        """Consistent read units of one Query: the items it reads, 4 KB a unit, rounded up."""
+        return max(1, math.ceil((ticks_in_batch + self.query_extra_items) * self.query_item_bytes / 4096))
 
     @classmethod
     def from_bench(
@@ -98,6 +103,12 @@ class PerTick:
         webhook = figures.get("webhook") or {}
         enricher = figures.get("enricher") or {}
         values: dict[str, Any] = {"series_per_batch": series_per_batch, "source": "measured"}
+        capacity = figures.get("capacity")
+        if capacity:  # item sizes as make bench computed them from real items
+            values["item_bytes"] = capacity["stored_bytes_per_tick"]["tick"]
+            values["claim_bytes"] = capacity["stored_bytes_per_tick"]["claim"]
+            values["query_item_bytes"] = capacity["query"]["item_bytes"]
+            values["query_extra_items"] = capacity["query"]["extra_items"]
         if webhook.get("own_ms", {}).get("p50") is not None:
             puts = webhook["calls_per_tick"].get("dynamodb:PutItem", 1.0)
             values["puts_per_tick"] = puts
@@ -201,10 +212,12 @@ def estimate(
     add(
         LineItem(
             "DynamoDB reads",
-            batches * series * w.queries_per_series * w.read_units_per_query / 1e6,
+            batches * series * w.queries_per_series * w.read_units_per_query(batch / series) / 1e6,
             "M RRU",
             ddb["read_request_units_per_million"],
-            f"batches x {series:g} series x {w.queries_per_series:g} Query x {w.read_units_per_query:g} RRU",
+            f"batches x {series:g} series x {w.queries_per_series:g} Query x "
+            f"{w.read_units_per_query(batch / series):g} RRU ({batch / series:g} + {w.query_extra_items}"
+            f" items of {w.query_item_bytes} B, 4 KB a unit)",
         )
     )
     # Steady state: the table holds the ticks of the last TTL, every month.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.bench import capacity
+from scripts.bench import capacity, cost
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,11 @@ def test_capacity_per_env_follows_the_partition_limit_and_the_ttl() -> None:
     assert prod["series_max_ticks_s"] == 1000 / 2
     stored = figures["stored_bytes_per_tick"]["tick"] + figures["stored_bytes_per_tick"]["claim"]
     assert prod["table_gb"]["10"] == pytest.approx(10 * 365 * 86_400 * stored / 1e9)
+
+
+def test_a_query_is_billed_on_the_full_items_it_reads() -> None:
+    per_tick = cost.PerTick(query_item_bytes=330, query_extra_items=40)
+    assert per_tick.read_units_per_query(10) == 5  # 50 items x 330 B = 16,500 B: 4.03 units of 4 KB
+    assert per_tick.read_units_per_query(2) == 4  # 42 x 330 = 13,860 B
+    figures = capacity.capacity_figures({}, ())
+    assert figures["query"]["extra_items"] == 40  # the enricher's first page: 2 x 20-tick window
