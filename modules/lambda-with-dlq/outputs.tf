@@ -58,6 +58,11 @@ output "on_failure_queue_arn" {
   value       = try(aws_sqs_queue.on_failure[0].arn, null)
 }
 
+output "on_failure_queue_name" {
+  description = "Name of the stream on-failure queue, or null."
+  value       = try(aws_sqs_queue.on_failure[0].name, null)
+}
+
 output "on_failure_queue_url" {
   description = "URL of the stream on-failure queue, or null."
   value       = try(aws_sqs_queue.on_failure[0].url, null)

@@ -1,7 +1,7 @@
 # One CloudWatch dashboard of the pipeline: what comes in, what gets enriched, what fails, how fast,
 # how far the mapping lags, and what waits in the on-failure queue.
 locals {
-  on_failure_queue_name = "${local.enricher_name}-on-failure"
+  on_failure_queue_name = module.enricher.on_failure_queue_name
   dashboard_widgets = [
     {
       title = "Ticks in (webhook)"
@@ -10,6 +10,7 @@ locals {
         [local.metrics_namespace, "TicksStored", "service", local.webhook_service, { label = "stored" }],
         [local.metrics_namespace, "TicksDuplicate", "service", local.webhook_service, { label = "duplicate" }],
         [local.metrics_namespace, "TicksRejected", "service", local.webhook_service, { label = "rejected (4xx)" }],
+        [local.metrics_namespace, "TicksConflict", "service", local.webhook_service, { label = "event_id conflicts (409)" }],
       ]
     },
     {
@@ -17,6 +18,7 @@ locals {
       stat  = "Sum"
       metrics = [
         [local.metrics_namespace, "TicksEnriched", "service", local.enricher_service, { label = "enriched" }],
+        [local.metrics_namespace, "TicksRevised", "service", local.enricher_service, { label = "revised after a late tick" }],
         [local.metrics_namespace, "NotificationsPublished", "service", local.enricher_service, { label = "notifications" }],
       ]
     },

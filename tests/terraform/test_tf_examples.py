@@ -384,10 +384,12 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         metrics = {title: {(m[0], m[1]) for m in props["metrics"]} for title, props in widgets.items()}
         assert metrics == {
             "Ticks in (webhook)": {
-                ("crypto-prices", n) for n in ("TicksStored", "TicksDuplicate", "TicksRejected")
+                ("crypto-prices", n)
+                for n in ("TicksStored", "TicksDuplicate", "TicksRejected", "TicksConflict")
             },
             "Enriched (enricher)": {
                 ("crypto-prices", "TicksEnriched"),
+                ("crypto-prices", "TicksRevised"),
                 ("crypto-prices", "NotificationsPublished"),
             },
             "Failed": {
@@ -408,6 +410,8 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
             "FunctionName",
             "crypto-prices-example-enricher",
         ]
+        (queue,) = [v["name"] for _, v in plan.of_type("aws_sqs_queue") if v["name"].endswith("-on-failure")]
+        assert {tuple(m[2:4]) for m in widgets["On-failure queue"]["metrics"]} == {("QueueName", queue)}
 
     def test_pipeline_reserved_concurrency_is_optional(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "defaults")
