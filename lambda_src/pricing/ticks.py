@@ -35,6 +35,7 @@ _EVENT_ID = re.compile(r'[!"$-{}~]{1,128}')
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _MAX_NUMBER_TEXT = 512
 _MAX_ISO_TEXT = 40
+_FRACTION = re.compile(r"[.,]([0-9]+)")
 
 #: Event times before this are absurd for a crypto feed (2009-01-03, Bitcoin's genesis block).
 MIN_TIMESTAMP_MS = 1_230_940_800_000
@@ -59,6 +60,9 @@ class Tick:
     volume: Decimal
     timestamp_us: int | None
     event_id: str | None
+    #: Digits of an ISO timestamp's fraction past the microsecond (``"789"`` of ``.123456789``):
+    #: the sort key keeps microseconds, the identity keeps every digit sent.
+    timestamp_sub_us: str = ""
 
     def event_time_us(self, received_us: int) -> int:
         """Event time in epoch microseconds: the feed's timestamp, else the receive time."""
@@ -67,7 +71,8 @@ class Tick:
     def digest(self) -> str:
         """SHA-256 (hex) of the tick's content: two deliveries are the same tick when it is equal.
 
-        Numbers count by value (``1.50`` and ``1.5`` are one price), times to the microsecond.
+        Numbers count by value (``1.50`` and ``1.5`` are one price), times to the last digit
+        sent (two ISO times that differ in their nanoseconds are two ticks).
         """
         content = [
             self.symbol,
@@ -77,6 +82,8 @@ class Tick:
             self.timestamp_us,
             self.event_id,
         ]
+        if self.timestamp_sub_us:
+            content.append(self.timestamp_sub_us)
         return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -95,17 +102,27 @@ def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
     volume = Decimal(0) if obj.get("volume") is None else _number(obj["volume"], "volume")
     if volume < 0:
         raise TickError("volume must be >= 0")
+    timestamp = obj.get("timestamp")
     tick = Tick(
         symbol=_symbol(obj["symbol"]),
         exchange=_exchange(obj["exchange"]),
         price=price,
         volume=volume,
-        timestamp_us=None if obj.get("timestamp") is None else _timestamp(obj["timestamp"], now_ms),
+        timestamp_us=None if timestamp is None else _timestamp(timestamp, now_ms),
         event_id=None if obj.get("event_id") is None else _event_id(obj["event_id"]),
+        timestamp_sub_us=_sub_microseconds(timestamp),
     )
     if tick.timestamp_us is None and tick.event_id is None:
         raise TickError("send a timestamp or an event_id: without either a redelivery cannot be recognised")
     return tick
+
+
+def _sub_microseconds(value: Any) -> str:
+    """The fraction digits of an ISO time past the sixth (``datetime`` drops them), trailing zeros cut."""
+    if not isinstance(value, str):
+        return ""
+    match = _FRACTION.search(value)
+    return match.group(1)[6:].rstrip("0") if match else ""
 
 
 def _canonical(value: Decimal) -> str:

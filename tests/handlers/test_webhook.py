@@ -525,3 +525,15 @@ def test_failed_condition_without_the_stored_item_is_retried_not_guessed(
     with count_calls() as calls:
         assert post(tick_body(event_id="x"))[0] == 503
     assert "dynamodb:GetItem" not in calls
+
+
+def test_iso_times_that_differ_below_the_microsecond_are_two_ticks(aws: Aws) -> None:
+    first = tick_body(price="1", timestamp="2024-05-01T12:00:00.123456789Z")
+    second = tick_body(price="1", timestamp="2024-05-01T12:00:00.123456780Z")
+    assert [post(body)[1]["status"] for body in (first, second, first)] == ["stored", "stored", "duplicate"]
+    rows = aws.items()
+    assert len(rows) == 2
+    assert {row["sk"][:18] for row in rows} == {"t#1714564800123456"}  # the key keeps microseconds
+    # Trailing zeros past the microsecond name the same instant: one tick.
+    assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.123456700Z"))[1]["status"] == "stored"
+    assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.1234567Z"))[1]["status"] == "duplicate"
