@@ -29,7 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from scripts.local import chart, runtime
+from scripts.local import chart, iam_check, runtime
 from scripts.local.aws import Clients
 from scripts.local.feed import MAIN_SERIES, FeedResult, FeedSender, RandomWalk
 from scripts.local.moto_server import MotoServer
@@ -305,7 +305,11 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
                 )
                 for line in summary.lines():
                     console.print(line)
-                problems = summary.problems()
+                iam = pipeline.iam_report()
+                console.print(iam.headline())
+                for line in iam.table():
+                    console.print(line)
+                problems = summary.problems() + iam_problems(iam)
                 if problems:
                     console.print("problems: " + "; ".join(problems))
                     rc = 1
@@ -325,6 +329,14 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
             console.print("cleaning up ...")
     console.print(f"done in {time.monotonic() - started:.1f} s")
     return rc
+
+
+def iam_problems(report: iam_check.Report) -> list[str]:
+    """A denied call fails in a real account; an unexplained unused grant is more than least privilege."""
+    problems = [f"IAM denies {len(report.denied)} call(s)"] if report.denied else []
+    if report.unexplained:
+        problems.append("unused grants: " + ", ".join(f"{g.role} {g.action}" for g in report.unexplained))
+    return problems
 
 
 def destroy(tf: LocalTerraform, console: Console) -> None:
