@@ -88,7 +88,7 @@ checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-loc
 bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench/bench.json
 	$(PY) -m scripts.bench $(ARGS)
 
-redrive: $(STAMP) ## replay on-failure queue messages into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
+redrive: $(STAMP) ## replay on-failure messages (stream, else a table Scan) into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
 	$(PY) -m scripts.redrive $(ARGS)
 
 clean: ## remove build output and virtual environments
