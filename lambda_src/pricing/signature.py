@@ -3,6 +3,9 @@
 Each ``v1`` is ``HMAC-SHA256(secret, b"<t>." + raw_body)`` in hex. A signature is valid
 when ``t`` is within :data:`TOLERANCE_S` of now and any ``v1`` matches any accepted
 secret (AWSCURRENT or AWSPREVIOUS), compared in constant time.
+
+The only signing code of the project: the handler verifies with it, and every sender in
+``scripts/`` (local feed, ``pipeline-sign``, bench) and the tests sign with it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import enum
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +22,10 @@ TOLERANCE_S = 300
 #: More v1 entries than this is not a rotation, it is an attempt to make us work.
 MAX_SIGNATURES = 8
 MAX_HEADER = 1024
+
+SIGNATURE_HEADER = "X-Signature"
+
+Secret = str | bytes
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -69,9 +77,21 @@ def parse_header(value: str | None) -> SignatureHeader | Verdict:
     return SignatureHeader(timestamp, tuple(signatures))
 
 
-def sign(secret: bytes, timestamp: int, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``b"<t>." + body`` (what a sender puts in ``v1``)."""
-    return hmac.new(secret, b"%d." % timestamp + body, hashlib.sha256).hexdigest()
+def _utf8(secret: Secret) -> bytes:
+    return secret.encode("utf-8") if isinstance(secret, str) else secret
+
+
+def sign(secret: Secret, body: bytes, timestamp: int) -> str:
+    """Hex HMAC-SHA256 of ``b"<timestamp>." + body`` under the secret's UTF-8 bytes (a ``v1``)."""
+    return hmac.new(_utf8(secret), b"%d." % timestamp + body, hashlib.sha256).hexdigest()
+
+
+def signature_header(
+    secret: Secret, body: bytes, timestamp: int | None = None, extra_secrets: Iterable[Secret] = ()
+) -> str:
+    """The ``X-Signature`` value for ``body`` now (or at ``timestamp``); one v1 per secret."""
+    t = int(time.time()) if timestamp is None else int(timestamp)
+    return ",".join([f"t={t}", *(f"v1={sign(s, body, t)}" for s in (secret, *extra_secrets))])
 
 
 def check_time(header: SignatureHeader, now_s: float) -> Verdict:
@@ -83,7 +103,7 @@ def matches(header: SignatureHeader, body: bytes, secrets: Iterable[bytes]) -> b
     """True when any ``v1`` equals the HMAC of the body under any of ``secrets``."""
     found = False
     for secret in secrets:
-        expected = sign(secret, header.timestamp, body).encode("ascii")
+        expected = sign(secret, body, header.timestamp).encode("ascii")
         for candidate in header.signatures:
             # No early exit: the work done does not depend on which entry matches.
             found |= hmac.compare_digest(expected, candidate)

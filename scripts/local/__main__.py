@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from pricing.signature import signature_header
 from scripts.local import chart, iam_check, runtime
 from scripts.local.aws import Clients
 from scripts.local.feed import MAIN_SERIES, FeedResult, FeedSender, RandomWalk
@@ -36,7 +37,6 @@ from scripts.local.moto_server import MotoServer
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
-from scripts.local.signing import signature_header
 from scripts.local.summary import Summary, scan_table, series_rows
 from scripts.local.terraform import (
     LocalTerraform,

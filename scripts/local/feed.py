@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
+from pricing.signature import SIGNATURE_HEADER, signature_header
 
 SYMBOLS: dict[str, tuple[Decimal, Decimal]] = {
     # symbol: (start price, price step)

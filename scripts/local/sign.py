@@ -17,7 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
+from pricing.signature import SIGNATURE_HEADER, signature_header
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
 

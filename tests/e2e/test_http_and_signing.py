@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from pricing.signature import signature_header
 from scripts.local.context import FunctionInfo
 from scripts.local.feed import FeedSender, RandomWalk, bad_ticks, post
 from scripts.local.http_server import FunctionUrlServer
-from scripts.local.signing import signature_header
 
 pytestmark = pytest.mark.emulator
 
