@@ -373,6 +373,9 @@ def serve_forever(console: Console, url: str, secret: str, session_file: Path) -
         f'  curl -sS -X POST {url} -H "Content-Type: application/json" '
         f'-H "X-Signature: $({sign_command(session_file)} --body "$BODY")" --data-binary "$BODY"'
     )
+    console.print(
+        f"  (Standard Webhooks headers instead: {sign_command(session_file)} --standard --curl --body ...)"
+    )
     console.print("")
     console.print("or, valid for the next 5 minutes:")
     console.print("  " + curl_command(url, body, signature_header(secret, body.encode("utf-8"))))
