@@ -38,10 +38,10 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Cryp
 SECRETS = SecretCache()
 
 
-@metrics.log_metrics
+@logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Function URL entry point (payload format 2.0). Never raises."""
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     try:
         settings = Settings.from_env()
         receipt = _accept(event, settings)

@@ -28,7 +28,13 @@ from webhook_processor import handler as webhook
 
 REGION = "us-east-1"
 SECRET = "whsec-current-0123456789"
-CONTEXT = SimpleNamespace(aws_request_id="req-test", function_name="test")
+# the attributes Powertools' inject_lambda_context reads from the Lambda context
+CONTEXT = SimpleNamespace(
+    aws_request_id="req-test",
+    function_name="test",
+    memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import time
 from decimal import Decimal
@@ -537,3 +538,16 @@ def test_iso_times_that_differ_below_the_microsecond_are_two_ticks(aws: Aws) -> 
     # Trailing zeros past the microsecond name the same instant: one tick.
     assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.123456700Z"))[1]["status"] == "stored"
     assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.1234567Z"))[1]["status"] == "duplicate"
+
+
+def test_log_lines_carry_the_lambda_context(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Powertools' inject_lambda_context: every line names the request and the function."""
+    stream = io.StringIO()
+    monkeypatch.setattr(webhook.logger.registered_handler, "stream", stream)
+    status, answer = post(tick_body())
+    assert status == 200, answer
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    accepted = next(line for line in lines if line.get("message") == "Tick accepted")
+    assert accepted["function_request_id"] == CONTEXT.aws_request_id
+    assert accepted["function_name"] == CONTEXT.function_name
+    assert "cold_start" in accepted

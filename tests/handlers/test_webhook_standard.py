@@ -1,6 +1,6 @@
-"""webhook_processor with Standard Webhooks headers: interop with the reference library
-(``standardwebhooks``) both ways, ``webhook-id`` as the idempotency key, the key rule of
-``whsec_`` secrets, and the choice between the two schemes."""
+"""webhook_processor with Standard Webhooks headers: interop with the scheme's reference
+implementation (the ``standardwebhooks`` package) both ways, ``webhook-id`` as the idempotency
+key, the key rule of ``whsec_`` secrets, and the choice between the two schemes."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def tick_sk(time_us: int, event_id: str) -> str:
 
 def test_a_reference_signed_tick_is_stored_under_its_webhook_id(aws: Aws) -> None:
     body = tick_body()  # a timestamp, no event_id
-    # The reference library reads a str secret as base64; ours is not of the whsec_ form, so
+    # The standardwebhooks library reads a str secret as base64; ours is not of the whsec_ form, so
     # the key is its UTF-8 bytes, which the library takes when given bytes.
     status, receipt = send(body, reference_headers(SECRET.encode(), body))
     assert (status, receipt["status"]) == (200, "stored")
@@ -236,7 +236,7 @@ def test_a_whsec_secret_is_decoded_for_standard_webhooks_only(aws: Aws) -> None:
     body = tick_body(price="3")
     assert send(body, reference_headers(WHSEC, body, msg_id="ref"))[1]["status"] == "stored"
     assert send(body, standard_headers(body, "hand", key=KEY))[1]["status"] == "stored"
-    # Unpadded base64 is the same key (the reference library pads it too).
+    # Unpadded base64 is the same key (the standardwebhooks library pads it too).
     unpadded = WHSEC.rstrip("=")
     assert unpadded != WHSEC
     assert send(body, reference_headers(unpadded, body, msg_id="ref-2"))[1]["status"] == "stored"
@@ -273,7 +273,7 @@ def test_without_webhook_signature_x_signature_decides_and_webhook_id_is_unused(
     assert aws.claims() == []
 
 
-# --- the other direction: our signer, the reference library's verify ---------------------------------
+# --- the other direction: our signer, the standardwebhooks library's verify ---------------------------------
 
 
 @pytest.mark.parametrize(
