@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts.bench.callcount import count_calls
+from scripts.price_table import price_table
 from tests.handlers.conftest import (
     CONTEXT,
     SECRET,
@@ -144,7 +145,8 @@ def test_ttl_sets_expires_at_on_the_tick_and_its_claim(aws: Aws, monkeypatch: py
     assert post(tick_body(event_id="ttl"))[0] == 200
     [row] = aws.items()
     [claim] = aws.claims()
-    assert row["expires_at"] == claim["expires_at"] == row["received_at"] // 1000 + 7 * 86_400
+    ttl = price_table()["ttl_attribute"]  # the attribute Terraform enables TTL on
+    assert row[ttl] == claim[ttl] == row["received_at"] // 1000 + 7 * 86_400
 
 
 def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
