@@ -42,7 +42,7 @@ lock: $(STAMP) ## re-resolve requirements/*.in into the hash-locked requirements
 package: $(STAMP) ## build deterministic function zips into build/
 	$(PY) -m scripts.package --out $(BUILD)
 
-tfvars: $(STAMP) ## render envs/ENV/settings.tf from config/ENV.yaml, checked by terraform validate (ENV default dev)
+tfvars: $(STAMP) ## render envs/ENV/settings.tf from config/ENV.yaml, checked by Terraform (ENV default dev)
 	$(PY) -m scripts.render_tfvars --env $(PLAN_ENV)
 
 tfvars-all: $(STAMP) ## render settings.tf for every environment

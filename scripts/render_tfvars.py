@@ -3,8 +3,8 @@
 1. The YAML's keys and types are checked against the schema derived from
    modules/pipeline/variables.tf (scripts/settings_docs.py): an unknown key or a wrong type stops the
    run with the file and the key named.
-2. The rendered ``settings.tf`` is checked by ``terraform validate`` in a throwaway copy of the env
-   root (build/tfvars-check/<env>/, offline: local backend, provider mirror of scripts/tfcli.py): an
+2. The rendered ``settings.tf`` is evaluated by Terraform in a throwaway copy of the env root
+   (build/tfvars-check/<env>/, offline: local backend, provider mirror of scripts/tfcli.py): an
    out-of-range value fails with the message of the module's own ``validation`` block, the words
    ``make plan`` would print.
 
@@ -173,42 +173,63 @@ def _terraform_fmt(text: str) -> str:
     return done.stdout
 
 
-def _diagnostic(source: str, diagnostic: dict[str, Any]) -> str:
-    """One Terraform diagnostic as ``<config file>: <summary>: <detail>``, paths made repo-relative."""
-    detail = diagnostic.get("detail", "").replace("../../modules/", "modules/")
-    detail = re.sub(
-        r"\n\nThis was checked by the validation rule at ([^:]+):(\d+),[\d-]+\.", r" (\1:\2)", detail
-    )
-    values = [
-        f"{v['traversal']} {v['statement']}" for v in (diagnostic.get("snippet") or {}).get("values", [])
-    ]
-    shown = f" [{'; '.join(values)}]" if values else ""
-    return f"{source}: {diagnostic['summary']}: {' '.join(detail.split())}{shown}"
+def _diagnostics(source: str, stderr: str) -> list[str]:
+    """Terraform's ``Error:`` blocks as ``<config file>: <summary>: <message> (<rule>) [<values>]``."""
+    found = []
+    for block in re.split(r"^Error: ", stderr, flags=re.MULTILINE)[1:]:
+        block = re.split(r"^Warning: ", block, flags=re.MULTILINE)[0]
+        summary, _, body = block.partition("\n")
+        values = re.findall(r"^\s*│ (.+)$", body, flags=re.MULTILINE)
+        values += [f"passed to module.{name}" for name in re.findall(r', in module "([^"]+)":', body)]
+        # The message: the paragraphs after the source snippet (location, code line, value box).
+        paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+        message = [
+            p for p in paragraphs if not re.match(r"\s*(on .+ line \d+|\d+:|[│├])", p.strip().splitlines()[0])
+        ]
+        text = " ".join(" ".join(message).split())
+        text = re.sub(
+            r" ?This was checked by the validation rule at (?:\.\./)*(\S+?):(\d+),[\d-]+\.",
+            r" (\1:\2)",
+            text,
+        )
+        shown = f" [{'; '.join(values)}]" if values else ""
+        found.append(f"{source}: {summary.strip()}: {text}{shown}")
+    return found
 
 
 def check_with_terraform(env: str, text: str, work: Path | None = None) -> None:
-    """``terraform validate`` of envs/<env> with ``text`` as its settings.tf, in a throwaway copy;
-    raises ConfigError carrying Terraform's own messages."""
+    """Evaluate envs/<env> with ``text`` as its settings.tf in a throwaway copy (local backend, no
+    AWS call): every ``validation`` block of the pipeline and of the modules it calls sees the
+    values, as in ``make plan``. Raises ConfigError carrying Terraform's own messages.
+
+    ``terraform console`` is used because ``terraform validate`` leaves a module's input unknown
+    inside the modules below it, so it would check only the pipeline's own validations."""
     work = work or CHECK_DIR / env
     workdir = plan.scratch_copy(env, work, files={SETTINGS_FILE: text})
     tf_env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **terraform_env(),
+        **plan.FAKE_CREDENTIALS,
         "TF_IN_AUTOMATION": "1",
         "TF_DATA_DIR": str(work / ".terraform"),
     }
-    init = _terraform(["init", "-input=false", "-no-color", "-backend=false"], workdir, tf_env)
+    init = _terraform(["init", "-input=false", "-no-color"], workdir, tf_env)
     if init.returncode != 0:
-        raise ConfigError(f"envs/{env}: terraform init (to validate) failed:\n{init.stdout}{init.stderr}")
-    done = _terraform(["validate", "-json", "-no-color"], workdir, tf_env)
-    try:
-        result = json.loads(done.stdout)
-    except ValueError as exc:
-        raise ConfigError(f"envs/{env}: terraform validate: {done.stdout}{done.stderr}") from exc
-    errors = [d for d in result.get("diagnostics", []) if d.get("severity") == "error"]
+        raise ConfigError(
+            f"envs/{env}: terraform init (to check the settings) failed:\n{init.stdout}{init.stderr}"
+        )
+    # Any expression makes console evaluate the whole configuration first; the zips are not read.
+    done = _terraform(
+        ["console", "-no-color", f"-var=build_dir={work}"],
+        workdir,
+        tf_env,
+        stdin="local.settings.environment\n",
+    )
+    errors = _diagnostics(str(CONFIG_DIR / f"{env}.yaml"), done.stderr)
     if errors:
-        source = str(CONFIG_DIR / f"{env}.yaml")
-        raise ConfigError("\n".join(_diagnostic(source, d) for d in errors))
+        raise ConfigError("\n".join(errors))
+    if done.returncode != 0:
+        raise ConfigError(f"envs/{env}: terraform console failed:\n{done.stdout}{done.stderr}")
 
 
 def environments() -> list[str]:
@@ -236,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 if a committed file differs from a fresh render"
     )
     parser.add_argument(
-        "--no-terraform", action="store_true", help="skip the terraform validate of the rendered settings"
+        "--no-terraform", action="store_true", help="skip the terraform check of the rendered settings"
     )
     args = parser.parse_args(argv)
     try:
@@ -261,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                 stale.append(str(target.relative_to(REPO_ROOT)))
             continue
         write(env, text)
-        print(f"rendered {target.relative_to(REPO_ROOT)} from config/{env}.yaml (terraform validate: ok)")
+        print(f"rendered {target.relative_to(REPO_ROOT)} from config/{env}.yaml (checked by terraform)")
     if stale:
         print("error: out of date, run `make tfvars-all`: " + ", ".join(stale), file=sys.stderr)
         return 1

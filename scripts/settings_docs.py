@@ -6,7 +6,7 @@
 The schema holds the keys, types, defaults and descriptions of every setting a ``config/<env>.yaml``
 may give (the pipeline's variables but the ones an env root supplies itself); it refuses unknown keys
 and wrong types. Ranges, patterns and enums are not copied into it: ``make tfvars`` checks them with
-``terraform validate`` against the module's own ``validation`` blocks. The README table quotes those
+Terraform itself, against the module's own ``validation`` blocks. The README table quotes those
 blocks' messages, including the ones of the modules the pipeline passes a setting to.
 """
 
@@ -81,7 +81,7 @@ def json_schema(variables: dict[str, Variable]) -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$comment": "Generated from modules/pipeline/variables.tf by `python -m scripts.settings_docs`; "
-        "ranges and patterns are checked by `make tfvars` with terraform validate.",
+        "ranges, patterns and enums are checked by `make tfvars` with Terraform (the validation blocks).",
         "title": "Environment configuration (config/<env>.yaml), rendered into envs/<env>/settings.tf",
         "type": "object",
         "additionalProperties": False,
@@ -170,9 +170,9 @@ def updated_readme(text: str, table: str) -> str:
     return text[: start + len(BEGIN)] + "\n" + table + text[end:]
 
 
-def generated(module: Path = PIPELINE_MODULE, readme: Path = README_PATH) -> dict[Path, str]:
+def generated(module: Path = PIPELINE_MODULE) -> dict[Path, str]:
     """Path -> the text it should hold."""
-    variables = settings(module)
+    variables, readme = settings(module), README_PATH
     return {
         SCHEMA_PATH: json.dumps(json_schema(variables), indent=2) + "\n",
         readme: updated_readme(readme.read_text(), settings_table(variables, module)),
