@@ -32,17 +32,11 @@ def require(name: str, root: Path | None = None) -> str:
     known = environments(root)
     if name in known:
         return name
-    missing = [
-        str(path.relative_to(root))
-        for path, exists in (
-            (root / "config" / f"{name}.yaml", (root / "config" / f"{name}.yaml").is_file()),
-            (root / "envs" / name, (root / "envs" / name).is_dir()),
-        )
-        if not exists
-    ]
+    config, root_dir = root / "config" / f"{name}.yaml", root / "envs" / name
+    missing = [str(path.relative_to(root)) for path in (config, root_dir) if not path.exists()]
+    why = f"{' and '.join(missing)} missing" if missing else "a name is lowercase letters and digits"
     raise UnknownEnvironment(
-        f"no environment {name!r}: {' and '.join(missing)} missing "
-        f"(known environments: {', '.join(known) or 'none'})"
+        f"no environment {name!r}: {why} (known environments: {', '.join(known) or 'none'})"
     )
 
 
