@@ -16,7 +16,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from scripts.bench.handlers import LAMBDA_SRC
+from tests.support.handlers import LAMBDA_SRC
 
 #: One partition's write throughput (write units per second) and read throughput.
 PARTITION_WRITE_UNITS_S = 1000

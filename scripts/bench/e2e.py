@@ -27,13 +27,12 @@ from typing import Any
 
 from scripts.bench.loadgen import SECRET_ENV
 from scripts.bench.stats import summary
-from scripts.local.__main__ import terraform_variables
 from scripts.local.aws import Clients
 from scripts.local.moto_server import MotoServer
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.runtime import HarnessQueue
 from scripts.local.summary import scan_table
-from scripts.local.terraform import LocalTerraform
+from scripts.local.terraform import LocalTerraform, terraform_variables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

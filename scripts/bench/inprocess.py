@@ -19,11 +19,11 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from scripts.bench import handlers
-from scripts.bench.account import Stack
-from scripts.bench.callcount import CallClock, CallCounter, count_calls
 from scripts.bench.stats import summary
-from scripts.bench.ticks import Tick, chunks, insert_records, interleaved, signed_event
+from tests.support import handlers
+from tests.support.account import Stack
+from tests.support.callcount import CallClock, CallCounter, count_calls
+from tests.support.ticks import Tick, chunks, insert_records, interleaved, signed_event
 
 REGION = "us-east-1"
 BATCH = 10

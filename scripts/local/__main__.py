@@ -39,11 +39,12 @@ from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
 from scripts.local.summary import Summary, scan_table, series_rows
 from scripts.local.terraform import (
+    ZIP_NAMES,
     LocalTerraform,
     Progress,
     ProgressCallback,
     TerraformError,
-    declared_variables,
+    terraform_variables,
 )
 
 log = logging.getLogger("scripts.local")
@@ -51,7 +52,6 @@ log = logging.getLogger("scripts.local")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD = REPO_ROOT / "build"
 WORK_DIR = BUILD / "local"
-ZIP_NAMES = {"webhook": "webhook_processor.zip", "enricher": "price_enricher.zip"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -84,29 +84,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
-
-
-def terraform_variables(tf_dir: Path, endpoint: str, zips: Path, extra: list[str]) -> dict[str, str]:
-    """``moto_endpoint`` and the zip paths, for the variables envs/local declares."""
-    declared = declared_variables(tf_dir)
-    values: dict[str, str] = {}
-    if "moto_endpoint" in declared:
-        values["moto_endpoint"] = endpoint
-    for name in declared:
-        lowered = name.lower()
-        if "zip" in lowered or "package" in lowered:
-            if "webhook" in lowered:
-                values[name] = str((zips / ZIP_NAMES["webhook"]).resolve())
-            elif "enricher" in lowered:
-                values[name] = str((zips / ZIP_NAMES["enricher"]).resolve())
-        if lowered in ("build_dir", "package_dir", "artifacts_dir", "zip_dir"):
-            values[name] = str(zips.resolve())
-    for item in extra:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--var {item!r}: expected NAME=VALUE")
-        values[name] = value
-    return values
 
 
 class Console:

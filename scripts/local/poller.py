@@ -41,10 +41,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from scripts.lambda_events import approximate_arrival, lambda_event, lambda_record, sequence_number
 from scripts.local.aws import Clients
 from scripts.local.context import INVOCATION_LOCK, FunctionInfo
 from scripts.local.esm_filter import matches_any, parse_filters
-from scripts.local.stream_event import approximate_arrival, lambda_event, lambda_record, sequence_number
 
 log = logging.getLogger(__name__)
 

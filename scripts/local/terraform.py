@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DIR = REPO_ROOT / "envs" / "local"
 
+#: The function zips `make package` builds, by the function they hold.
+ZIP_NAMES = {"webhook": "webhook_processor.zip", "enricher": "price_enricher.zip"}
+
 
 class TerraformError(RuntimeError):
     pass
@@ -111,6 +114,29 @@ def _sources(tf_dir: Path) -> str:
 def declared_variables(tf_dir: Path) -> set[str]:
     """Names of the variables a root module declares (``variable "name"`` blocks)."""
     return set(re.findall(r'^\s*variable\s+"([^"]+)"', _sources(tf_dir), flags=re.MULTILINE))
+
+
+def terraform_variables(tf_dir: Path, endpoint: str, zips: Path, extra: list[str]) -> dict[str, str]:
+    """``moto_endpoint`` and the zip paths, for the variables envs/local declares."""
+    declared = declared_variables(tf_dir)
+    values: dict[str, str] = {}
+    if "moto_endpoint" in declared:
+        values["moto_endpoint"] = endpoint
+    for name in declared:
+        lowered = name.lower()
+        if "zip" in lowered or "package" in lowered:
+            if "webhook" in lowered:
+                values[name] = str((zips / ZIP_NAMES["webhook"]).resolve())
+            elif "enricher" in lowered:
+                values[name] = str((zips / ZIP_NAMES["enricher"]).resolve())
+        if lowered in ("build_dir", "package_dir", "artifacts_dir", "zip_dir"):
+            values[name] = str(zips.resolve())
+    for item in extra:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--var {item!r}: expected NAME=VALUE")
+        values[name] = value
+    return values
 
 
 def has_backend(tf_dir: Path) -> bool:

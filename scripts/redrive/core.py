@@ -16,9 +16,10 @@ Each message is replayed by one of two paths, and its outcome says which:
 A stream that fails otherwise (an internal error) leaves its message in the queue
 (``error``): the next run tries the stream again.
 
-Either way the enricher is invoked exactly as the mapping would (in this process, or the
-deployed function), and the message is deleted only when every replayed record
-succeeded; otherwise it is made visible again. The enricher is idempotent (same values,
+Either way the enricher is invoked exactly as the mapping would, through an
+:class:`Invoker`: the deployed function (:class:`LambdaInvoker`), or the local runtime's
+handler in its own process (``scripts.local.redrive``). The message is deleted only when
+every replayed record succeeded; otherwise it is made visible again. The enricher is idempotent (same values,
 writes conditional on the revision read, same ``notification_id``), so a redrive that
 repeats work, or replays a tick that was pending for another reason, is harmless.
 """
@@ -32,7 +33,6 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from scripts.local.context import INVOCATION_LOCK, FunctionInfo
 from scripts.redrive.lease import Lease
 from scripts.redrive.message import BatchInfo, RedriveError
 from scripts.redrive.stream import StreamGone, fetch_records, rebuild_event
@@ -41,7 +41,6 @@ from scripts.redrive.window import DEFAULT_SLACK_S, InvalidWindow, Window, hull
 
 __all__ = [
     "BatchInfo",
-    "InProcessInvoker",
     "Invoker",
     "LambdaInvoker",
     "Outcome",
@@ -50,7 +49,6 @@ __all__ = [
     "RunStats",
 ]
 
-Handler = Callable[[dict[str, Any], Any], Any]
 #: Seconds a received message stays invisible while this run works on it.
 VISIBILITY_S = 120
 #: The status of a message until the run's table Scan has served it (never returned).
@@ -61,19 +59,6 @@ class Invoker(Protocol):
     def __call__(self, event: dict[str, Any]) -> list[str]:
         """Invoke the enricher; the failed sequence numbers. Raises on a function error."""
         ...
-
-
-@dataclass
-class InProcessInvoker:
-    """The enricher handler called in this process (local runtime, tests)."""
-
-    handler: Handler
-    function: FunctionInfo
-
-    def __call__(self, event: dict[str, Any]) -> list[str]:
-        with INVOCATION_LOCK:
-            answer = self.handler(event, self.function.new_context())
-        return [item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])]
 
 
 @dataclass

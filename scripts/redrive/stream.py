@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scripts.local.stream_event import lambda_record
+from scripts.lambda_events import lambda_record
 from scripts.redrive.message import BatchInfo, RedriveError
 
 #: The errors with which DynamoDB Streams says a range cannot be read any more, and why.

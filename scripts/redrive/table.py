@@ -21,7 +21,7 @@ the run may have enriched it as a follower) or gone (TTL, deleted) is left alone
 Replaying is safe: the enricher writes only changed values, each write conditional on
 the revision it read, and a replay of a stored revision writes nothing.
 
-The replayed records are INSERT-like Lambda records (:func:`scripts.local.stream_event.lambda_record`)
+The replayed records are INSERT-like Lambda records (:func:`scripts.lambda_events.lambda_record`)
 with the item as it is now, ``eventSourceARN`` the message's stream, and sequence
 numbers counted from the message's ``startSequenceNumber`` (unique within the event; the
 original ones are not known).
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from scripts.local.stream_event import lambda_record
+from scripts.lambda_events import lambda_record
 from scripts.redrive.window import Window
 
 TICK_PREFIX = "t#"

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from scripts.lambda_events import lambda_event, lambda_record
 from scripts.local.function_url import build_event, to_http_response
 from scripts.local.poller import failure_record, parse_batch_response
-from scripts.local.stream_event import lambda_event, lambda_record
 
 pytestmark = pytest.mark.emulator
 

@@ -13,8 +13,8 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, LambdaFunctionUrlModel
 from moto import mock_aws
 
+from scripts.lambda_events import lambda_event, lambda_record
 from scripts.local.function_url import build_event
-from scripts.local.stream_event import lambda_event, lambda_record
 
 pytestmark = pytest.mark.emulator
 

@@ -22,7 +22,8 @@ from moto import mock_aws
 
 from price_enricher import clients as enricher_clients
 from price_enricher import handler as enricher
-from scripts.price_table import StreamReader, table_definition
+from scripts.price_table import table_definition
+from tests.support.stream_reader import StreamReader
 from webhook_processor import clients as webhook_clients
 from webhook_processor import handler as webhook
 

@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from price_enricher import clients
-from scripts.bench.callcount import count_calls
 from tests.handlers.conftest import Aws, enrich, post, tick_body
+from tests.support.callcount import count_calls
 
 T0 = 1_714_564_800_000
 # A known series with ups, downs, a flat step and a big jump.

@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from price_enricher import clients
 from price_enricher.history import SeriesHistory
-from scripts.bench.callcount import count_calls
-from scripts.price_table import StreamReader, table_definition
+from scripts.price_table import table_definition
 from tests.handlers.conftest import Aws, enrich, post, tick_body
 from tests.handlers.test_enricher import (
     PRICES,
@@ -30,6 +29,8 @@ from tests.handlers.test_enricher import (
     series_rows,
     ticks_only,
 )
+from tests.support.callcount import count_calls
+from tests.support.stream_reader import StreamReader
 
 PK = "BTC-USD#binance"
 _TABLES = itertools.count()

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.bench.callcount import count_calls
 from scripts.price_table import price_table
 from tests.handlers.conftest import (
     CONTEXT,
@@ -25,6 +24,7 @@ from tests.handlers.conftest import (
     tick_body,
     url_event,
 )
+from tests.support.callcount import count_calls
 from webhook_processor import clients
 from webhook_processor import handler as webhook
 

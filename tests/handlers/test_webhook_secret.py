@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from scripts.bench.callcount import count_calls
 from tests.handlers.conftest import SECRET, Aws, post, tick_body
+from tests.support.callcount import count_calls
 from webhook_processor import clients
 from webhook_processor import handler as webhook
 from webhook_processor.config import Settings

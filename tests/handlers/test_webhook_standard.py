@@ -14,7 +14,6 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from pricing import signature
-from scripts.bench.callcount import count_calls
 from tests.handlers.conftest import (
     SECRET,
     TICK_TS,
@@ -25,6 +24,7 @@ from tests.handlers.conftest import (
     standard_headers,
     tick_body,
 )
+from tests.support.callcount import count_calls
 from webhook_processor import handler as webhook
 
 MSG_ID = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"

@@ -1,5 +1,5 @@
 """Fixtures of the load and fault tests: one moto server (127.0.0.1) for the folder, a fresh
-stack of resources per test (scripts.bench.account, no Terraform), both handlers loaded
+stack of resources per test (tests.support.account, no Terraform), both handlers loaded
 in-process against it, the local Function URL server and a stream poller playing the
 event source mapping (scripts.local)."""
 
@@ -13,11 +13,11 @@ from unittest import mock
 
 import pytest
 
-from scripts.bench import handlers
-from scripts.bench.account import Stack
 from scripts.local.aws import Clients
 from scripts.local.http_server import FunctionUrlServer
 from scripts.local.moto_server import HOST, MotoServer
+from tests.support import handlers
+from tests.support.account import Stack
 
 
 def _atomic_moto_command(port: int) -> list[str]:

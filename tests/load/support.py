@@ -6,10 +6,10 @@ import json
 import uuid
 from typing import Any
 
-from scripts.bench import handlers
-from scripts.bench.account import Stack
 from scripts.local.aws import Clients
 from scripts.local.poller import MappingConfig, StreamPoller
+from tests.support import handlers
+from tests.support.account import Stack
 
 
 def make_poller(stack: Stack, loaded: handlers.Handlers, clients: Clients, retries: int = -1) -> StreamPoller:
@@ -42,7 +42,7 @@ def deliver_rounds(
     Each process is its own Lambda container: nothing but the table is shared, so only the
     conditional write can keep a redelivered tick to one row.
     """
-    from scripts.bench.ticks import url_event
+    from tests.support.ticks import url_event
 
     loaded = handlers.load(function_env, endpoint)
     context = handlers.WEBHOOK.new_context()

@@ -2,7 +2,7 @@
 
 The stream poller plays the event source mapping (batch 10, bisect, partial failures,
 on-failure queue) and invokes the real enricher in-process. Throttling is injected with a
-botocore ``before-call`` hook on the enricher's own clients (scripts.bench.faults).
+botocore ``before-call`` hook on the enricher's own clients (tests.support.faults).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from scripts.bench import handlers
-from scripts.bench.account import Stack
-from scripts.bench.faults import Throttle
-from scripts.bench.ticks import interleaved
 from scripts.local.aws import Clients
-from scripts.redrive.core import BatchInfo, InProcessInvoker, LambdaInvoker, Redriver
+from scripts.local.redrive import InProcessInvoker
+from scripts.redrive.core import BatchInfo, LambdaInvoker, Redriver
 from tests.load.support import make_poller
+from tests.support import handlers
+from tests.support.account import Stack
+from tests.support.faults import Throttle
+from tests.support.ticks import interleaved
 
 pytestmark = pytest.mark.load
 

@@ -26,16 +26,17 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from scripts.bench import handlers
-from scripts.bench.account import Stack
-from scripts.bench.ticks import Tick
 from scripts.local.aws import Clients
-from scripts.redrive.__main__ import describe, parse_args, summary
-from scripts.redrive.core import InProcessInvoker, Redriver
+from scripts.local.redrive import InProcessInvoker, parse_args
+from scripts.redrive.cli import describe, summary
+from scripts.redrive.core import Redriver
 from scripts.redrive.lease import Lease
 from scripts.redrive.table import TickKey, assign
 from scripts.redrive.window import InvalidWindow, Window, arrival_window, hull
 from tests.load.support import make_poller
+from tests.support import handlers
+from tests.support.account import Stack
+from tests.support.ticks import Tick
 
 pytestmark = pytest.mark.load
 

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from pricing.signature import sign
-from scripts.bench import handlers
-from scripts.bench.account import Stack
-from scripts.bench.ticks import url_event
 from scripts.local.aws import Clients
 from scripts.local.http_server import FunctionUrlServer
+from tests.support import handlers
+from tests.support.account import Stack
+from tests.support.ticks import url_event
 
 pytestmark = pytest.mark.load
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from scripts.bench.account import Stack
-from scripts.bench.ticks import Tick, interleaved, signed_headers
 from tests.load.support import deliver_rounds
+from tests.support.account import Stack
+from tests.support.ticks import Tick, interleaved, signed_headers
 
 pytestmark = pytest.mark.load
 

@@ -76,15 +76,13 @@ def test_console_scripts_run_from_another_folder(tmp_path: Path) -> None:
     )  # fmt: skip
     assert signed.returncode == 0, signed.stderr
     assert re.fullmatch(r"t=42,v1=[0-9a-f]{64}", signed.stdout.strip())
-    helped = subprocess.run(
-        [str(_console_script("pipeline-redrive")), "--help"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert helped.returncode == 0, helped.stderr
-    assert "--dry-run" in helped.stdout
+    # pipeline-bench imports the harness it shares with the tests (tests.support)
+    for name in ("pipeline-redrive", "pipeline-local-redrive", "pipeline-bench"):
+        helped = subprocess.run(
+            [str(_console_script(name)), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert helped.returncode == 0, f"{name}: {helped.stderr}"
+        assert "--quick" in helped.stdout if name == "pipeline-bench" else "--dry-run" in helped.stdout
 
 
 def _make(*args: str) -> subprocess.CompletedProcess[str]:
@@ -96,16 +94,35 @@ def _make(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _accepted(entry_point: str, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    (parser,) = _parsers_of(ENTRY_POINTS[entry_point], [], monkeypatch)
+    return {option for action in parser._actions for option in action.option_strings}
+
+
 def test_make_help_shows_only_flags_redrive_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
     helped = _make("help")
     assert helped.returncode == 0, helped.stderr
     (line,) = [line for line in helped.stdout.splitlines() if line.strip().startswith("make redrive")]
     shown = set(re.findall(r"--[a-z][a-z-]*", line))
-    assert shown, line
-    (parser,) = _parsers_of(ENTRY_POINTS["pipeline-redrive"], [], monkeypatch)
-    accepted = {option for action in parser._actions for option in action.option_strings}
-    assert shown <= accepted, shown - accepted
+    assert "--aws" in shown, line  # make's switch to the deployed-environment tool
+    # every other flag shown works whichever tool make picks
+    both = _accepted("pipeline-redrive", monkeypatch) & _accepted("pipeline-local-redrive", monkeypatch)
+    assert shown - {"--aws"} <= both, (shown - {"--aws"}) - both
     assert "make test-fast" in helped.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        ("--dry-run", "-m scripts.local.redrive --dry-run"),
+        ("--aws --queue-url https://q --dry-run", "-m scripts.redrive --queue-url https://q --dry-run"),
+    ],
+)
+def test_make_redrive_picks_the_tool_by_aws(args: str, command: str) -> None:
+    shown = _make("-n", "redrive", f"ARGS={args}")
+    assert shown.returncode == 0, shown.stderr
+    (run,) = [line for line in shown.stdout.splitlines() if "redrive" in line]
+    assert run.endswith(command), run
 
 
 @pytest.mark.parametrize("target", ["apply", "destroy"])

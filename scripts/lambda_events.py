@@ -1,4 +1,8 @@
-"""DynamoDB stream records (as the Streams API returns them) -> Lambda DynamoDB event records."""
+"""DynamoDB stream records (as the Streams API returns them) -> Lambda DynamoDB event records.
+
+The shape Lambda's event source mapping delivers to the enricher: the local stream poller
+builds its batches with it, and ``pipeline-redrive`` rebuilds a failed batch with it.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Count AWS API calls by operation, through botocore's ``before-call`` event.
 
-Used by the benchmark (and meant for the handler tests: they may import it from here); it
-depends on nothing in ``lambda_src``::
+Used by the handler tests and the benchmark; it depends on nothing in ``lambda_src``::
 
     with count_calls() as calls:      # hooks boto3's default session
         handler(event, context)       # clients created inside are counted

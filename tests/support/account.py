@@ -18,7 +18,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from scripts.price_table import StreamReader, table_definition
+from scripts.price_table import table_definition
+from tests.support.stream_reader import StreamReader
 
 ClientFactory = Callable[[str], Any]
 _DESERIALIZER = TypeDeserializer()

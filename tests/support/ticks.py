@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from pricing.signature import SIGNATURE_HEADER, signature_header
+from scripts.lambda_events import lambda_record
 from scripts.local.function_url import build_event
-from scripts.local.stream_event import lambda_record
 
 REGION = "us-east-1"
 
