@@ -93,9 +93,9 @@ checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-loc
 bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench/bench.json
 	$(PY) -m scripts.bench $(ARGS)
 
-# --aws picks the deployed-environment tool (pipeline-redrive); without it, the local deployment's
-# (pipeline-local-redrive). The flag itself is make's choice, not the tool's.
-redrive: $(STAMP) ## replay on-failure messages (stream, else a table Scan) into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
+# --aws picks the deployed-environment tool (pipeline-redrive), else the local deployment's
+# (pipeline-local-redrive); make consumes the flag, neither tool takes it.
+redrive: $(STAMP) ## replay on-failure messages (stream, else a table Scan) into the enricher: local, or --aws (ARGS="--dry-run", "--aws --queue-url URL")
 	$(PY) -m $(if $(filter --aws,$(ARGS)),scripts.redrive,scripts.local.redrive) $(filter-out --aws,$(ARGS))
 
 clean: ## remove build output and virtual environments
