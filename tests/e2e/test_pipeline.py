@@ -30,7 +30,7 @@ from scripts.local.moto_server import MotoServer
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.runtime import queue_messages
 from scripts.local.summary import scan_table, tick_rows
-from scripts.local.terraform import ENV_DIR, LocalTerraform
+from scripts.local.terraform import ENV_DIR, LocalTerraform, terraform_variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
@@ -81,14 +81,9 @@ def deployed(
     pipeline: LocalPipeline | None = None
     state: Deployed | None = None
     try:
+        # the variables make local gives envs/local: the endpoint and this test's zips folder
         tf = LocalTerraform(
-            moto.endpoint,
-            work,
-            variables={
-                "moto_endpoint": moto.endpoint,
-                "webhook_zip": str(zips / "webhook_processor.zip"),
-                "enricher_zip": str(zips / "price_enricher.zip"),
-            },
+            moto.endpoint, work, variables=terraform_variables(ENV_DIR, moto.endpoint, zips, [])
         )
         tf.init()
         outputs = tf.apply()
