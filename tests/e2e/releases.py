@@ -3,6 +3,7 @@ rules an upgrade from one release to this code must keep (CHANGELOG.md states th
 
 from __future__ import annotations
 
+import posixpath
 import re
 import subprocess
 import tarfile
@@ -10,7 +11,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scripts import tfdocs
@@ -157,10 +158,35 @@ def stateful_losses(plan: Mapping[str, Any]) -> list[Loss]:
     ]
 
 
-def unmarked_losses(plan: Mapping[str, Any], module: str, breaking: frozenset[str]) -> list[Loss]:
-    """The losses an upgrade of ``module``'s example may not have: all of them, unless a release in
-    between marks the module BREAKING."""
-    return [] if module in breaking else stateful_losses(plan)
+def owning_module(plan: Mapping[str, Any], example: str, address: str) -> str:
+    """The module (folder under modules/) whose code declares the resource at ``address`` in the plan of
+    ``<module>/<example>``: the innermost module call's source; the example's module for the example's
+    own resources."""
+    module, name = example.split("/")
+    where = PurePosixPath("modules", module, "examples", name)
+    owner = module
+    calls = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
+    parts = address.split(".")
+    while len(parts) > 2 and parts[0] == "module":
+        call = calls[re.sub(r"\[.*\]$", "", parts[1])]
+        where = PurePosixPath(posixpath.normpath(str(where / call["source"])))
+        if where.parent.name == "modules":
+            owner = where.name
+        calls = call.get("module", {}).get("module_calls", {})
+        parts = parts[2:]
+    return owner
+
+
+def unmarked_losses(plan: Mapping[str, Any], example: str, breaking: frozenset[str]) -> list[Loss]:
+    """The losses an upgrade of ``<module>/<example>`` may not have: each one unless a release in between
+    marks BREAKING both the example's module and the module declaring the resource (a module that
+    passes a nested module's loss on to its callers breaks them too)."""
+    module = example.split("/")[0]
+    return [
+        loss
+        for loss in stateful_losses(plan)
+        if not {module, owning_module(plan, example, loss.address)} <= breaking
+    ]
 
 
 def interface_breaks(old_module: Path, new_module: Path) -> list[str]:

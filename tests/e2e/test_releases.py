@@ -86,6 +86,14 @@ def test_breaking_marks_name_modules() -> None:
 #: The change `terraform show -json` reports for the price table over a 0.1.0 state (test_upgrade.py
 #: sees it on moto).
 TABLE_REPLACEMENT = {
+    "configuration": {
+        "root_module": {
+            "module_calls": {
+                "kms": {"source": "../../../kms", "module": {}},
+                "table": {"source": "../..", "module": {}},
+            }
+        }
+    },
     "resource_changes": [
         {
             "address": "module.table.aws_dynamodb_table.this",
@@ -105,7 +113,7 @@ TABLE_REPLACEMENT = {
             "type": "aws_dynamodb_table",
             "change": {"actions": ["delete"]},
         },
-    ]
+    ],
 }
 
 
@@ -116,14 +124,43 @@ def _without_marks(text: str) -> str:
 def test_the_table_replacement_passes_only_because_the_changelog_marks_it() -> None:
     base = rel.latest_release(RELEASES).version
     marked = rel.breaking_since(SECTIONS, base)
-    assert rel.unmarked_losses(TABLE_REPLACEMENT, "dynamodb-stream", marked) == []
+    example = "dynamodb-stream/basic"
+    assert rel.unmarked_losses(TABLE_REPLACEMENT, example, marked) == []
     unmarked = rel.breaking_since(parse_changelog(_without_marks(TEXT)), base)
     assert unmarked == frozenset()
-    assert rel.unmarked_losses(TABLE_REPLACEMENT, "dynamodb-stream", unmarked) == [
+    assert rel.unmarked_losses(TABLE_REPLACEMENT, example, unmarked) == [
         rel.Loss("module.table.aws_dynamodb_table.this", "aws_dynamodb_table", ("delete", "create"))
     ]
     # A mark for another module does not cover this one.
-    assert rel.unmarked_losses(TABLE_REPLACEMENT, "dynamodb-stream", frozenset({"kms"}))
+    assert rel.unmarked_losses(TABLE_REPLACEMENT, example, frozenset({"kms"}))
+
+
+def test_a_nested_loss_needs_the_caller_and_the_declaring_module_marked() -> None:
+    plan = {
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "pipeline": {
+                        "source": "../..",
+                        "module": {"module_calls": {"table": {"source": "../dynamodb-stream"}}},
+                    }
+                }
+            }
+        },
+        "resource_changes": [
+            {
+                "address": "module.pipeline.module.table.aws_dynamodb_table.this",
+                "mode": "managed",
+                "type": "aws_dynamodb_table",
+                "change": {"actions": ["create", "delete"]},
+            }
+        ],
+    }
+    address = "module.pipeline.module.table.aws_dynamodb_table.this"
+    assert rel.owning_module(plan, "pipeline/basic", address) == "dynamodb-stream"
+    assert rel.unmarked_losses(plan, "pipeline/basic", frozenset({"pipeline", "dynamodb-stream"})) == []
+    for marks in ({"pipeline"}, {"dynamodb-stream"}, set()):
+        assert len(rel.unmarked_losses(plan, "pipeline/basic", frozenset(marks))) == 1, marks
 
 
 def test_marks_of_the_release_itself_and_older_do_not_count() -> None:
