@@ -75,7 +75,8 @@ def test_a_fetched_tag_names_the_release_commit() -> None:
 
 
 def test_breaking_marks_name_modules() -> None:
-    assert SECTIONS[0].breaking_modules == {"dynamodb-stream", "pipeline", "lambda-with-dlq"}
+    # 0.1.0 -> the next release: the price table's LSI and lambda-with-dlq's kms_key_alias_name.
+    assert {"dynamodb-stream", "pipeline", "lambda-with-dlq"} <= rel.breaking_since(SECTIONS, "0.1.0")
     modules = {p.name for p in (REPO_ROOT / "modules").iterdir() if p.is_dir()}
     for section in SECTIONS:
         assert section.breaking_modules <= modules, section.version
@@ -186,9 +187,17 @@ def test_interface_breaks_since_the_previous_release_are_marked(previous_modules
     for old in sorted(p for p in previous_modules.iterdir() if p.is_dir()):
         new = REPO_ROOT / "modules" / old.name
         found[old.name] = rel.interface_breaks(old, new) if new.is_dir() else ["module removed"]
-    assert found["lambda-with-dlq"] == ["input kms_key_alias_name removed"]
     unmarked = {name: breaks for name, breaks in found.items() if breaks and name not in breaking}
     assert not unmarked, f"interface breaks without a **BREAKING** mark in CHANGELOG.md: {unmarked}"
+
+
+def test_the_input_removed_since_0_1_0_is_found_and_marked(tmp_path: Path) -> None:
+    (release,) = [r for r in RELEASES if r.version == "0.1.0"]
+    old = rel.extract_modules(release.commit, tmp_path) / "lambda-with-dlq"
+    assert "input kms_key_alias_name removed" in rel.interface_breaks(
+        old, REPO_ROOT / "modules" / "lambda-with-dlq"
+    )
+    assert "lambda-with-dlq" in rel.breaking_since(SECTIONS, "0.1.0")
 
 
 def test_interface_breaks_are_found(tmp_path: Path) -> None:
