@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
+# An environment is a config/<env>.yaml with an envs/<env>/ folder; nothing lists them.
+ENVS := $(sort $(filter $(patsubst config/%.yaml,%,$(wildcard config/*.yaml)),$(patsubst envs/%/,%,$(wildcard envs/*/))))
 # plan and tfvars default to dev; apply and destroy refuse to run without ENV.
 PLAN_ENV := $(or $(ENV),dev)
 # Extra terraform arguments: init's flags (-backend-config=..., -reconfigure, -upgrade) go to
@@ -19,7 +21,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
-.PHONY: help venv lock package tfvars tfvars-all plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
+.PHONY: help venv lock package tfvars tfvars-all settings-docs plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,18 +42,21 @@ lock: $(STAMP) ## re-resolve requirements/*.in into the hash-locked requirements
 package: $(STAMP) ## build deterministic function zips into build/
 	$(PY) -m scripts.package --out $(BUILD)
 
-tfvars: $(STAMP) ## render envs/ENV/terraform.tfvars from config/ENV.yaml (ENV default dev)
+tfvars: $(STAMP) ## render envs/ENV/settings.tf from config/ENV.yaml, checked by Terraform (ENV default dev)
 	$(PY) -m scripts.render_tfvars --env $(PLAN_ENV)
 
-tfvars-all: $(STAMP) ## render terraform.tfvars for every environment
+tfvars-all: $(STAMP) ## render settings.tf for every environment
 	$(PY) -m scripts.render_tfvars --all
+
+settings-docs: $(STAMP) ## regenerate config/schema.json and the envs/README.md settings table from modules/pipeline
+	$(PY) -m scripts.settings_docs
 
 plan: package ## terraform plan envs/ENV (default dev; offline when no AWS credentials) TF_ARGS="..."
 	$(PY) -m scripts.plan --env $(PLAN_ENV) -- $(TF_ARGS)
 
 require-env:
 	@if [ -z "$(ENV)" ]; then \
-	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=dev|staging|prod [TF_ARGS=\"-target=... -backend-config=...\"]" >&2; \
+	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS=\"-target=... -backend-config=...\"]; environments: $(ENVS)" >&2; \
 	  exit 2; fi
 
 apply: require-env package ## terraform init + apply of envs/ENV (ENV required) TF_ARGS="..."
@@ -88,7 +93,7 @@ checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-loc
 bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes build/bench/bench.json
 	$(PY) -m scripts.bench $(ARGS)
 
-redrive: $(STAMP) ## replay on-failure queue messages into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
+redrive: $(STAMP) ## replay on-failure messages (stream, else a table Scan) into the enricher (ARGS="--dry-run", "--aws --queue-url URL")
 	$(PY) -m scripts.redrive $(ARGS)
 
 clean: ## remove build output and virtual environments

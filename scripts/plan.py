@@ -5,16 +5,15 @@ AWS CLI and SDKs use): environment variables, a profile's static keys, ``credent
 assume-role, web identity, container and instance roles. With credentials this is a normal
 ``terraform init`` (S3 backend) and ``terraform plan`` in envs/<env>.
 
-Without any, it plans offline, and says so:
-- in a scratch copy (build/plan/<env>/) whose S3 backend is replaced by a local one (``terraform plan``
-  refuses to run with ``init -backend=false`` while the configuration has a backend block);
-- with fake credentials and ``-var offline_plan=true``: the provider skips STS, the account lookup
-  and the EC2 metadata API, and does not check the account against ``account_id`` (terraform.tfvars
-  sets it; with credentials, ``allowed_account_ids`` refuses any other account). Nothing in the plan
-  reads real state: it shows what a first apply would
-  create, and it cannot be applied.
+Without any, it plans offline, and says so, in a scratch copy (build/plan/<env>/) of modules/ and
+envs/<env> plus one file, ``offline_override.tf`` (:data:`OFFLINE_OVERRIDE`), that Terraform merges
+into the root: a local backend instead of S3 (``terraform plan`` refuses to run with
+``init -backend=false`` while the configuration has a backend block), and a provider that skips
+STS, the account lookup and the EC2 metadata API and compares no account (fake credentials stand
+in). The roots themselves carry no offline switch. Nothing in the plan reads real state: it shows
+what a first apply would create, and it cannot be applied.
 
-envs/local (moto) always plans in place with its own fake credentials.
+A root with a local backend (envs/local, on moto) always plans in place with its own fake credentials.
 
 Usage: pipeline-plan --env dev [--offline | --online] [--no-summary] [-- extra args]
 (``make plan ENV=dev TF_ARGS="..."``). Extra arguments that are init's flags
@@ -39,18 +38,30 @@ import botocore.session
 if __package__ in (None, ""):  # run as a file: python scripts/plan.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.tf import split_init_args
+from scripts.envs import UnknownEnvironment, backend_type, env_dir
+from scripts.tf import backend_key_args, split_init_args
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD = REPO_ROOT / "build"
-ENVS = ("dev", "staging", "prod", "local")
-ZIPS = {"webhook_zip": "webhook_processor.zip", "enricher_zip": "price_enricher.zip"}
-BACKEND_OVERRIDE = (
-    "# Written by scripts/plan.py for an offline plan: the local backend replaces the S3 one.\n"
-    'terraform {\n  backend "local" {}\n}\n'
-)
+ZIPS = ("webhook_processor.zip", "price_enricher.zip")
+OVERRIDE_NAME = "offline_override.tf"
+#: Merged by Terraform into the root of an offline plan (an override file replaces the arguments it
+#: names): no S3 backend, no AWS call to check credentials or look up the account, no account guard.
+OFFLINE_OVERRIDE = """\
+# Written by scripts/plan.py for an offline plan (no AWS credentials): never applied.
+terraform {
+  backend "local" {}
+}
+
+provider "aws" {
+  allowed_account_ids         = null
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+"""
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAOFFLINEPLAN00000",
     "AWS_SECRET_ACCESS_KEY": "offline-plan-not-a-secret",
@@ -98,28 +109,28 @@ def _run(
     return subprocess.run(cmd, cwd=cwd, env=env, check=True, text=True, capture_output=capture)
 
 
-def scratch_copy(env_name: str, root: Path | None = None) -> Path:
-    """``root`` (default build/plan/<env>/) holding modules/ and envs/<env> (symlinks resolved)
-    plus the backend override; returns the env folder to plan in."""
+def scratch_copy(env_name: str, root: Path | None = None, files: dict[str, str] | None = None) -> Path:
+    """``root`` (default build/plan/<env>/) holding modules/ and envs/<env> plus the offline
+    override and ``files`` (name -> text, written over the copy's); returns the env folder."""
     root = root or BUILD / "plan" / env_name
     if root.exists():
         shutil.rmtree(root)
     ignore = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl")
     shutil.copytree(REPO_ROOT / "modules", root / "modules", ignore=ignore)
-    shutil.copytree(REPO_ROOT / "envs" / env_name, root / "envs" / env_name, ignore=ignore)
+    shutil.copytree(env_dir(env_name, REPO_ROOT), root / "envs" / env_name, ignore=ignore)
     workdir = root / "envs" / env_name
-    (workdir / "backend_override.tf").write_text(BACKEND_OVERRIDE)
+    for name, text in {OVERRIDE_NAME: OFFLINE_OVERRIDE, **(files or {})}.items():
+        (workdir / name).write_text(text)
     return workdir
 
 
 def zip_vars(build: Path) -> list[str]:
-    args = []
-    for var, name in ZIPS.items():
+    """``-var build_dir=...`` for the env root, once both function zips are there."""
+    for name in ZIPS:
         path = (build / name).resolve()
         if not path.is_file():
             raise SystemExit(f"error: {path} is missing: run `make package` first")
-        args += ["-var", f"{var}={path}"]
-    return args
+    return ["-var", f"build_dir={build.resolve()}"]
 
 
 def summarize(terraform: str, workdir: Path, plan_file: Path, env: dict[str, str]) -> None:
@@ -135,7 +146,9 @@ def summarize(terraform: str, workdir: Path, plan_file: Path, env: dict[str, str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, choices=ENVS, help="the environment folder under envs/")
+    parser.add_argument(
+        "--env", required=True, help="an environment: config/<env>.yaml and envs/<env>/ (make plan ENV=...)"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--offline", action="store_true", help="plan offline even with credentials")
     mode.add_argument("--online", action="store_true", help="normal init/plan even without credentials")
@@ -152,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
+        root_dir = env_dir(args.env, REPO_ROOT)
+    except UnknownEnvironment as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         terraform = terraform_binary()
     except TerraformVersionError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -159,27 +177,29 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, **terraform_env(), "TF_IN_AUTOMATION": "1"}
     init_extra, plan_extra = split_init_args(args.extra)
     plan_args = ["plan", "-input=false", *zip_vars(args.build)]
-    found = CredentialCheck(None) if args.env == "local" or args.offline else find_credentials()
+    local_state = backend_type(root_dir) == "local"
+    found = CredentialCheck(None) if local_state or args.offline else find_credentials()
 
-    if args.env == "local":
-        print("envs/local targets a moto server: it plans in place with its own fake credentials.")
-        workdir = REPO_ROOT / "envs" / "local"
+    if local_state:
+        print(f"envs/{args.env} keeps its state locally (a moto server): it plans in place.")
+        workdir = root_dir
         init = [terraform, "init", "-input=false"]
     elif args.online or found.configured:
         source = "--online given" if args.online and not found.configured else f"source: {found.method}"
         print(f"AWS credentials configured ({source}): normal init (S3 backend) and plan.")
         if found.error:
             print(f"  warning: the credential source failed: {found.error}")
-        workdir = REPO_ROOT / "envs" / args.env
-        init = [terraform, "init", "-input=false"]
+        workdir = root_dir
+        init = [terraform, "init", "-input=false", *backend_key_args(args.env)]
     else:
         why = "--offline given" if args.offline else "no AWS credentials configured"
         workdir = scratch_copy(args.env)
         print(
             f"Offline plan ({why}: botocore's credential chain found none: environment, profiles "
             "with keys, credential_process or SSO, web identity, container and instance roles).\n"
-            f"  - scratch copy {workdir.relative_to(REPO_ROOT)} with a local backend instead of S3;\n"
-            "  - fake credentials and -var offline_plan=true: no STS, no account lookup, no metadata API;\n"
+            f"  - scratch copy {workdir.relative_to(REPO_ROOT)} whose {OVERRIDE_NAME} sets a local backend\n"
+            "    instead of S3 and a provider that makes no STS, account or metadata API call;\n"
+            "  - fake credentials;\n"
             "  - the account id of terraform.tfvars, not checked against any credentials.\n"
             "  The plan shows what a first apply would create; it cannot be applied."
         )
@@ -187,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             env.pop(name, None)
         init = [terraform, "init", "-input=false"]
-        plan_args += ["-var", "offline_plan=true"]
 
     plan_file = BUILD / "plan" / f"{args.env}.tfplan"
     plan_file.parent.mkdir(parents=True, exist_ok=True)

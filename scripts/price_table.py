@@ -1,29 +1,37 @@
 """The price table as Python test doubles and tools create it, and a reader of its stream.
 
-One definition for the handler tests, the poller tests and the benchmark; the
-Terraform module ``modules/dynamodb-stream`` creates the same keys and stream
-(docs/design.md is the contract for both).
+The keys, stream view and TTL attribute are read from ``modules/pipeline/price_table.json``,
+the file the pipeline module passes to ``modules/dynamodb-stream``: one definition for
+Terraform, the handler tests, the poller tests and the benchmark (docs/design.md is the
+contract it encodes).
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+DEFINITION = Path(__file__).resolve().parents[1] / "modules" / "pipeline" / "price_table.json"
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    """The parsed price_table.json: hash_key, range_key, stream_view_type, ttl_attribute."""
+    return json.loads(DEFINITION.read_text())
 
 
 def table_definition(name: str) -> dict[str, Any]:
-    """CreateTable arguments of the price table (keys ``pk``/``sk``, no index, NEW_AND_OLD_IMAGES stream)."""
+    """CreateTable arguments of the price table (keys and stream view from price_table.json, no index)."""
+    spec = price_table()
+    keys = (("HASH", spec["hash_key"]), ("RANGE", spec["range_key"]))
     return {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "AttributeDefinitions": [{"AttributeName": k["name"], "AttributeType": k["type"]} for _, k in keys],
+        "KeySchema": [{"AttributeName": k["name"], "KeyType": kind} for kind, k in keys],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": spec["stream_view_type"]},
     }
 
 

@@ -8,7 +8,8 @@ scripts/tfcli.py.
 ``terraform init`` of envs/<env> first (so a fresh clone works), then the command. Extra
 arguments are split by :func:`split_init_args`: init's own flags (``-backend-config=...``,
 ``-reconfigure``, ``-upgrade``, ``-migrate-state``) go to init, all others (``-target=...``,
-``-var=...``) to the command.
+``-var=...``) to the command. An S3 backend's state key defaults to ``envs/<env>/terraform.tfstate``
+(:func:`backend_key_args`); bucket and region come from ``-backend-config``.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: python scripts/tf.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.envs import UnknownEnvironment, backend_type, env_dir
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ENVS = ("dev", "staging", "prod", "local")
 COMMANDS = ("apply", "destroy")
 #: Flags that only ``terraform init`` accepts; given to make's TF_ARGS they go to init.
 INIT_FLAGS = ("-backend-config", "-reconfigure", "-upgrade", "-migrate-state", "-force-copy", "-backend")
@@ -58,12 +59,20 @@ def split_init_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
     return init, rest
 
 
+def backend_key_args(env_name: str) -> list[str]:
+    """``-backend-config=key=envs/<env>/terraform.tfstate`` for an S3 backend, placed before the
+    caller's init arguments so that a ``key`` they give (a flag or a file) wins; else nothing."""
+    if backend_type(REPO_ROOT / "envs" / env_name) != "s3":
+        return []
+    return [f"-backend-config=key=envs/{env_name}/terraform.tfstate"]
+
+
 def deploy_commands(terraform: str, env_name: str, command: str, extra: Sequence[str]) -> list[list[str]]:
     """The terraform commands of ``make apply`` / ``make destroy`` for one environment."""
     init_args, command_args = split_init_args(extra)
-    chdir = f"-chdir={REPO_ROOT / 'envs' / env_name}"
+    chdir = f"-chdir={env_dir(env_name, REPO_ROOT)}"
     return [
-        [terraform, chdir, "init", "-input=false", *init_args],
+        [terraform, chdir, "init", "-input=false", *backend_key_args(env_name), *init_args],
         [terraform, chdir, command, "-input=false", *command_args],
     ]
 
@@ -73,7 +82,9 @@ def deploy(argv: list[str]) -> int:
         prog="pipeline-tf --env ENV",
         description="terraform init, then apply or destroy, of one environment under envs/.",
     )
-    parser.add_argument("--env", required=True, choices=ENVS, help="the environment folder under envs/")
+    parser.add_argument(
+        "--env", required=True, help="an environment: config/<env>.yaml and envs/<env>/ (make apply ENV=...)"
+    )
     parser.add_argument("command", choices=COMMANDS, help="what to run after init")
     parser.add_argument(
         "extra",
@@ -82,6 +93,11 @@ def deploy(argv: list[str]) -> int:
         "go to init, the others (-target=..., -var=...) to the command",
     )
     args = parser.parse_args(argv)
+    try:
+        env_dir(args.env, REPO_ROOT)
+    except UnknownEnvironment as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     terraform = terraform_binary()
     env = {**os.environ, **terraform_env()}
     for command in deploy_commands(terraform, args.env, args.command, args.extra):

@@ -46,10 +46,10 @@ class RevisionConflict(RuntimeError):
     """A tick changed between the Query and its update; the record is retried and reads again."""
 
 
-@metrics.log_metrics
+@logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Stream entry point; returns ``{"batchItemFailures": [{"itemIdentifier": seq}, ...]}``."""
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     table, topic = os.environ.get("TABLE_NAME", ""), os.environ.get("TOPIC_ARN", "")
     if not table or not topic:
         raise ConfigError("TABLE_NAME and TOPIC_ARN must be set")
@@ -59,6 +59,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"batchItemFailures": []}
 
     batch = Batch(table, records)
+    # BatchProcessor rather than process_partial_response: the notifications are published
+    # after every record is settled (one PublishBatch per 10), and a record whose message
+    # could not be sent joins the failures, so the response is built here.
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     with processor(records=records, handler=batch.enrich):
         processor.process()

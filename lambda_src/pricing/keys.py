@@ -21,6 +21,9 @@ before them.
 
 from __future__ import annotations
 
+#: The table's TTL attribute; modules/pipeline/price_table.json names it for Terraform, and
+#: the handler tests create their table from that file, so a key renamed on one side fails them.
+TTL_ATTRIBUTE = "expires_at"
 TICK_PREFIX = "t#"
 CLAIM_PREFIX = "e#"
 #: Bounds of the tick range of a series: ``"t$"`` is the first string after every ``"t#..."``.

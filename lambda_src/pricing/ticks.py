@@ -4,9 +4,9 @@ The body must be a UTF-8 JSON object ``{symbol, price, exchange, volume?, timest
 event_id?}``. Numbers are parsed as :class:`~decimal.Decimal` (never float), ``NaN`` and
 ``Infinity`` are rejected, duplicate and unknown keys are rejected, and every price and
 volume must be storable exactly in DynamoDB. A tick must carry a ``timestamp`` or an
-``event_id``: with neither, a redelivery could not be told from a new tick. Any invalid
-input raises :class:`TickError` with a short reason meant for the sender; nothing else
-escapes :func:`parse_tick`.
+``event_id`` (its own, else the delivery's id when the transport has one): with neither, a
+redelivery could not be told from a new tick. Any invalid input raises :class:`TickError`
+with a short reason meant for the sender; nothing else escapes :func:`parse_tick`.
 """
 
 from __future__ import annotations
@@ -87,8 +87,12 @@ class Tick:
         return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
-def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
-    """Parse and validate a raw body; raise :class:`TickError` when it is not a valid tick."""
+def parse_tick(raw: bytes, *, now_ms: int, message_id: str | None = None) -> Tick:
+    """Parse and validate a raw body; raise :class:`TickError` when it is not a valid tick.
+
+    ``message_id`` is the id of the delivery (Standard Webhooks' ``webhook-id``): it is the
+    tick's ``event_id`` when the body has none, and must then be a valid ``event_id``.
+    """
     obj = _load_object(raw)
     unknown = sorted(k for k in obj if k not in FIELDS)
     if unknown:
@@ -109,7 +113,7 @@ def parse_tick(raw: bytes, *, now_ms: int) -> Tick:
         price=price,
         volume=volume,
         timestamp_us=None if timestamp is None else _timestamp(timestamp, now_ms),
-        event_id=None if obj.get("event_id") is None else _event_id(obj["event_id"]),
+        event_id=_event_id(obj["event_id"]) if obj.get("event_id") is not None else _message_id(message_id),
         timestamp_sub_us=_sub_microseconds(timestamp),
     )
     if tick.timestamp_us is None and tick.event_id is None:
@@ -194,6 +198,15 @@ def _exchange(value: Any) -> str:
 def _event_id(value: Any) -> str:
     if not isinstance(value, str) or not _EVENT_ID.fullmatch(value):
         raise TickError("event_id must be 1-128 printable ASCII characters without space, '#' or '|'")
+    return value
+
+
+def _message_id(value: str | None) -> str | None:
+    if value is not None and not _EVENT_ID.fullmatch(value):
+        raise TickError(
+            "webhook-id must be 1-128 printable ASCII characters without space, '#' or '|' "
+            "when the body has no event_id (it becomes the event_id)"
+        )
     return value
 
 

@@ -1,5 +1,10 @@
 """Lambda Function URL handler: authenticate, validate and store one price tick.
 
+A request is signed with ``X-Signature`` or with the Standard Webhooks headers
+(``webhook-id``, ``webhook-timestamp``, ``webhook-signature``): see pricing/signature.py.
+With Standard Webhooks, ``webhook-id`` is the tick's ``event_id`` when the body has none,
+so a redelivery of the message is a duplicate.
+
 Answers: 200 ``{"status": "stored"|"duplicate", "tick_id", "symbol", "exchange",
 "timestamp"}``; 400/401/405/413 ``{"error": reason}``; 409 when the tick's ``event_id``
 already names a different tick; 5xx only when AWS fails, so the sender retries. The
@@ -18,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pricing import signature
-from pricing.signature import SignatureHeader, Verdict
+from pricing.signature import Signed, StandardHeaders, Verdict
 from pricing.ticks import TickError, parse_tick
 from webhook_processor import clients
 from webhook_processor.config import ConfigError, Settings
@@ -33,10 +38,10 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Cryp
 SECRETS = SecretCache()
 
 
-@metrics.log_metrics
+@logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Function URL entry point (payload format 2.0). Never raises."""
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     try:
         settings = Settings.from_env()
         receipt = _accept(event, settings)
@@ -80,9 +85,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _accept(event: object, settings: Settings) -> Receipt:
     received_us = time.time_ns() // 1_000
     request = read_request(event, settings.max_body_bytes)
-    _authenticate(request, settings, received_us / 1_000_000)
+    signed = _authenticate(request, settings, received_us / 1_000_000)
+    message_id = signed.msg_id if isinstance(signed, StandardHeaders) else None
     try:
-        tick = parse_tick(request.body, now_ms=received_us // 1000)
+        tick = parse_tick(request.body, now_ms=received_us // 1000, message_id=message_id)
     except TickError as error:
         raise HttpError(400, str(error)) from None
     return store_tick(
@@ -90,18 +96,19 @@ def _accept(event: object, settings: Settings) -> Receipt:
     )
 
 
-def _authenticate(request: Request, settings: Settings, now_s: float) -> None:
-    """401 unless the X-Signature header is well-formed, fresh, and matches a current secret."""
-    parsed = signature.parse_header(request.headers.get("x-signature"))
+def _authenticate(request: Request, settings: Settings, now_s: float) -> Signed:
+    """The request's signature; 401 unless well-formed, fresh, and matching an accepted secret."""
+    parsed = signature.parse(request.headers)
     if isinstance(parsed, Verdict):
         raise HttpError(401, parsed.value)
     if signature.check_time(parsed, now_s) is not Verdict.OK:
         raise HttpError(401, Verdict.STALE.value)
     if not _matches(parsed, request.body, settings):
         raise HttpError(401, Verdict.MISMATCH.value)
+    return parsed
 
 
-def _matches(parsed: SignatureHeader, body: bytes, settings: Settings) -> bool:
+def _matches(parsed: Signed, body: bytes, settings: Settings) -> bool:
     client, secret_id, ttl_s = clients.secretsmanager(), settings.secret_id, settings.secret_cache_ttl_s
     if signature.matches(parsed, body, SECRETS.get(client, secret_id, ttl_s)):
         return True

@@ -16,7 +16,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pricing.keys import claim_sort_key, notification_id, series_key, tick_sort_key, time_us_of
+from pricing.keys import (
+    TTL_ATTRIBUTE,
+    claim_sort_key,
+    notification_id,
+    series_key,
+    tick_sort_key,
+    time_us_of,
+)
 from pricing.ticks import Tick
 
 DAY_S = 86_400
@@ -117,7 +124,7 @@ def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_day
 
 def _expire(item: Item, received_us: int, ttl_days: int) -> None:
     if ttl_days > 0:
-        item["expires_at"] = {"N": str(received_us // 1_000_000 + ttl_days * DAY_S)}
+        item[TTL_ATTRIBUTE] = {"N": str(received_us // 1_000_000 + ttl_days * DAY_S)}
 
 
 def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:

@@ -1,6 +1,9 @@
 locals {
   prefix     = "${var.application}-${var.environment}"
   arn_prefix = "arn:${var.partition}"
+  # The price table's keys, stream view and TTL attribute: the handlers' contract
+  # (docs/design.md), kept once in a file the Python tooling and tests read too.
+  price_table = jsondecode(file("${path.module}/price_table.json"))
 
   tags = merge(var.tags, {
     Environment = var.environment
@@ -68,9 +71,11 @@ module "table" {
   point_in_time_recovery = true
   table_class            = var.table.table_class
   deletion_protection    = var.table.deletion_protection
-  ttl_attribute          = var.tick_ttl_days > 0 ? "expires_at" : null
+  ttl_attribute          = var.tick_ttl_days > 0 ? local.price_table.ttl_attribute : null
+  hash_key               = local.price_table.hash_key
+  range_key              = local.price_table.range_key
+  stream_view_type       = local.price_table.stream_view_type
   tags                   = local.tags
-  # hash/range keys, stream view and no index keep the module defaults: they are the handlers' contract.
 }
 
 module "webhook_secret" {

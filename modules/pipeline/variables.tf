@@ -1,7 +1,11 @@
+# Every variable with a default is `nullable = false`: null (a setting an environment leaves out,
+# passed as `try(local.settings.<name>, null)` by envs/<env>/main.tf) means the default.
+
 variable "application" {
   description = "Application name: the first part of every resource name and the `Application` tag."
   type        = string
   default     = "crypto-prices"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.application))
@@ -43,6 +47,7 @@ variable "partition" {
   description = "AWS partition."
   type        = string
   default     = "aws"
+  nullable    = false
 
   validation {
     condition     = contains(["aws", "aws-cn", "aws-us-gov"], var.partition)
@@ -64,6 +69,7 @@ variable "kms_deletion_window_in_days" {
   description = "Waiting period of a scheduled deletion of the pipeline's KMS key (7-30)."
   type        = number
   default     = 30
+  nullable    = false
 
   validation {
     condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
@@ -77,7 +83,8 @@ variable "table" {
     table_class         = optional(string, "STANDARD")
     deletion_protection = optional(bool, true)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table.table_class)
@@ -89,6 +96,7 @@ variable "tick_ttl_days" {
   description = "Days a tick is kept: > 0 turns DynamoDB TTL on (`expires_at`) and sets the webhook's TICK_TTL_DAYS; 0 keeps ticks forever."
   type        = number
   default     = 0
+  nullable    = false
 
   validation {
     condition     = var.tick_ttl_days >= 0 && var.tick_ttl_days <= 3650 && floor(var.tick_ttl_days) == var.tick_ttl_days
@@ -100,6 +108,7 @@ variable "log_retention_days" {
   description = "Retention of both functions' log groups (a value CloudWatch Logs accepts)."
   type        = number
   default     = 30
+  nullable    = false
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
@@ -111,6 +120,7 @@ variable "log_level" {
   description = "POWERTOOLS_LOG_LEVEL of both functions."
   type        = string
   default     = "INFO"
+  nullable    = false
 
   validation {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
@@ -122,6 +132,7 @@ variable "tracing_mode" {
   description = "X-Ray tracing mode of both functions."
   type        = string
   default     = "Active"
+  nullable    = false
 
   validation {
     condition     = contains(["Active", "PassThrough"], var.tracing_mode)
@@ -139,7 +150,8 @@ variable "webhook" {
     url_auth_type            = optional(string, "NONE")
     secret_cache_ttl_seconds = optional(number, 300)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = contains(["NONE", "AWS_IAM"], var.webhook.url_auth_type)
@@ -170,7 +182,8 @@ variable "enricher" {
     maximum_retry_attempts             = optional(number, 5)
     maximum_record_age_in_seconds      = optional(number, 3600)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = contains(["TRIM_HORIZON", "LATEST"], var.enricher.starting_position)
@@ -199,7 +212,8 @@ variable "webhook_secret" {
     recovery_window_in_days = optional(number, 30)
     existing_arn            = optional(string)
   })
-  default = {}
+  default  = {}
+  nullable = false
 }
 
 variable "webhook_secret_initial_value" {
@@ -228,7 +242,8 @@ variable "alarms" {
     period_seconds              = optional(number, 300)
     evaluation_periods          = optional(number, 1)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = var.alarms.topic_arn == null || can(regex("^arn:[a-z-]+:sns:", var.alarms.topic_arn))
@@ -237,7 +252,7 @@ variable "alarms" {
 
   validation {
     condition     = var.alarms.errors_threshold >= 1 && var.alarms.throttles_threshold >= 1 && var.alarms.queue_depth_threshold >= 1 && var.alarms.iterator_age_ms_threshold >= 1000
-    error_message = "alarms thresholds: errors, throttles and queue depth >= 1, iterator age >= 1000 ms."
+    error_message = "alarms.errors_threshold, throttles_threshold and queue_depth_threshold must be at least 1 and iterator_age_ms_threshold at least 1000 (ms)."
   }
 
   validation {
@@ -255,4 +270,5 @@ variable "tags" {
   description = "Extra tags; Environment, Application and ManagedBy are always set."
   type        = map(string)
   default     = {}
+  nullable    = false
 }

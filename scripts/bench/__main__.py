@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench import capacity, cost, inprocess, report, static
+from scripts.envs import environments
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RATES = (10.0, 100.0, 1000.0)
-COST_ENVS = ["local", "dev", "staging", "prod"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -95,10 +95,10 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     else:
         progress("end to end: moto server, terraform apply of envs/local, load phases ...")
         figures["e2e"] = _timed("e2e", steps, lambda: _e2e(out, zips, args.quick))
-    ttl = {env: {"ttl_days": cost.Settings.from_config(env).tick_ttl_days} for env in COST_ENVS}
+    ttl = {env: {"ttl_days": cost.Settings.from_config(env).tick_ttl_days} for env in environments()}
     figures["capacity"] = capacity.capacity_figures(ttl, RATES)
     figures["write_units_per_tick"] = figures["capacity"]["write_units_per_tick"]
-    figures["cost"] = report.cost_figures(figures, COST_ENVS, RATES, args.series)
+    figures["cost"] = report.cost_figures(figures, environments(), RATES, args.series)
     return figures
 
 

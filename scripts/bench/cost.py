@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from scripts.tfvariables import default_of, read_variables
+
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 #: Alarms modules/pipeline creates when alarms are enabled: webhook errors, throttles and 5xx
@@ -38,18 +40,24 @@ class Settings:
 
     @classmethod
     def from_config(cls, env: str, config_dir: Path = CONFIG_DIR) -> Settings:
-        """The settings of ``config/<env>.yaml`` (the file ``make tfvars`` renders from)."""
+        """The settings of ``config/<env>.yaml``; what it leaves out, the pipeline module's default."""
         config = yaml.safe_load((config_dir / f"{env}.yaml").read_text())
-        webhook, enricher = config.get("webhook", {}), config.get("enricher", {})
+        webhook, enricher = config.get("webhook") or {}, config.get("enricher") or {}
+        variables = read_variables()
+
+        def setting(section: dict[str, Any], variable: str, attribute: str = "") -> Any:
+            value = section.get(attribute or variable)
+            return value if value is not None else default_of(variables[variable], attribute)
+
         return cls(
-            webhook_memory_mb=int(webhook.get("memory_size", 256)),
-            enricher_memory_mb=int(enricher.get("memory_size", 256)),
-            batch_size=int(enricher.get("batch_size", 100)),
-            batching_window_s=float(enricher.get("maximum_batching_window_in_seconds", 1)),
-            alarms=ALARMS_WHEN_ENABLED if config.get("alarms", {}).get("enabled", True) else 0,
-            log_retention_days=int(config.get("log_retention_days", 30)),
-            tick_ttl_days=int(config.get("tick_ttl_days", 0)),
-            pitr=bool(config.get("table", {}).get("point_in_time_recovery", True)),
+            webhook_memory_mb=int(setting(webhook, "webhook", "memory_size")),
+            enricher_memory_mb=int(setting(enricher, "enricher", "memory_size")),
+            batch_size=int(setting(enricher, "enricher", "batch_size")),
+            batching_window_s=float(setting(enricher, "enricher", "maximum_batching_window_in_seconds")),
+            alarms=ALARMS_WHEN_ENABLED if setting(config.get("alarms") or {}, "alarms", "enabled") else 0,
+            log_retention_days=int(setting(config, "log_retention_days")),
+            tick_ttl_days=int(setting(config, "tick_ttl_days")),
+            pitr=True,  # modules/pipeline turns point-in-time recovery on in every environment
         )
 
     def effective_batch(self, ticks_per_second: float) -> float:

@@ -1,7 +1,7 @@
 """Fault injection through botocore's ``before-call`` event: an AWS call fails as if throttled.
 
     faults = Throttle({"dynamodb:UpdateItem": 5, "sns:PublishBatch": 2})   # first N calls fail
-    faults = Throttle({"sns:PublishBatch": None}, until=time.monotonic() + 1.0)  # for a while
+    faults = Throttle({"sns:PublishBatch": None}, outage_s=1.0)  # every call for 1 s from the first
     faults.attach(client)  ...  faults.detach()
 
 The raised error is the ``ClientError`` the SDK raises once its own retries are used up, so
@@ -22,11 +22,16 @@ CODES = {"dynamodb": "ProvisionedThroughputExceededException", "sns": "Throttled
 
 
 class Throttle:
-    """Fail the first N calls of each operation (N None: every call until ``until``)."""
+    """Fail the first N calls of each operation (N None: every call for ``outage_s`` seconds).
 
-    def __init__(self, plan: Mapping[str, int | None], until: float | None = None) -> None:
+    The outage starts at the first call of a planned operation, not at construction, so it
+    fires however long a slow machine takes to get there.
+    """
+
+    def __init__(self, plan: Mapping[str, int | None], outage_s: float | None = None) -> None:
         self.plan = dict(plan)
-        self.until = until
+        self.outage_s = outage_s
+        self._outage_ends: float | None = None
         self.injected: Counter[str] = Counter()
         self.seen: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -40,7 +45,9 @@ class Throttle:
         with self._lock:
             self.seen[name] += 1
             limit = self.plan[name]
-            active = self.until is None or time.monotonic() < self.until
+            if self.outage_s is not None and self._outage_ends is None:
+                self._outage_ends = time.monotonic() + self.outage_s
+            active = self._outage_ends is None or time.monotonic() < self._outage_ends
             if not active or (limit is not None and self.injected[name] >= limit):
                 return
             self.injected[name] += 1

@@ -32,8 +32,8 @@ import urllib.parse
 from collections import Counter
 from typing import Any
 
+from pricing.signature import SIGNATURE_HEADER, signature_header
 from scripts.bench.stats import summary
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
 
 SECRET_ENV = "BENCH_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 

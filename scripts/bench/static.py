@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import package, plan
+from scripts.envs import backend_type, env_dir, environments
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
@@ -85,10 +86,10 @@ def import_figures(zip_dir: Path) -> dict[str, Any]:
     return figures
 
 
-def plan_figures(
-    zips: Path, work: Path, envs: tuple[str, ...] = ("dev", "staging", "prod")
-) -> dict[str, Any]:
-    """Wall time of an offline `terraform plan` of each env (init first, not timed)."""
+def plan_figures(zips: Path, work: Path, envs: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Wall time of an offline `terraform plan` of each env with a remote backend (init first, not timed)."""
+    if envs is None:
+        envs = tuple(e for e in environments() if backend_type(env_dir(e)) not in (None, "local"))
     figures: dict[str, Any] = {}
     try:
         terraform = terraform_binary()
@@ -100,7 +101,7 @@ def plan_figures(
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     for name in envs:
         workdir = plan.scratch_copy(name, work / name)
-        run_env = {**env, "TF_DATA_DIR": str(workdir / ".terraform"), "TF_VAR_offline_plan": "true"}
+        run_env = {**env, "TF_DATA_DIR": str(workdir / ".terraform")}
         init = subprocess.run(
             [terraform, "init", "-input=false", "-no-color"],
             cwd=workdir, capture_output=True, text=True, env=run_env, check=False,

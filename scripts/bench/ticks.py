@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pricing.signature import SIGNATURE_HEADER, signature_header
 from scripts.local.function_url import build_event
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
 from scripts.local.stream_event import lambda_record
 
 REGION = "us-east-1"

@@ -29,14 +29,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from scripts.local import chart, runtime
+from pricing.signature import signature_header
+from scripts.local import chart, iam_check, runtime
 from scripts.local.aws import Clients
 from scripts.local.feed import MAIN_SERIES, FeedResult, FeedSender, RandomWalk
 from scripts.local.moto_server import MotoServer
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
-from scripts.local.signing import signature_header
 from scripts.local.summary import Summary, scan_table, series_rows
 from scripts.local.terraform import (
     LocalTerraform,
@@ -305,7 +305,11 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
                 )
                 for line in summary.lines():
                     console.print(line)
-                problems = summary.problems()
+                iam = pipeline.iam_report()
+                console.print(iam.headline())
+                for line in iam.table():
+                    console.print(line)
+                problems = summary.problems() + iam_problems(iam)
                 if problems:
                     console.print("problems: " + "; ".join(problems))
                     rc = 1
@@ -325,6 +329,14 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
             console.print("cleaning up ...")
     console.print(f"done in {time.monotonic() - started:.1f} s")
     return rc
+
+
+def iam_problems(report: iam_check.Report) -> list[str]:
+    """A denied call fails in a real account; an unexplained unused grant is more than least privilege."""
+    problems = [f"IAM denies {len(report.denied)} call(s)"] if report.denied else []
+    if report.unexplained:
+        problems.append("unused grants: " + ", ".join(f"{g.role} {g.action}" for g in report.unexplained))
+    return problems
 
 
 def destroy(tf: LocalTerraform, console: Console) -> None:
@@ -360,6 +372,9 @@ def serve_forever(console: Console, url: str, secret: str, session_file: Path) -
     console.print(
         f'  curl -sS -X POST {url} -H "Content-Type: application/json" '
         f'-H "X-Signature: $({sign_command(session_file)} --body "$BODY")" --data-binary "$BODY"'
+    )
+    console.print(
+        f"  (Standard Webhooks headers instead: {sign_command(session_file)} --standard --curl --body ...)"
     )
     console.print("")
     console.print("or, valid for the next 5 minutes:")

@@ -49,6 +49,11 @@ class Clients:
         self._config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=20)
         self._clients: dict[str, Any] = {}
 
+    @property
+    def events(self) -> Any:
+        """The session's botocore event emitter: handlers registered here see calls of clients made later."""
+        return self._session.events
+
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self._session.client(

@@ -1,4 +1,9 @@
-"""The demo feed: a seeded random walk of ticks, signed and POSTed over HTTP to the webhook."""
+"""The demo feed: a seeded random walk of ticks, signed and POSTed over HTTP to the webhook.
+
+Most ticks are signed with ``X-Signature``; every ``standard_every``-th one with the
+Standard Webhooks headers instead, its ``event_id`` sent as ``webhook-id`` and left out of
+the body (the webhook takes it from there), so both schemes and the id's path are exercised.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
+from pricing.signature import SIGNATURE_HEADER, WEBHOOK_ID, signature_header, standard_headers
 
 SYMBOLS: dict[str, tuple[Decimal, Decimal]] = {
     # symbol: (start price, price step)
@@ -44,16 +49,23 @@ class Tick:
         """The table key docs/design.md gives this tick (pk, sk), written out to check the webhook's."""
         return self.series, f"t#{self.timestamp_ms * 1000:016d}#e#{self.event_id}"
 
-    def body(self) -> bytes:
+    def body(self, with_event_id: bool = True) -> bytes:
+        """The JSON body; without ``event_id`` when a Standard Webhooks ``webhook-id`` carries it."""
         payload = {
             "symbol": self.symbol,
             "exchange": self.exchange,
             "price": str(self.price),
             "volume": str(self.volume),
             "timestamp": self.timestamp_ms,
-            "event_id": self.event_id,
         }
+        if with_event_id:
+            payload["event_id"] = self.event_id
         return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+    def standard_request(self, secret: str) -> tuple[bytes, dict[str, str]]:
+        """Body and Standard Webhooks headers: the event_id travels as ``webhook-id``."""
+        body = self.body(with_event_id=False)
+        return body, {"Content-Type": "application/json", **standard_headers(secret, body, self.event_id)}
 
 
 class RandomWalk:
@@ -149,8 +161,17 @@ def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
     conflict = json.dumps(reused, separators=(",", ":")).encode()
     not_json = b"symbol=BTC-USD&price=1"
     huge = json.dumps({"symbol": "BTC-USD", "exchange": "binance", "price": "1", "pad": "x" * 20000}).encode()
+
+    def standard(body: bytes, msg_id: str, key: str = secret) -> dict[str, str]:
+        return {**json_type, **standard_headers(key, body, msg_id)}
+
+    plain = sample.body(with_event_id=False)
+    without_id = {k: v for k, v in standard(plain, sample.event_id).items() if k != WEBHOOK_ID}
     return [
         BadTick("wrong secret", 401, good, signed(good, key=secret + "-wrong")),
+        BadTick("Standard Webhooks, wrong secret", 401, plain, standard(plain, "sw-1", secret + "-wrong")),
+        BadTick("Standard Webhooks without webhook-id", 401, plain, without_id),
+        BadTick("webhook-id unusable as event_id", 400, plain, standard(plain, "has#hash")),
         BadTick("stale signature", 401, good, signed(good, t=now - 3600)),
         BadTick("no signature", 401, good, dict(json_type)),
         BadTick("negative price", 400, negative, signed(negative)),
@@ -174,6 +195,7 @@ class FeedResult:
     statuses: Counter[int] = field(default_factory=Counter)
     receipts: list[tuple[Tick, dict[str, Any]]] = field(default_factory=list)  # stored ticks
     redeliveries: int = 0
+    standard_webhooks: int = 0  # good ticks sent with Standard Webhooks headers (redeliveries included)
     late: int = 0  # ticks held back and sent after their successors were enriched
     bad: list[tuple[BadTick, int]] = field(default_factory=list)  # (bad tick, status got)
     latencies_ms: list[float] = field(default_factory=list)
@@ -190,11 +212,27 @@ class FeedResult:
 class FeedSender:
     """Signs and sends ticks to a webhook URL, counting what comes back."""
 
-    def __init__(self, url: str, secret: str, progress: Callable[[FeedResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        progress: Callable[[FeedResult], None] | None = None,
+        standard_every: int = 3,
+    ) -> None:
         self.url = url
         self.secret = secret
         self.progress = progress
+        #: Every n-th new tick is sent with Standard Webhooks headers (0: none); a redelivery
+        #: uses the scheme of the tick's first delivery.
+        self.standard_every = standard_every
+        self._standard: dict[str, bool] = {}
         self.result = FeedResult()
+
+    def _uses_standard(self, tick: Tick) -> bool:
+        if tick.event_id not in self._standard:
+            n = len(self._standard) + 1
+            self._standard[tick.event_id] = bool(self.standard_every) and n % self.standard_every == 0
+        return self._standard[tick.event_id]
 
     def _record(self, response: Response, elapsed_ms: float) -> None:
         result = self.result
@@ -213,8 +251,13 @@ class FeedSender:
             result.stored += 1
 
     def send_tick(self, tick: Tick) -> Response:
-        body = tick.body()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature_header(self.secret, body)}
+        if self._uses_standard(tick):
+            body, headers = tick.standard_request(self.secret)
+            self.result.standard_webhooks += 1
+        else:
+            body = tick.body()
+            headers = {"Content-Type": "application/json"}
+            headers[SIGNATURE_HEADER] = signature_header(self.secret, body)
         started = time.perf_counter()
         response = post(self.url, body, headers)
         self._record(response, (time.perf_counter() - started) * 1000)

@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scripts.local import runtime
+from scripts.local import iam_check, runtime
 from scripts.local.aws import Clients, use_moto_env
+from scripts.local.calls import CallLog, Where
 from scripts.local.http_server import FunctionUrlServer
 from scripts.local.poller import MappingConfig, StreamPoller
 
@@ -33,6 +34,7 @@ class LocalPipeline:
         self.harness: runtime.HarnessQueue | None = None
         self.poller: StreamPoller | None = None
         self.server: FunctionUrlServer | None = None
+        self.calls: CallLog | None = None
 
     def start(self) -> LocalPipeline:
         """Discover the deployment, give the webhook a fresh secret, load the handlers, serve and poll.
@@ -44,12 +46,21 @@ class LocalPipeline:
         deployment = self.deployment = runtime.discover(self.clients, self.outputs)
         # set before the first request: the webhook caches the secret per container
         self.secret = runtime.install_secret(self.clients, deployment.secret_arn)
-        webhook = runtime.load_handler(deployment.webhook, self.clients.endpoint)
-        enricher = runtime.load_handler(deployment.enricher, self.clients.endpoint)
+        calls = self.calls = CallLog(Where(self.clients.region, deployment.webhook.arn.split(":")[4]))
+        webhook = runtime.load_handler(deployment.webhook, self.clients.endpoint, calls)
+        enricher = runtime.load_handler(deployment.enricher, self.clients.endpoint, calls)
         self.harness = runtime.HarnessQueue(self.clients, deployment.topic_arn)
         self.mapping = MappingConfig.from_api(deployment.mapping)
+        # the event source mapping reads the stream and sends failures with the enricher's role
+        mapping_clients = Clients(self.clients.endpoint, self.clients.region)
+        calls.watch(mapping_clients.events, principal=deployment.enricher.name, via="event source mapping")
         self.poller = StreamPoller(
-            self.mapping, enricher, deployment.enricher, self.clients, poll_interval_s=self.poll_interval_s
+            self.mapping,
+            enricher,
+            deployment.enricher,
+            self.clients,
+            poll_interval_s=self.poll_interval_s,
+            role_clients=mapping_clients,
         ).start()
         self.server = FunctionUrlServer(webhook, deployment.webhook, port=self.port).start()
         return self
@@ -64,6 +75,13 @@ class LocalPipeline:
             poller.stop()
         if harness is not None:
             harness.delete()
+
+    def iam_report(self) -> iam_check.Report:
+        """Every call the functions' roles made so far, evaluated against the policies on the server."""
+        if self.calls is None or self.deployment is None:
+            raise RuntimeError("the pipeline is not started")
+        functions = (self.deployment.webhook.name, self.deployment.enricher.name)
+        return iam_check.check(self.calls, self.clients, functions)
 
     @property
     def url(self) -> str:

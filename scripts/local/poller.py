@@ -140,15 +140,19 @@ class StreamPoller:
         clients: Clients,
         poll_interval_s: float = 0.25,
         on_batch: Callable[[list[dict[str, Any]], Outcome], None] | None = None,
+        role_clients: Clients | None = None,
     ) -> None:
+        """``role_clients`` make the calls AWS makes with the function's role (stream reads, the
+        on-failure send); ``clients`` make the emulator's own lookups."""
         self.config = config
         self.handler = handler
         self.function = function
         self.clients = clients
+        self.role_clients = role_clients or clients
         self.poll_interval_s = poll_interval_s
         self.on_batch = on_batch
         self.stats = PollerStats()
-        self._streams = clients("dynamodbstreams")
+        self._streams = self.role_clients("dynamodbstreams")
         self._shards: dict[str, _Shard] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -352,12 +356,14 @@ class StreamPoller:
         body = json.dumps(message)
         service = arn.split(":")[2]
         if service == "sqs":
-            sqs = self.clients("sqs")
             account, name = arn.split(":")[4], arn.split(":")[5]
-            url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=body)
+            # the mapping sends by ARN; the URL lookup is the emulator's, not a call of the role
+            url = self.clients("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)[
+                "QueueUrl"
+            ]
+            self.role_clients("sqs").send_message(QueueUrl=url, MessageBody=body)
         elif service == "sns":
-            self.clients("sns").publish(TopicArn=arn, Message=body)
+            self.role_clients("sns").publish(TopicArn=arn, Message=body)
         else:
             log.error("unsupported on-failure destination %s", arn)
 

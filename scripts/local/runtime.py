@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 
 from scripts.local.aws import Clients, aws_env
+from scripts.local.calls import CallLog
 from scripts.local.context import FunctionInfo
 
 log = logging.getLogger(__name__)
@@ -167,12 +168,13 @@ def function_environment(functions: list[FunctionInfo], endpoint: str) -> dict[s
     return env
 
 
-def load_handler(function: FunctionInfo, endpoint: str) -> Handler:
+def load_handler(function: FunctionInfo, endpoint: str, calls: CallLog | None = None) -> Handler:
     """Import ``function.handler`` from lambda_src with the function's environment applied.
 
     Both handlers share this process: each module is imported with its own function's
     variables in ``os.environ`` (import-time reads such as the Powertools service name get
-    the right value); the union stays for the lazy reads at invocation time.
+    the right value); the union stays for the lazy reads at invocation time. With ``calls``,
+    every AWS call an invocation makes is recorded as the function's.
     """
     if str(LAMBDA_SRC) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SRC))
@@ -186,11 +188,14 @@ def load_handler(function: FunctionInfo, endpoint: str) -> Handler:
     for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
         del sys.modules[name]
     boto3.DEFAULT_SESSION = None
+    if calls is not None:
+        boto3.setup_default_session()
+        calls.watch(boto3.DEFAULT_SESSION.events)
     module = importlib.import_module(module_name)
     handler = getattr(module, attribute)
     if not callable(handler):
         raise DeploymentError(f"{function.handler} is not callable")
-    return handler
+    return calls.wrap(function.name, handler) if calls is not None else handler
 
 
 def install_secret(clients: Clients, secret_arn: str) -> str:

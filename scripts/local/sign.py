@@ -2,6 +2,10 @@
 
     python -m scripts.local.sign --body '{"symbol":"BTC-USD","price":"65000.5","exchange":"binance"}'
 
+With ``--standard``, the Standard Webhooks headers instead, one ``name: value`` a line:
+``webhook-id`` (``--id``, default a new ``msg_<random hex>``: the tick's event_id when the
+body has none), ``webhook-timestamp`` and ``webhook-signature``.
+
 The secret is, in order: ``--secret``, ``$WEBHOOK_SECRET``, or the AWSCURRENT value of
 the running local deployment's secret (read from Secrets Manager on the moto server
 named in the session file, build/local/session.json unless ``--session``, written by
@@ -15,9 +19,11 @@ import json
 import os
 import shlex
 import sys
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
-from scripts.local.signing import SIGNATURE_HEADER, signature_header
+from pricing.signature import SIGNATURE_HEADER, signature_header, standard_headers
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
 
@@ -39,25 +45,33 @@ def secret_from_session(session: dict[str, str]) -> str:
     return read_secret(Clients(session["endpoint"]), session["secret_arn"])
 
 
-def curl_command(url: str, body: str, header: str) -> str:
+def curl_command(url: str, body: str, header: str | Mapping[str, str]) -> str:
+    """A curl POST of ``body``; ``header`` is an X-Signature value or a mapping of headers."""
+    headers = {SIGNATURE_HEADER: header} if isinstance(header, str) else header
     return " ".join(
         [
             "curl -sS -X POST",
             shlex.quote(url),
             "-H 'Content-Type: application/json'",
-            "-H " + shlex.quote(f"{SIGNATURE_HEADER}: {header}"),
+            *("-H " + shlex.quote(f"{name}: {value}") for name, value in headers.items()),
             "--data-binary " + shlex.quote(body),
         ]
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Sign a webhook body: prints the X-Signature value.")
+    parser = argparse.ArgumentParser(
+        description="Sign a webhook body: prints the X-Signature value, or the Standard Webhooks headers."
+    )
     parser.add_argument("--body", required=True, help="the exact request body (JSON text)")
     parser.add_argument(
         "--secret", help="signing secret (default: $WEBHOOK_SECRET or the local deployment's)"
     )
     parser.add_argument("--timestamp", type=int, help="unix seconds (default: now)")
+    parser.add_argument(
+        "--standard", action="store_true", help="print the Standard Webhooks headers (webhook-*) instead"
+    )
+    parser.add_argument("--id", help="webhook-id for --standard (default: msg_<random hex>)")
     parser.add_argument("--curl", action="store_true", help="print a complete curl command instead")
     parser.add_argument("--url", help="webhook URL for --curl (default: the local deployment's)")
     parser.add_argument("--session", type=Path, default=SESSION_FILE, help=f"default {SESSION_FILE}")
@@ -67,12 +81,22 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         session = load_session(args.session)
         secret = secret_from_session(session)
-    header = signature_header(secret, args.body.encode("utf-8"), args.timestamp)
+    if args.id is not None and not args.standard:
+        parser.error("--id goes with --standard")
+    body = args.body.encode("utf-8")
+    headers: str | dict[str, str]
+    if args.standard:
+        msg_id = args.id or f"msg_{uuid.uuid4().hex}"
+        headers = standard_headers(secret, body, msg_id, args.timestamp)
+    else:
+        headers = signature_header(secret, body, args.timestamp)
     if args.curl:
         url = args.url or (session or load_session(args.session))["url"]
-        print(curl_command(url, args.body, header))
+        print(curl_command(url, args.body, headers))
+    elif isinstance(headers, str):
+        print(headers)
     else:
-        print(header)
+        print("\n".join(f"{name}: {value}" for name, value in headers.items()))
     return 0
 
 

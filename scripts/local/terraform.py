@@ -259,8 +259,14 @@ class LocalTerraform:
         return self.outputs()
 
     def outputs(self) -> dict[str, Any]:
+        """The root's outputs as plain values. An env root has one output, ``pipeline`` (every output
+        of modules/pipeline as an object): its attributes are returned as outputs of their own."""
         text = self.run("output", "-json", "-no-color", *self._state_args, capture=True)
-        return {name: entry.get("value") for name, entry in json.loads(text or "{}").items()}
+        values = {name: entry.get("value") for name, entry in json.loads(text or "{}").items()}
+        module_outputs = values.pop("pipeline", None)
+        if isinstance(module_outputs, dict):
+            values = {**module_outputs, **values}
+        return values
 
     def destroy(self, progress: ProgressCallback | None = None) -> None:
         if not self.state_path.exists():

@@ -8,11 +8,18 @@ AWS: ``--aws --queue-url URL`` with credentials in the environment; each message
 ``requestContext.functionArn`` is invoked synchronously (``lambda:InvokeFunction``) with
 the rebuilt event. The caller needs sqs:ReceiveMessage/DeleteMessage/
 ChangeMessageVisibility on the queue, dynamodb:GetShardIterator/GetRecords on the stream,
-dynamodb:GetItem on the table, and lambda:InvokeFunction on the enricher.
+dynamodb:GetItem and dynamodb:Scan on the table, and lambda:InvokeFunction on the enricher.
+
+Each message is replayed from the stream while it holds the records (24 hours), else
+from the table (the queue keeps messages 14 days): the un-enriched ticks received in the
+message's arrival window, widened by ``--slack-seconds`` (keep it above the webhook's
+timeout). That fallback reads the **whole table once per run** (about table size / 4 KB
+/ 2 read units, eventually consistent); the run's last lines say what it read.
 
 Run it after fixing the cause (the item, the code, the outage). ``--image stream`` replays
-the records as streamed instead of re-reading each item; ``--dry-run`` only reports.
-Exit status 0 when every message was redriven, 1 otherwise.
+the records as streamed instead of re-reading each item (stream path only); ``--dry-run``
+only reports (the fallback's Scan still runs). Exit status 0 when every message was
+redriven, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -22,7 +29,16 @@ import json
 import sys
 from pathlib import Path
 
-from scripts.redrive.core import BatchInfo, InProcessInvoker, Invoker, LambdaInvoker, Outcome, Redriver
+from scripts.redrive.core import (
+    BatchInfo,
+    InProcessInvoker,
+    Invoker,
+    LambdaInvoker,
+    Outcome,
+    Redriver,
+    RunStats,
+)
+from scripts.redrive.window import DEFAULT_SLACK_S
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
 
@@ -37,15 +53,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--image",
         choices=("current", "stream"),
         default="current",
-        help="replay the item as it is now in the table (current) or the stream record's image (stream)",
+        help="replay the item as it is now in the table (current) or the stream record's image "
+        "(stream; the table fallback always replays the item as it is now)",
     )
     parser.add_argument(
         "--max-messages", type=int, default=100, help="stop after this many queue messages (default 100)"
     )
     parser.add_argument(
+        "--slack-seconds",
+        type=_slack,
+        default=DEFAULT_SLACK_S,
+        help="table fallback: widen each message's arrival window by this much on both sides "
+        f"(default {DEFAULT_SLACK_S}; keep it above the webhook's timeout)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="show what would be replayed; invoke and delete nothing"
     )
     return parser.parse_args(argv)
+
+
+def _slack(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def local_redriver(args: argparse.Namespace) -> Redriver:
@@ -71,6 +105,7 @@ def local_redriver(args: argparse.Namespace) -> Redriver:
         invoker_for=lambda info: invoker,
         image=args.image,
         dry_run=args.dry_run,
+        slack_s=args.slack_seconds,
     )
 
 
@@ -93,14 +128,35 @@ def aws_redriver(args: argparse.Namespace) -> Redriver:
         invoker_for=invoker_for,
         image=args.image,
         dry_run=args.dry_run,
+        slack_s=args.slack_seconds,
     )
 
 
 def describe(outcome: Outcome) -> str:
-    text = f"{outcome.message_id}: {outcome.status} ({outcome.records} record(s)"
-    text += f", {outcome.gone} gone" if outcome.gone else ""
-    text += f", failed {outcome.failed}" if outcome.failed else ""
-    return text + ")" + (f" {outcome.detail}" if outcome.detail else "")
+    """One line per message: its status, where its ticks came from, and what was replayed."""
+    if outcome.path not in ("stream", "table") or outcome.status in ("error", "skipped"):
+        return f"{outcome.message_id}: {outcome.status}" + (f": {outcome.detail}" if outcome.detail else "")
+    text = f"{outcome.message_id}: {outcome.status} from the {outcome.path}"
+    text += f" ({outcome.reason})" if outcome.reason else ""
+    counts = [f"{outcome.records} record(s) replayed"]
+    if outcome.path == "table":
+        counts.insert(0, f"{outcome.found} un-enriched tick(s) in the window")
+        counts += [f"{outcome.enriched} enriched meanwhile"] if outcome.enriched else []
+    counts += [f"{outcome.gone} gone"] if outcome.gone else []
+    counts += [f"failed {outcome.failed}"] if outcome.failed else []
+    text += ": " + ", ".join(counts)
+    return text + (f"; {outcome.detail}" if outcome.detail else "")
+
+
+def summary(stats: RunStats) -> str:
+    """What the run read: the table fallback's Scan is its cost driver."""
+    text = f"messages via stream: {stats.via_stream}, via table scan: {stats.via_table}"
+    if stats.scans:
+        text += (
+            f"; {stats.scans} table scan(s): {stats.items_scanned} item(s) scanned,"
+            f" {stats.read_units:g} read unit(s) consumed, {stats.ticks_found} un-enriched tick(s) found"
+        )
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = redriver.run(args.max_messages)
     for outcome in outcomes:
         print(describe(outcome))
+    print(summary(redriver.stats))
     done = sum(1 for o in outcomes if o.status == "redriven")
     print(f"{done}/{len(outcomes)} message(s) redriven from {redriver.queue_url}")
     return 0 if all(o.status in ("redriven", "dry run") for o in outcomes) else 1

@@ -1,113 +1,60 @@
-"""Redrive: on-failure message -> stream records -> rebuilt event -> enricher -> delete on success.
+"""Redrive: on-failure message -> the failed ticks -> enricher -> delete on success.
 
-Semantics (see docs in ``__main__``): the message names a sequence range of one shard
-(``DDBStreamBatchInfo``); the records are fetched from the stream (AT_SEQUENCE_NUMBER,
-then on to ``endSequenceNumber``), INSERTs only (the mapping's filter). A stream record is
-immutable, and an operator repairs a poison tick by fixing the *item* (which emits a
-MODIFY the mapping filters out), so by default (``image="current"``) each record's
-NewImage is replaced by the item as it is now (consistent GetItem by the record's keys):
-an INSERT-like record with the original sequence number. An item that no longer exists
-(deleted, expired) has nothing to enrich and counts as done. ``image="stream"`` replays
-the records exactly as streamed (for failures that were not about the data, e.g. an
-outage that outlasted the retries). The enricher is idempotent (same values, same
-``notification_id``), so a redrive that repeats work is harmless. The message is deleted
-only when every record succeeded; otherwise it is made visible again.
+Each message is replayed by one of two paths, and its outcome says which:
+
+- **stream** (:mod:`scripts.redrive.stream`): while DynamoDB Streams still holds the
+  message's records (24 hours), they are read back by their shard and sequence range:
+  the exact ticks of the failed batch.
+- **table** (:mod:`scripts.redrive.table`): once the records are trimmed, the stream or
+  shard is gone, or the range reads back empty, the ticks are found in the table by
+  their receive time (the message's arrival window, :mod:`scripts.redrive.window`):
+  every un-enriched tick received in the window is replayed. The messages of a run that
+  need this share **one Scan of the whole table** (about table size / 4 KB / 2 read
+  units); :class:`RunStats` reports what it read. A message whose arrival times are
+  malformed is ``invalid`` and stays in the queue.
+
+A stream that fails otherwise (an internal error) leaves its message in the queue
+(``error``): the next run tries the stream again.
+
+Either way the enricher is invoked exactly as the mapping would (in this process, or the
+deployed function), and the message is deleted only when every replayed record
+succeeded; otherwise it is made visible again. The enricher is idempotent (same values,
+writes conditional on the revision read, same ``notification_id``), so a redrive that
+repeats work, or replays a tick that was pending for another reason, is harmless.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 from scripts.local.context import INVOCATION_LOCK, FunctionInfo
-from scripts.local.stream_event import lambda_record
+from scripts.redrive.lease import Lease
+from scripts.redrive.message import BatchInfo, RedriveError
+from scripts.redrive.stream import StreamGone, fetch_records, rebuild_event
+from scripts.redrive.table import EVENT_RECORDS, TickKey, assign, replay_records, scan_pending
+from scripts.redrive.window import DEFAULT_SLACK_S, InvalidWindow, Window, hull
+
+__all__ = [
+    "BatchInfo",
+    "InProcessInvoker",
+    "Invoker",
+    "LambdaInvoker",
+    "Outcome",
+    "RedriveError",
+    "Redriver",
+    "RunStats",
+]
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-class RedriveError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    """What an on-failure record says about the discarded batch."""
-
-    shard_id: str
-    start: str
-    end: str
-    stream_arn: str
-    function_arn: str
-    batch_size: int
-
-    @classmethod
-    def from_body(cls, body: str) -> BatchInfo:
-        try:
-            message = json.loads(body)
-            info = message["DDBStreamBatchInfo"]
-            return cls(
-                shard_id=info["shardId"],
-                start=str(info["startSequenceNumber"]),
-                end=str(info["endSequenceNumber"]),
-                stream_arn=info["streamArn"],
-                function_arn=message.get("requestContext", {}).get("functionArn", ""),
-                batch_size=int(info.get("batchSize", 0)),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RedriveError(f"not a DynamoDB stream on-failure record: {exc!r}") from None
-
-    @property
-    def table(self) -> str:
-        """Table name from ``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>``."""
-        return self.stream_arn.split(":", 5)[5].split("/")[1]
-
-    @property
-    def region(self) -> str:
-        return self.stream_arn.split(":")[3]
-
-
-def fetch_records(streams: Any, info: BatchInfo, page: int = 100) -> list[dict[str, Any]]:
-    """Stream records from ``info.start`` to ``info.end`` (inclusive) of the shard."""
-    iterator = streams.get_shard_iterator(
-        StreamArn=info.stream_arn,
-        ShardId=info.shard_id,
-        ShardIteratorType="AT_SEQUENCE_NUMBER",
-        SequenceNumber=info.start,
-    )["ShardIterator"]
-    end = int(info.end)
-    found: list[dict[str, Any]] = []
-    while iterator:
-        reply = streams.get_records(ShardIterator=iterator, Limit=page)
-        for record in reply.get("Records", []):
-            if int(record["dynamodb"]["SequenceNumber"]) > end:
-                return found
-            found.append(record)
-        if not reply.get("Records"):
-            return found
-        iterator = reply.get("NextShardIterator")
-    return found
-
-
-def rebuild_event(
-    raw_records: list[dict[str, Any]], info: BatchInfo, ddb: Any, image: str = "current"
-) -> tuple[dict[str, Any], int]:
-    """The Lambda event to replay and the number of records whose item is gone."""
-    records, gone = [], 0
-    for raw in raw_records:
-        if raw.get("eventName") != "INSERT":
-            continue
-        record = json.loads(json.dumps(lambda_record(raw, info.stream_arn, info.region), default=str))
-        if image == "current":
-            keys = raw["dynamodb"]["Keys"]
-            item = ddb.get_item(TableName=info.table, Key=keys, ConsistentRead=True).get("Item")
-            if item is None:
-                gone += 1
-                continue
-            record["dynamodb"]["NewImage"] = json.loads(json.dumps(item, default=str))
-        records.append(record)
-    return {"Records": records}, gone
+#: Seconds a received message stays invisible while this run works on it.
+VISIBILITY_S = 120
+#: The status of a message until the run's table Scan has served it (never returned).
+WAITING = "waiting for the table scan"
 
 
 class Invoker(Protocol):
@@ -150,12 +97,30 @@ class LambdaInvoker:
 @dataclass
 class Outcome:
     message_id: str
-    status: str  # redriven | still failing | records not found | invalid | dry run
-    records: int = 0
-    gone: int = 0
-    failed: list[str] = field(default_factory=list)
+    status: str  # redriven | still failing | invalid | error | skipped | dry run
+    path: str = ""  # stream | table: where the ticks were found
+    reason: str = ""  # table path: why the stream could not serve the message
+    records: int = 0  # records replayed (dry run: that would be)
+    gone: int = 0  # items deleted or expired: nothing to enrich
+    found: int = 0  # table path: un-enriched ticks the Scan found in the message's window
+    enriched: int = 0  # table path: of those, enriched by the time they were read again
+    failed: list[str] = field(default_factory=list)  # sequence numbers (stream) or tick ids (table)
     detail: str = ""
     receipt_handle: str = field(default="", repr=False)
+    info: BatchInfo | None = field(default=None, repr=False)
+    window: Window | None = field(default=None, repr=False)
+
+
+@dataclass
+class RunStats:
+    """What a run did and read; ``items_scanned`` is the fallback's cost driver."""
+
+    via_stream: int = 0  # messages whose records the stream still held
+    via_table: int = 0  # messages replayed from a table Scan
+    scans: int = 0
+    items_scanned: int = 0
+    read_units: float = 0.0  # consumed by the Scans, as DynamoDB reported them
+    ticks_found: int = 0  # un-enriched ticks the Scans assigned to messages
 
 
 @dataclass
@@ -167,13 +132,21 @@ class Redriver:
     invoker_for: Callable[[BatchInfo], Invoker]
     image: str = "current"
     dry_run: bool = False
+    slack_s: int = DEFAULT_SLACK_S
+    scan_page_limit: int | None = None  # items per Scan page (None: DynamoDB's 1 MB pages)
+    stats: RunStats = field(default_factory=RunStats)
 
     def run(self, max_messages: int = 100) -> list[Outcome]:
+        self.stats = RunStats()
+        lease = Lease(self.sqs, self.queue_url)
         outcomes: list[Outcome] = []
         seen: set[str] = set()
         while len(outcomes) < max_messages:
             batch = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=120, WaitTimeSeconds=0
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=VISIBILITY_S,
+                WaitTimeSeconds=0,
             ).get("Messages", [])
             batch = [m for m in batch if m["MessageId"] not in seen]
             if not batch:
@@ -183,19 +156,18 @@ class Redriver:
                 outcome = self.one(message)
                 outcomes.append(outcome)
                 if outcome.status == "redriven":
-                    self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                    self._delete(outcome)
+                elif outcome.status == WAITING and not lease.hold(outcome.message_id, outcome.receipt_handle):
+                    # it waits for the run's single Scan, and could not be kept from reappearing
+                    self._skip(outcome, lease)
+        waiting = [o for o in outcomes if o.status == WAITING]
+        if waiting:
+            self._from_table(waiting, lease)
         self._release(outcomes)  # what was not deleted becomes visible again at once
         return outcomes
 
-    def _release(self, outcomes: list[Outcome]) -> None:
-        for outcome in outcomes:
-            handle = outcome.receipt_handle
-            if outcome.status != "redriven" and handle:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
-                )
-
     def one(self, message: dict[str, Any]) -> Outcome:
+        """The stream path for one message; a message for the table path comes back ``WAITING``."""
         outcome = Outcome(
             message_id=message["MessageId"], status="invalid", receipt_handle=message["ReceiptHandle"]
         )
@@ -204,13 +176,18 @@ class Redriver:
         except RedriveError as exc:
             outcome.detail = str(exc)
             return outcome
-        raw = fetch_records(self.streams, info)
-        if not raw:
-            outcome.status = "records not found"
-            outcome.detail = "past the stream's 24 h retention, or a wrong range"
+        outcome.info = info
+        try:
+            raw = fetch_records(self.streams, info)
+        except StreamGone as gone:
+            return self._for_table(outcome, info, gone.reason)
+        except ClientError as error:  # the stream failed otherwise: try again later
+            outcome.status, outcome.detail = "error", f"stream read failed: {error}"[:300]
             return outcome
-        event, gone = rebuild_event(raw, info, self.ddb, self.image)
-        outcome.records, outcome.gone = len(event["Records"]), gone
+        self.stats.via_stream += 1
+        outcome.path = "stream"
+        event, gone_items = rebuild_event(raw, info, self.ddb, self.image)
+        outcome.records, outcome.gone = len(event["Records"]), gone_items
         if self.dry_run:
             outcome.status = "dry run"
             return outcome
@@ -222,3 +199,83 @@ class Redriver:
                 return outcome
         outcome.status = "still failing" if outcome.failed else "redriven"
         return outcome
+
+    def _for_table(self, outcome: Outcome, info: BatchInfo, reason: str) -> Outcome:
+        outcome.reason = reason
+        try:
+            outcome.window = info.window(self.slack_s)
+        except InvalidWindow as exc:
+            outcome.detail = f"{reason}, and the arrival window is invalid: {exc}"
+            return outcome  # invalid: kept in the queue
+        outcome.path, outcome.status = "table", WAITING
+        return outcome
+
+    def _from_table(self, waiting: list[Outcome], lease: Lease) -> None:
+        """One Scan per table for every waiting message, then each message's replay."""
+        by_table: dict[str, list[tuple[Outcome, Window]]] = {}
+        for outcome in waiting:
+            assert outcome.info is not None
+            assert outcome.window is not None
+            by_table.setdefault(outcome.info.table, []).append((outcome, outcome.window))
+        for table, held in by_table.items():
+            outcomes, windows = [o for o, _ in held], [w for _, w in held]
+            scan = scan_pending(
+                self.ddb, table, hull(windows), page_limit=self.scan_page_limit, on_page=lease.renew
+            )
+            self.stats.scans += 1
+            self.stats.items_scanned += scan.scanned
+            self.stats.read_units += scan.read_units
+            for outcome, ticks in zip(outcomes, assign(scan.ticks, windows), strict=True):
+                self.stats.ticks_found += len(ticks)
+                outcome.found = len(ticks)
+                lease.renew()
+                if lease.lost(outcome.message_id):
+                    self._skip(outcome, lease)
+                    continue
+                self.stats.via_table += 1
+                self._replay(outcome, ticks)
+                lease.release(outcome.receipt_handle)
+                if outcome.status == "redriven":
+                    self._delete(outcome)
+
+    def _replay(self, outcome: Outcome, ticks: Sequence[TickKey]) -> None:
+        info = outcome.info
+        assert info is not None
+        replay = replay_records(self.ddb, info.table, ticks, info.stream_arn, info.region, int(info.start))
+        outcome.records, outcome.gone, outcome.enriched = len(replay.records), replay.gone, replay.enriched
+        if self.dry_run:
+            outcome.status = "dry run"
+            return
+        if not replay.records:  # every tick of the window is enriched or gone: nothing left to do
+            outcome.status = "redriven"
+            return
+        invoker = self.invoker_for(info)
+        for chunk in _chunks(replay.records, EVENT_RECORDS):
+            try:
+                failed = invoker({"Records": chunk})
+            except Exception as exc:  # a function error: the message stays for a later redrive
+                outcome.status, outcome.detail = "still failing", repr(exc)[:300]
+                return
+            outcome.failed += [replay.ticks[s].tick_id if s in replay.ticks else s for s in failed]
+        outcome.status = "still failing" if outcome.failed else "redriven"
+
+    def _skip(self, outcome: Outcome, lease: Lease) -> None:
+        outcome.status = "skipped"
+        outcome.detail = f"its visibility could not be kept ({lease.lost(outcome.message_id)}): run again"
+        outcome.receipt_handle = ""  # lapsed: nothing to release
+
+    def _delete(self, outcome: Outcome) -> None:
+        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=outcome.receipt_handle)
+        outcome.receipt_handle = ""
+
+    def _release(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.receipt_handle:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url, ReceiptHandle=outcome.receipt_handle, VisibilityTimeout=0
+                )
+
+
+def _chunks(records: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(records), size):
+        yield records[start : start + size]

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 
+from pricing.signature import signature_header
 from scripts.local.context import FunctionInfo
 from scripts.local.feed import FeedSender, RandomWalk, bad_ticks, post
 from scripts.local.http_server import FunctionUrlServer
-from scripts.local.signing import signature_header
 
 pytestmark = pytest.mark.emulator
 
@@ -113,6 +114,33 @@ def test_feed_is_seeded_and_signed(server: Any) -> None:
     assert {bad.expected for bad in bad_ticks("s3cret", ticks[0])} == {400, 401, 405, 409, 413}
 
 
+def test_feed_sends_every_third_tick_with_standard_webhooks_headers(server: Any) -> None:
+    running, echo = server
+    walk = RandomWalk(seed=5)
+    ticks = [walk.next_tick() for _ in range(6)]
+    sender = FeedSender(running.url, "s3cret")
+    sent = [*ticks, ticks[2]]  # a redelivery keeps the scheme of the first delivery
+    for tick in sent:
+        sender.send_tick(tick)
+    standard = [i for i, event in enumerate(echo.events) if "webhook-signature" in event["headers"]]
+    assert standard == [2, 5, 6]
+    assert sender.result.standard_webhooks == 3
+    for i in standard:
+        event, tick = echo.events[i], sent[i]
+        headers = event["headers"]
+        assert "x-signature" not in headers
+        assert headers["webhook-id"] == tick.event_id
+        body = event["body"].encode()
+        assert "event_id" not in json.loads(body)  # the webhook-id carries it
+        signed = f"{tick.event_id}.{headers['webhook-timestamp']}.".encode() + body
+        digest = base64.b64encode(hmac.new(b"s3cret", signed, hashlib.sha256).digest()).decode()
+        assert headers["webhook-signature"] == f"v1,{digest}"
+        Webhook(b"s3cret").verify(body, headers)
+    for i in sorted(set(range(7)) - set(standard)):
+        assert "webhook-signature" not in echo.events[i]["headers"]
+        assert "x-signature" in echo.events[i]["headers"]
+
+
 def test_signature_header_with_a_rotated_secret() -> None:
     header = signature_header("new", b"{}", timestamp=100, extra_secrets=("old",))
     t, v1, v1_old = header.split(",")
@@ -150,6 +178,37 @@ def test_sign_cli(tmp_path: Path) -> None:
         check=True,
     )
     assert curl.stdout.startswith("curl -sS -X POST http://127.0.0.1:1/ ")
+    standard = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.local.sign",
+            "--secret",
+            "k",
+            "--standard",
+            "--id",
+            "m-1",
+            "--body",
+            body,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    headers = dict(line.split(": ", 1) for line in standard.stdout.strip().splitlines())
+    assert sorted(headers) == ["webhook-id", "webhook-signature", "webhook-timestamp"]
+    assert headers["webhook-id"] == "m-1"
+    assert Webhook(b"k").verify(body, headers) == json.loads(body)
+    misuse = subprocess.run(
+        [sys.executable, "-m", "scripts.local.sign", "--secret", "k", "--id", "m-1", "--body", body],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert misuse.returncode == 2
+    assert "--id goes with --standard" in misuse.stderr
     missing = subprocess.run(
         [
             sys.executable,

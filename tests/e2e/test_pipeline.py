@@ -139,6 +139,8 @@ def test_every_accepted_tick_is_stored_exactly_once(deployed: Deployed) -> None:
     assert feed.duplicate == feed.redeliveries > 0  # every 10th tick sent on time was redelivered
     assert feed.late == TICKS // 20  # every 20th tick was held back and sent late
     assert feed.conflict == 1  # the bad request that reuses an event_id
+    # every third new tick goes with Standard Webhooks headers, each redelivery in its first scheme
+    assert feed.standard_webhooks >= TICKS // 3
     assert feed.bad_as_expected, [(bad.name, status) for bad, status in feed.bad]
     rows = rows_by_key(deployed.clients, deployed.pipeline.deployment.table_name)  # type: ignore[union-attr]
     keys = [tick.key for tick, _ in feed.receipts]
@@ -274,6 +276,60 @@ def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -
     assert pipeline.wait_for_notifications(before + len(good), timeout_s=30)
     new_ids = {body["notification_id"] for body in harness.bodies()[before:]}
     assert new_ids == {"|".join(tick.key) for tick in good}
+
+
+def test_every_aws_call_is_allowed_by_the_role_terraform_attached(deployed: Deployed) -> None:
+    """IAM by execution: every call of the run (feed, enrichment, poison record) against the
+    policies read back from the server, and every granted action used or explained."""
+    pipeline = deployed.pipeline
+    deployment = pipeline.deployment
+    assert deployment is not None
+    report = pipeline.iam_report()
+    assert report.denied == [], report.table()
+    assert report.unexplained == [], report.table()
+    account = deployment.webhook.arn.split(":")[4]
+    # the pipeline's one key, as the table reports it
+    described = deployed.clients("dynamodb").describe_table(TableName=deployment.table_name)
+    key_arn = described["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    calls = {(c.principal, c.action, c.resource) for c in report.counts}
+    webhook, enricher = deployment.webhook.name, deployment.enricher.name
+    table = f"arn:aws:dynamodb:us-east-1:{account}:table/{deployment.table_name}"
+    queue = deployment.failure_destination
+    # what the handlers and the mapping must have done in this run, named independently of the recorder
+    assert (webhook, "dynamodb:PutItem", table) in calls
+    assert (webhook, "secretsmanager:GetSecretValue", deployment.secret_arn) in calls
+    assert (webhook, "kms:Decrypt", key_arn) in calls  # the secret is encrypted with the pipeline's key
+    assert (enricher, "dynamodb:Query", table) in calls
+    assert (enricher, "dynamodb:UpdateItem", table) in calls
+    assert (enricher, "sns:Publish", deployment.topic_arn) in calls
+    assert (enricher, "kms:GenerateDataKey", key_arn) in calls  # the topic is encrypted
+    assert (enricher, "dynamodb:GetRecords", deployment.stream_arn) in calls
+    assert (enricher, "sqs:SendMessage", queue) in calls  # the poison record's batch
+    enricher_role = deployed.clients("lambda").get_function_configuration(FunctionName=enricher)["Role"]
+    used = {(g.role, g.action) for g, n in report.used.items() if n}
+    assert (enricher_role.rsplit("/", 1)[1], "sqs:SendMessage") in used
+    assert report.headline().endswith(f"0 denied, {len(report.unused_statements())} statements unused")
+
+
+def test_a_missing_grant_is_reported_as_denied(deployed: Deployed) -> None:
+    """The check can fail: drop the enricher's UpdateItem grant on the server, and its writes are denied."""
+    pipeline, iam = deployed.pipeline, deployed.clients("iam")
+    deployment = pipeline.deployment
+    assert deployment is not None
+    config = deployed.clients("lambda").get_function_configuration(FunctionName=deployment.enricher.name)
+    role = config["Role"].rsplit("/", 1)[1]
+    name = next(p for p in iam.list_role_policies(RoleName=role)["PolicyNames"] if p.endswith("-permissions"))
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    statements = [s for s in original["Statement"] if s.get("Sid") != "WriteIndicators"]
+    assert len(statements) == len(original["Statement"]) - 1
+    iam.put_role_policy(
+        RoleName=role, PolicyName=name, PolicyDocument=json.dumps({**original, "Statement": statements})
+    )
+    try:
+        denied = {(v.call.principal, v.call.action) for v in pipeline.iam_report().denied}
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))
+    assert denied == {(deployment.enricher.name, "dynamodb:UpdateItem")}
 
 
 def test_repackaging_unchanged_code_plans_no_changes(deployed: Deployed, zips: Path, tmp_path: Path) -> None:

@@ -80,8 +80,9 @@ def test_breaking_marks_name_modules() -> None:
     modules = {p.name for p in (REPO_ROOT / "modules").iterdir() if p.is_dir()}
     for section in SECTIONS:
         assert section.breaking_modules <= modules, section.version
-        # Every BREAKING word belongs to a mark that names its modules.
-        assert section.body.count("BREAKING") == len(re.findall(r"\*\*BREAKING\*\* \(modules:", section.body))
+        # Every BREAKING word belongs to a mark that names what it breaks: modules, or env roots.
+        marks = re.findall(r"\*\*BREAKING\*\* \((modules: `[^)]+|env roots[^)]*)\)", section.body)
+        assert section.body.count("BREAKING") == len(marks), section.version
 
 
 #: The change `terraform show -json` reports for the price table over a 0.1.0 state (test_upgrade.py

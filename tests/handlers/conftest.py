@@ -28,7 +28,13 @@ from webhook_processor import handler as webhook
 
 REGION = "us-east-1"
 SECRET = "whsec-current-0123456789"
-CONTEXT = SimpleNamespace(aws_request_id="req-test", function_name="test")
+# the attributes Powertools' inject_lambda_context reads from the Lambda context
+CONTEXT = SimpleNamespace(
+    aws_request_id="req-test",
+    function_name="test",
+    memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -184,6 +190,24 @@ def signature_header(body: bytes, secret: str = SECRET, t: int | None = None) ->
     return f"t={t},v1={digest}"
 
 
+def standard_headers(
+    body: bytes, msg_id: str, key: bytes = SECRET.encode(), t: int | None = None
+) -> dict[str, str]:
+    """Valid Standard Webhooks headers for ``body`` under the raw ``key`` (at time ``t``, default now).
+
+    Computed here from the specification (``webhook-signature: v1,<base64 HMAC-SHA256(key,
+    "<id>.<t>." + body)>``) with hashlib/hmac/base64, not with the code under test nor the
+    reference library, so a change of the protocol on either side fails the tests.
+    """
+    t = int(time.time()) if t is None else t
+    digest = hmac.new(key, f"{msg_id}.{t}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(t),
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+
+
 def url_event(
     body: bytes | str | None,
     *,
@@ -229,6 +253,12 @@ def post(
     """Sign and POST ``body`` to the webhook handler; (status, JSON answer)."""
     all_headers = {"x-signature": signature_header(body, secret), **headers}
     answer = webhook.handler(url_event(body, headers=all_headers, b64=b64), CONTEXT)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def send(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """POST ``body`` with exactly ``headers`` to the webhook handler; (status, JSON answer)."""
+    answer = webhook.handler(url_event(body, headers=headers), CONTEXT)
     return answer["statusCode"], json.loads(answer["body"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import time
 from decimal import Decimal
@@ -13,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts.bench.callcount import count_calls
+from scripts.price_table import price_table
 from tests.handlers.conftest import (
     CONTEXT,
     SECRET,
@@ -143,7 +145,8 @@ def test_ttl_sets_expires_at_on_the_tick_and_its_claim(aws: Aws, monkeypatch: py
     assert post(tick_body(event_id="ttl"))[0] == 200
     [row] = aws.items()
     [claim] = aws.claims()
-    assert row["expires_at"] == claim["expires_at"] == row["received_at"] // 1000 + 7 * 86_400
+    ttl = price_table()["ttl_attribute"]  # the attribute Terraform enables TTL on
+    assert row[ttl] == claim[ttl] == row["received_at"] // 1000 + 7 * 86_400
 
 
 def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
@@ -537,3 +540,16 @@ def test_iso_times_that_differ_below_the_microsecond_are_two_ticks(aws: Aws) -> 
     # Trailing zeros past the microsecond name the same instant: one tick.
     assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.123456700Z"))[1]["status"] == "stored"
     assert post(tick_body(price="1", timestamp="2024-05-01T12:00:00.1234567Z"))[1]["status"] == "duplicate"
+
+
+def test_log_lines_carry_the_lambda_context(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Powertools' inject_lambda_context: every line names the request and the function."""
+    stream = io.StringIO()
+    monkeypatch.setattr(webhook.logger.registered_handler, "stream", stream)
+    status, answer = post(tick_body())
+    assert status == 200, answer
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    accepted = next(line for line in lines if line.get("message") == "Tick accepted")
+    assert accepted["function_request_id"] == CONTEXT.aws_request_id
+    assert accepted["function_name"] == CONTEXT.function_name
+    assert "cold_start" in accepted

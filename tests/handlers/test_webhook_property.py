@@ -1,6 +1,7 @@
 """Properties: whatever the body and headers, the webhook answers 2xx/4xx, never raises, never
 5xx, and stores a row only for a body that an independent check finds valid; and every valid,
-correctly signed POST of a new tick is answered 200 "stored" and stores one row."""
+correctly signed POST of a new tick is answered 200 "stored" and stores one row. Both schemes
+(X-Signature and Standard Webhooks) are drawn."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.handlers.conftest import CONTEXT, SECRET, Aws, signature_header, url_event
+from tests.handlers.conftest import CONTEXT, SECRET, Aws, signature_header, standard_headers, url_event
 from webhook_processor import handler as webhook
 
 json_leaf = st.one_of(
@@ -59,10 +60,22 @@ bodies = st.one_of(
     st.binary(min_size=4090, max_size=4200),
 )
 headers = st.dictionaries(st.text(max_size=20), st.text(max_size=60), max_size=4)
+#: Standard Webhooks message ids: ids that can be an event_id, and any text the header may carry.
+message_ids = st.one_of(
+    st.uuids().map(lambda u: f"msg_{u.hex}"),
+    st.text(max_size=140),
+    st.sampled_from(["", " ", "a#b", "a|b", "x" * 128, "x" * 129]),
+)
 
 
-def independently_valid(body: bytes) -> bool:
-    """A simple re-statement of the contract, not shared with the handler."""
+def usable_event_id(value: str) -> bool:
+    """1-128 printable ASCII characters other than space, '#' and '|' (docs/design.md)."""
+    return 0 < len(value) <= 128 and all(33 <= ord(c) <= 126 and c not in "#|" for c in value)
+
+
+def independently_valid(body: bytes, message_id: str | None = None) -> bool:
+    """A simple re-statement of the contract, not shared with the handler; ``message_id`` is
+    the Standard Webhooks ``webhook-id``, the event_id when the body has none."""
     try:
         obj = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_int=Decimal,
                          parse_constant=lambda _: math.nan)  # fmt: skip
@@ -72,7 +85,10 @@ def independently_valid(body: bytes) -> bool:
         return False
     if not set(obj) <= {"symbol", "price", "exchange", "volume", "timestamp", "event_id"}:
         return False
-    if obj.get("timestamp") is None and obj.get("event_id") is None:
+    if obj.get("event_id") is None and message_id is not None:
+        if not usable_event_id(message_id):
+            return False
+    elif obj.get("timestamp") is None and obj.get("event_id") is None:
         return False  # nothing to recognise a redelivery by
     try:
         price = Decimal(str(obj["price"]))
@@ -95,19 +111,25 @@ def independently_valid(body: bytes) -> bool:
 @given(
     body=bodies,
     extra_headers=headers,
-    sign=st.sampled_from(["valid", "valid", "valid", "none", "wrong", "stale"]),
+    sign=st.sampled_from(
+        ["valid", "valid", "standard", "standard", "none", "wrong", "stale", "standard-wrong"]
+    ),
+    message_id=message_ids,
     method=st.sampled_from(["POST", "POST", "POST", "GET", "post", "PATCH"]),
     b64=st.booleans(),
 )
 def test_any_request_gets_a_clean_answer(
-    aws: Aws, body: bytes, extra_headers: dict[str, str], sign: str, method: str, b64: bool
+    aws: Aws, body: bytes, extra_headers: dict[str, str], sign: str, message_id: str, method: str, b64: bool
 ) -> None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
         b64 = True  # a Function URL base64-encodes a body that is not text
     request_headers = dict(extra_headers)
-    if sign != "none":
+    if sign.startswith("standard"):
+        key = b"nope" if sign == "standard-wrong" else SECRET.encode()
+        request_headers.update(standard_headers(body, message_id, key=key))
+    elif sign != "none":
         t = int(time.time()) - (1000 if sign == "stale" else 0)
         request_headers["x-signature"] = signature_header(body, SECRET if sign != "wrong" else "nope", t=t)
     rows_before = aws.count()
@@ -122,9 +144,9 @@ def test_any_request_gets_a_clean_answer(
     if status == 200:
         assert payload["status"] in {"stored", "duplicate"}
         assert stored == (1 if payload["status"] == "stored" else 0)
-        assert independently_valid(body), body
+        assert independently_valid(body, message_id if sign == "standard" else None), body
         assert method.upper() == "POST"
-        assert sign == "valid"
+        assert sign in {"valid", "standard"}
     else:
         assert set(payload) == {"error"}
         assert stored == 0
@@ -148,18 +170,32 @@ valid_ticks = st.fixed_dictionaries(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tick=valid_ticks, b64=st.booleans(), compact=st.booleans())
-def test_every_valid_signed_tick_is_stored(aws: Aws, tick: dict[str, Any], b64: bool, compact: bool) -> None:
+@given(
+    tick=valid_ticks,
+    b64=st.booleans(),
+    compact=st.booleans(),
+    scheme=st.sampled_from(["x-signature", "standard", "standard-id-only"]),
+)
+def test_every_valid_signed_tick_is_stored(
+    aws: Aws, tick: dict[str, Any], b64: bool, compact: bool, scheme: str
+) -> None:
     # a fresh event_id per example: a reused id with other content is a different case (409)
-    tick = {**tick, "event_id": f"prop-{uuid.uuid4().hex}"}
+    event_id = f"prop-{uuid.uuid4().hex}"
+    if scheme != "standard-id-only":  # else the webhook-id alone carries it
+        tick = {**tick, "event_id": event_id}
     body = json.dumps(tick, separators=(",", ":") if compact else None).encode()
-    assert independently_valid(body), body
+    if scheme == "x-signature":
+        headers = {"x-signature": signature_header(body)}
+    else:
+        headers = standard_headers(
+            body, event_id if scheme == "standard-id-only" else f"msg-{uuid.uuid4().hex}"
+        )
+    assert independently_valid(body, headers.get("webhook-id")), body
     rows_before = aws.count()
 
-    answer = webhook.handler(
-        url_event(body, headers={"x-signature": signature_header(body)}, method="POST", b64=b64), CONTEXT
-    )
+    answer = webhook.handler(url_event(body, headers=headers, method="POST", b64=b64), CONTEXT)
 
     assert answer["statusCode"] == 200, (answer, body)
     assert json.loads(answer["body"])["status"] == "stored"
     assert aws.count() == rows_before + 1
+    assert aws.item(*json.loads(answer["body"])["tick_id"].split("|"))["event_id"] == event_id

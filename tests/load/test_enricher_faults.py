@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from typing import Any
 
 import pytest
@@ -88,8 +87,7 @@ def test_throttled_calls_are_retried_and_every_tick_is_enriched_once(
     moto_endpoint: str,
 ) -> None:
     ticks = write_ticks(stack)
-    window = time.monotonic() + 1.5 if None in plan.values() else None
-    throttle = Throttle(plan, until=window)
+    throttle = Throttle(plan, outage_s=1.5 if None in plan.values() else None)
     outcome = enrich_everything(stack, moto_endpoint, throttle)
     poller, notes = outcome["poller"], outcome["notifications"]
 

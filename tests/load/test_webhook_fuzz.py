@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
+from pricing.signature import sign
 from scripts.bench import handlers
 from scripts.bench.account import Stack
 from scripts.bench.ticks import url_event
 from scripts.local.aws import Clients
 from scripts.local.http_server import FunctionUrlServer
-from scripts.local.signing import sign
 
 pytestmark = pytest.mark.load
 

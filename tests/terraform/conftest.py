@@ -65,7 +65,7 @@ class Roots:
     def get(self, relpath: str) -> Root:
         if relpath not in self._roots:
             is_env = relpath.startswith("envs/")
-            self._roots[relpath] = Root(self._workspace, relpath, self._env, backend_override=is_env)
+            self._roots[relpath] = Root(self._workspace, relpath, self._env, is_env=is_env)
         return self._roots[relpath]
 
 

@@ -1,18 +1,34 @@
-"""Every environment: terraform validate, an offline plan with its own terraform.tfvars, the shared
-security assertions, and the exact resources it plans."""
+"""Every environment: terraform validate, an offline plan with its own settings.tf, the shared
+security assertions, and the resources and settings it plans, expected from its config/<env>.yaml.
+
+The environments are the ones that exist (config/<env>.yaml and envs/<env>/), found the way the
+scripts find them: one test class per environment is made below, so `--dist loadscope` gives each
+environment's tests (and its one init and plan) to a single worker.
+"""
 
 from __future__ import annotations
 
 import json
-import re
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import hcl2
 import pytest
+import yaml
 from tfhelpers import REPO_ROOT, UNKNOWN, check_all, iter_statements
+
+from scripts import tfversion
+from scripts.envs import backend_type, environments
+from scripts.tfvariables import read_variables
 
 pytestmark = pytest.mark.terraform
 
-ENVS = ("dev", "staging", "prod", "local")
+ENVS = environments()
+PIPELINE_VARIABLES = read_variables(REPO_ROOT / "modules" / "pipeline")
 
 _BASE = {
     "aws_cloudwatch_log_group": 2,
@@ -35,34 +51,41 @@ _BASE = {
 # Alarms on: 11 alarms (webhook errors, throttles, URL 5xx; enricher errors, throttles, iterator age,
 # on-failure depth and age, records failed; table write throttles; stalled mapping) and an alarm topic.
 _WITH_ALARMS = {**_BASE, "aws_cloudwatch_metric_alarm": 11, "aws_sns_topic": 2, "aws_sns_topic_policy": 2}
-EXPECTED_COUNTS = {"dev": _BASE, "staging": _WITH_ALARMS, "prod": _WITH_ALARMS, "local": _WITH_ALARMS}
 
-EXPECTED_OUTPUTS = {
-    "account_id",
-    "region",
-    "name_prefix",
-    "webhook_url",
-    "webhook_function_name",
-    "enricher_function_name",
-    "event_source_mapping_uuid",
-    "table_name",
-    "table_arn",
-    "stream_arn",
-    "topic_arn",
-    "alarm_topic_arn",
-    "on_failure_queue_url",
-    "on_failure_queue_arn",
-    "webhook_secret_arn",
-    "kms_key_arn",
-}
+
+def config(env: str) -> dict[str, Any]:
+    """The environment's YAML: the input whose effect on the plan these tests check."""
+    return yaml.safe_load((REPO_ROOT / "config" / f"{env}.yaml").read_text())
+
+
+def setting(env: str, name: str, attribute: str | None = None) -> Any:
+    """A setting of config/<env>.yaml, or the module's declared default when the YAML leaves it out."""
+    values = config(env)
+    variable = PIPELINE_VARIABLES[name]
+    if attribute is None:
+        return values.get(name, variable.default)
+    given = values.get(name) or {}
+    if attribute in given:
+        return given[attribute]
+    return variable.type[1][attribute].default
+
+
+def _plain(value: Any) -> Any:
+    """python-hcl2's result without its markers (``__is_block__``, ``__comments__``)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("__")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def hcl_file(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        return _plain(hcl2.load(handle))
 
 
 def plan_env(roots, zips, env):
-    # offline_plan is what scripts/plan.py sets without credentials; envs/local never needs it.
-    tf_vars = {"webhook_zip": str(zips["webhook_processor"]), "enricher_zip": str(zips["price_enricher"])}
-    if env != "local":
-        tf_vars["offline_plan"] = True
-    return roots.get(f"envs/{env}").plan(tf_vars)
+    return roots.get(f"envs/{env}").plan({"build_dir": str(zips["webhook_processor"].parent)})
 
 
 def _actions(policy: str) -> dict[str, set[str]]:
@@ -79,30 +102,32 @@ def _actions(policy: str) -> dict[str, set[str]]:
 
 
 class EnvPlanChecks:
-    """The checks of one environment; one subclass per env, so `--dist loadscope` gives each env's
-    tests (and its one init and plan) to a single worker."""
+    """The checks of one environment (subclassed once per environment below)."""
 
     env = ""
 
     def test_validate(self, roots):
-        env = self.env
-        result = roots.get(f"envs/{env}").validate()
+        result = roots.get(f"envs/{self.env}").validate()
         assert result["valid"], result["diagnostics"]
         assert result["warning_count"] == 0, result["diagnostics"]
 
     def test_plan_is_secure(self, roots, lambda_zips):
-        env = self.env
-        check_all(plan_env(roots, lambda_zips, env))
+        check_all(plan_env(roots, lambda_zips, self.env))
 
     def test_resource_counts(self, roots, lambda_zips):
-        env = self.env
-        assert plan_env(roots, lambda_zips, env).counts() == dict(sorted(EXPECTED_COUNTS[env].items()))
+        expected = _WITH_ALARMS if setting(self.env, "alarms", "enabled") else _BASE
+        assert plan_env(roots, lambda_zips, self.env).counts() == dict(sorted(expected.items()))
 
     def test_names_tags_and_outputs(self, roots, lambda_zips):
         env = self.env
         plan = plan_env(roots, lambda_zips, env)
-        assert set(plan.outputs) == EXPECTED_OUTPUTS
-        assert plan.outputs["name_prefix"]["value"] == f"crypto-prices-{env}"
+        declared = hcl_file(REPO_ROOT / "modules" / "pipeline" / "outputs.tf")["output"]
+        # One root output: every output of the module, none restated by the root.
+        assert set(plan.outputs) == {"pipeline"}
+        outputs = plan.output("pipeline")
+        assert set(outputs) == {name.strip('"') for block in declared for name in block}
+        application = setting(env, "application")
+        assert outputs["name_prefix"] == f"{application}-{env}"
         for address, values in plan.resources.items():
             for attribute in ("name", "function_name", "alarm_name"):
                 name = values.get(attribute)
@@ -111,8 +136,10 @@ class EnvPlanChecks:
             tags = values.get("tags_all")
             if tags is not None:
                 assert tags["Environment"] == env, address
-                assert tags["Application"] == "crypto-prices", address
+                assert tags["Application"] == application, address
                 assert tags["ManagedBy"] == "terraform", address
+                for key, value in (setting(env, "tags") or {}).items():
+                    assert tags[key] == value, address
 
     def test_functions_follow_the_design(self, roots, lambda_zips):
         env = self.env
@@ -124,24 +151,26 @@ class EnvPlanChecks:
         # The webhook's variables hold the secret ARN (known after apply), and the provider then plans the
         # whole map as unknown; modules/pipeline/examples/basic checks its names, the enricher's are known.
         assert webhook["environment"][0]["variables"] is UNKNOWN
-        enricher_env = enricher["environment"][0]["variables"]
-        account = plan.outputs["account_id"]["value"]
-        assert enricher_env == {
+        account, region = config(env)["account_id"], config(env)["region"]
+        assert enricher["environment"][0]["variables"] == {
             "TABLE_NAME": f"crypto-prices-{env}-ticks",
-            "TOPIC_ARN": f"arn:aws:sns:us-east-1:{account}:crypto-prices-{env}-enriched-ticks",
+            "TOPIC_ARN": f"arn:aws:sns:{region}:{account}:crypto-prices-{env}-enriched-ticks",
             "POWERTOOLS_SERVICE_NAME": "price_enricher",
             "POWERTOOLS_METRICS_NAMESPACE": "crypto-prices",
-            "POWERTOOLS_LOG_LEVEL": "DEBUG" if env in ("dev", "local") else "INFO",
+            "POWERTOOLS_LOG_LEVEL": setting(env, "log_level"),
         }
+        for function in (webhook, enricher):
+            assert function["memory_size"] == setting(
+                env, "webhook" if function is webhook else "enricher", "memory_size"
+            )
         (url,) = [v for _, v in plan.of_type("aws_lambda_function_url")]
-        assert url["authorization_type"] == "NONE"
+        assert url["authorization_type"] == setting(env, "webhook", "url_auth_type")
         assert not url.get("cors")
 
     def test_least_privilege_matches_the_design(self, roots, lambda_zips):
         env = self.env
         plan = plan_env(roots, lambda_zips, env)
-        account = plan.outputs["account_id"]["value"]
-        arn = f"arn:aws:{{}}:us-east-1:{account}:{{}}"
+        arn = f"arn:aws:{{}}:{config(env)['region']}:{config(env)['account_id']}:{{}}"
         table = arn.format("dynamodb", f"table/crypto-prices-{env}-ticks")
         logs = arn.format("logs", "log-group:/aws/lambda/crypto-prices-{}-{}:*")
         policies = {
@@ -170,8 +199,7 @@ class EnvPlanChecks:
             table: {"dynamodb:Query", "dynamodb:UpdateItem"},
             arn.format("sns", f"crypto-prices-{env}-enriched-ticks"): {"sns:Publish"},
         }
-        (tracing,) = {v["tracing_config"][0]["mode"] for _, v in plan.of_type("aws_lambda_function")}
-        if tracing == "PassThrough":  # no X-Ray statement without active tracing (envs/local)
+        if setting(env, "tracing_mode") == "PassThrough":  # no X-Ray statement without active tracing
             expected_webhook.pop("*")
             expected_enricher.pop("*")
         assert policies["webhook"] == expected_webhook
@@ -191,21 +219,14 @@ class EnvPlanChecks:
             v["function_name"].rsplit("-", 1)[1]: v["reserved_concurrent_executions"]
             for _, v in plan.of_type("aws_lambda_function")
         }
-        # dev: unreserved (-1), a new account has nothing to reserve; the others reserve what config says.
-        assert (
-            reserved
-            == {
-                "dev": {"webhook": -1, "enricher": -1},
-                "staging": {"webhook": 10, "enricher": 5},
-                "prod": {"webhook": 50, "enricher": 10},
-                "local": {"webhook": 5, "enricher": 2},
-            }[self.env]
-        )
+        # null in the config: unreserved, which the provider plans as -1.
+        expected = {fn: setting(self.env, fn, "reserved_concurrency") for fn in ("webhook", "enricher")}
+        assert reserved == {fn: -1 if value is None else value for fn, value in expected.items()}
 
     def test_alarms_and_dashboard(self, roots, lambda_zips):
         plan = plan_env(roots, lambda_zips, self.env)
         alarms = plan.of_type("aws_cloudwatch_metric_alarm")
-        assert bool(alarms) is (self.env != "dev")  # config: alarms off in dev only
+        assert bool(alarms) is setting(self.env, "alarms", "enabled")
         for address, alarm in alarms:
             # The environment's own alarm topic, whose ARN is known after apply.
             assert alarm["alarm_actions"] is UNKNOWN, address
@@ -217,41 +238,19 @@ class EnvPlanChecks:
         ((_, dashboard),) = plan.of_type("aws_cloudwatch_dashboard")
         assert dashboard["dashboard_name"] == f"crypto-prices-{self.env}"
 
-    def test_provider_refuses_other_accounts(self, roots, lambda_zips):
-        plan = plan_env(roots, lambda_zips, self.env)
-        provider = plan.raw["configuration"]["provider_config"]["aws"]["expressions"]
-        if self.env == "local":
-            assert "allowed_account_ids" not in provider  # moto's fake account
-        else:
-            assert set(provider["allowed_account_ids"]["references"]) == {
-                "var.offline_plan",
-                "var.account_id",
-            }
-        tfvars = (REPO_ROOT / "envs" / self.env / "terraform.tfvars").read_text()
-        (account,) = re.findall(r'^account_id\s*=\s*"(\d{12})"', tfvars, re.MULTILINE)
-        assert plan.outputs["account_id"]["value"] == account
-
-    def test_account_id_is_required(self, roots, lambda_zips):
-        tf_vars = {"webhook_zip": str(lambda_zips["webhook_processor"]), "account_id": "prod"}
-        error = " ".join(roots.get(f"envs/{self.env}").plan_error(tf_vars).split())
-        assert "account_id must be the 12-digit id of the environment's AWS account" in error
-
     def test_stream_mapping_settings(self, roots, lambda_zips):
         env = self.env
         plan = plan_env(roots, lambda_zips, env)
         (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
-        tfvars = (REPO_ROOT / "envs" / env / "terraform.tfvars").read_text()
-        for setting in (
+        for name in (
             "batch_size",
             "maximum_batching_window_in_seconds",
             "parallelization_factor",
             "maximum_retry_attempts",
             "maximum_record_age_in_seconds",
+            "starting_position",
         ):
-            match = re.search(rf"^\s*{setting}\s*=\s*(-?\d+)", tfvars, re.MULTILINE)
-            assert match, f"{env}/terraform.tfvars sets enricher.{setting}"
-            assert esm[setting] == int(match.group(1)), setting
-        assert esm["starting_position"] == "TRIM_HORIZON"
+            assert esm[name] == setting(env, "enricher", name), name
         patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
         # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...).
         tick_keys = {"Keys": {"sk": {"S": [{"prefix": "t#"}]}}}
@@ -266,71 +265,222 @@ class EnvPlanChecks:
         (table,) = [v for _, v in plan.of_type("aws_dynamodb_table")]
         (key,) = [v for _, v in plan.of_type("aws_kms_key")]
         (secret,) = [v for _, v in plan.of_type("aws_secretsmanager_secret")]
-        protected = env in ("staging", "prod")
-        assert table["deletion_protection_enabled"] is protected
-        assert key["deletion_window_in_days"] == (30 if protected else 7)
-        assert (secret["recovery_window_in_days"] >= 7) is (env != "local")
-        assert table["ttl"] == [{"enabled": True, "attribute_name": "expires_at"}]
+        assert table["deletion_protection_enabled"] is setting(env, "table", "deletion_protection")
+        assert key["deletion_window_in_days"] == setting(env, "kms_deletion_window_in_days")
+        assert secret["recovery_window_in_days"] == setting(env, "webhook_secret", "recovery_window_in_days")
+        if setting(env, "tick_ttl_days") > 0:
+            assert table["ttl"] == [{"enabled": True, "attribute_name": "expires_at"}]
         retention = {v["retention_in_days"] for _, v in plan.of_type("aws_cloudwatch_log_group")}
-        assert retention == {{"dev": 14, "staging": 30, "prod": 365, "local": 1}[env]}
+        assert retention == {setting(env, "log_retention_days")}
 
-
-class TestDev(EnvPlanChecks):
-    env = "dev"
-
-
-class TestStaging(EnvPlanChecks):
-    env = "staging"
-
-
-class TestProd(EnvPlanChecks):
-    env = "prod"
-
-
-class TestLocal(EnvPlanChecks):
-    env = "local"
-
-    def test_local_provider_points_at_moto(self, roots, lambda_zips):
-        plan = plan_env(roots, lambda_zips, "local")
+    def test_provider(self, roots, lambda_zips):
+        plan = plan_env(roots, lambda_zips, self.env)
         provider = plan.raw["configuration"]["provider_config"]["aws"]["expressions"]
-        (endpoints,) = provider["endpoints"]
-        assert endpoints, "no endpoints"
-        for service, expression in endpoints.items():
-            assert expression["references"] == ["var.moto_endpoint"], service
-        for flag in ("skip_credentials_validation", "skip_requesting_account_id", "skip_metadata_api_check"):
-            assert provider[flag]["constant_value"] is True, flag
-        assert plan.raw["variables"]["moto_endpoint"]["value"] == "http://127.0.0.1:5000"
-        assert plan.outputs["account_id"]["value"] == "123456789012"
+        if backend_type(REPO_ROOT / "envs" / self.env) == "local":
+            # moto: every endpoint to the server, fake credentials, no account to guard.
+            (endpoints,) = provider["endpoints"]
+            assert endpoints, "no endpoints"
+            for service, expression in endpoints.items():
+                assert expression["references"] == ["var.moto_endpoint"], service
+            for flag in (
+                "skip_credentials_validation",
+                "skip_requesting_account_id",
+                "skip_metadata_api_check",
+            ):
+                assert provider[flag]["constant_value"] is True, flag
+            assert "allowed_account_ids" not in provider
+            assert plan.raw["variables"]["moto_endpoint"]["value"] == "http://127.0.0.1:5000"
+        else:
+            # The offline override written for this plan (scripts/plan.py's) turns the guard off and
+            # skips the AWS calls; main.tf itself guards the account (test_s3_roots_guard_the_account).
+            assert provider["allowed_account_ids"]["constant_value"] is None
+            assert provider["skip_requesting_account_id"]["constant_value"] is True
+
+
+for _env in ENVS:
+    _name = "Test" + _env.title()
+    globals()[_name] = type(_name, (EnvPlanChecks,), {"env": _env})
+
+
+# --------------------------------------------------------------------------- the roots, read statically
+
+
+def _roots() -> dict[str, dict[str, Any]]:
+    return {env: hcl_file(REPO_ROOT / "envs" / env / "main.tf") for env in ENVS}
+
+
+def _block(parsed: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    (body,) = [block[f'"{name}"'] for block in parsed.get(kind, []) if f'"{name}"' in block]
+    return body
+
+
+def test_no_links_no_shared_folder():
+    links = [str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "envs").rglob("*") if p.is_symlink()]
+    assert links == []
+    assert not (REPO_ROOT / "envs" / "_shared").exists()
+
+
+def test_each_root_is_main_tf_and_its_rendered_settings():
+    for env in ENVS:
+        files = sorted(p.name for p in (REPO_ROOT / "envs" / env).glob("*.tf"))
+        assert files == ["main.tf", "settings.tf"], env
+
+
+def test_roots_share_versions_module_call_and_output():
+    """What must stay the same in every root, checked instead of linked."""
+    roots = _roots()
+    for env, parsed in roots.items():
+        (terraform,) = parsed["terraform"]
+        assert terraform["required_version"] == f'">= {tfversion.REQUIRED}"', env
+        assert terraform["required_providers"] == [
+            {"aws": {"source": '"hashicorp/aws"', "version": '"~> 5.100"'}}
+        ]
+        assert _block(parsed, "module", "pipeline")["source"] == '"../../modules/pipeline"', env
+    first = ENVS[0]
+    for env, parsed in roots.items():
+        for kind, name in (("module", "pipeline"), ("output", "pipeline"), ("variable", "build_dir")):
+            assert _block(parsed, kind, name) == _block(roots[first], kind, name), f"{env}: {kind} {name}"
+        provider = _block(parsed, "provider", "aws")
+        assert provider["region"] == "${local.settings.region}", env
+        assert provider["default_tags"] == _block(roots[first], "provider", "aws")["default_tags"], env
+
+
+def test_module_call_passes_every_setting_from_settings_tf():
+    """Each pipeline variable is a setting taken from settings.tf, or one the root supplies itself."""
+    call = _block(_roots()[ENVS[0]], "module", "pipeline")
+    arguments = {name: value for name, value in call.items() if name != "source"}
+    from_settings = {name for name, value in arguments.items() if "local.settings." in str(value)}
+    for name in from_settings:
+        variable = PIPELINE_VARIABLES[name]
+        expected = (
+            f"${{local.settings.{name}}}" if variable.required else f"${{try(local.settings.{name}, null)}}"
+        )
+        assert arguments[name] == expected, name
+        # try(..., null) only gives the module's default when the variable turns null into it.
+        assert variable.required or not variable.nullable, f"{name} must be nullable = false"
+    supplied = set(arguments) - from_settings
+    assert supplied == {"webhook_zip", "enricher_zip"}
+    # Never written to a file: the signing secret's first value is ephemeral.
+    assert set(PIPELINE_VARIABLES) - set(arguments) == {"webhook_secret_initial_value"}
+    schema = json.loads((REPO_ROOT / "config" / "schema.json").read_text())
+    assert set(schema["properties"]) == from_settings
 
 
 def test_backends():
-    for env in ("dev", "staging", "prod"):
-        text = (REPO_ROOT / "envs" / env / "versions.tf").read_text()
-        assert 'backend "s3"' in text
-        assert "use_lockfile = true" in text
-        assert "encrypt      = true" in text
-        assert f'key          = "envs/{env}/terraform.tfstate"' in text
-    assert 'backend "local"' in (REPO_ROOT / "envs/local/versions.tf").read_text()
+    for env, parsed in _roots().items():
+        (terraform,) = parsed["terraform"]
+        ((kind, body),) = terraform["backend"][0].items()
+        if kind == '"local"':
+            continue
+        assert kind == '"s3"', env
+        # Partial configuration: where the state lives comes from -backend-config (envs/README.md).
+        assert {k: v for k, v in body.items() if k != "__is_block__"} == {
+            "encrypt": True,
+            "use_lockfile": True,
+        }, env
 
 
-def test_tfvars_are_flat():
-    """terraform.tfvars hold scalars and one level of objects: issue 4 renders them from YAML."""
-    for env in ENVS:
-        depth = 0
-        for line in (REPO_ROOT / "envs" / env / "terraform.tfvars").read_text().splitlines():
-            depth += line.count("{") - line.count("}")
-            assert depth <= 1, f"{env}: nested object in {line!r}"
-            assert "[" not in line, f"{env}: lists are not needed in tfvars: {line!r}"
+def test_s3_roots_guard_the_account_and_carry_no_offline_switch():
+    for env, parsed in _roots().items():
+        if backend_type(REPO_ROOT / "envs" / env) == "local":
+            continue
+        provider = _block(parsed, "provider", "aws")
+        assert provider["allowed_account_ids"] == ["${local.settings.account_id}"], env
+        assert not [key for key in provider if key.startswith("skip_")], env
+        assert "offline" not in (REPO_ROOT / "envs" / env / "main.tf").read_text().lower(), env
+        assert set(_block_names(parsed, "variable")) == {"build_dir"}, env
 
 
-def test_envs_share_one_pipeline_definition():
-    shared = (REPO_ROOT / "envs/_shared/pipeline.tf").resolve()
-    for env in ENVS:
-        assert (REPO_ROOT / "envs" / env / "pipeline.tf").resolve() == shared, env
-    for env in ("dev", "staging", "prod"):
-        assert (REPO_ROOT / "envs" / env / "provider.tf").resolve() == (
-            REPO_ROOT / "envs/_shared/provider.tf"
-        ).resolve()
-    assert json.dumps(sorted(p.name for p in Path(REPO_ROOT / "envs/local").glob("*.tf"))) == json.dumps(
-        ["pipeline.tf", "provider.tf", "versions.tf"]
+def _block_names(parsed: dict[str, Any], kind: str) -> list[str]:
+    return [name.strip('"') for block in parsed.get(kind, []) for name in block]
+
+
+# ------------------------------------------------------------------- the workflow, in a copy of the repo
+
+
+def _repo_copy(dest: Path) -> Path:
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "__pycache__", "build")
+    for part in ("scripts", "modules", "config", "envs"):
+        shutil.copytree(REPO_ROOT / part, dest / part, ignore=ignore)
+    return dest
+
+
+def _run(copy: Path, module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m <module>`` of the copy's scripts (cwd first on sys.path), with the provider mirror
+    config of this session (TF_CLI_CONFIG_FILE) and no AWS credentials: plans are offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=copy, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_a_new_environment_is_two_files(tmp_path, lambda_zips, tf_env):
+    copy = _repo_copy(tmp_path / "repo")
+    (copy / "config" / "qa.yaml").write_text(
+        (copy / "config" / "dev.yaml").read_text().replace("environment: dev", "environment: qa")
+    )
+    (copy / "envs" / "qa").mkdir()
+    shutil.copy(copy / "envs" / "dev" / "main.tf", copy / "envs" / "qa" / "main.tf")
+
+    rendered = _run(copy, "scripts.render_tfvars", "--env", "qa")
+    assert rendered.returncode == 0, rendered.stderr
+    assert "rendered envs/qa/settings.tf" in rendered.stdout
+    assert 'environment                 = "qa"' in (copy / "envs" / "qa" / "settings.tf").read_text()
+
+    planned = _run(
+        copy, "scripts.plan", "--env", "qa", "--build", str(lambda_zips["webhook_processor"].parent)
+    )
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    assert "Offline plan" in planned.stdout
+    assert "crypto-prices-qa-webhook" in planned.stdout
+    assert "Resources to change, by type (22 in all)" in planned.stdout
+
+
+def test_a_limit_changed_in_the_module_is_refused_by_tfvars_and_plan_in_the_same_words(
+    tmp_path, lambda_zips, tf_env
+):
+    copy = _repo_copy(tmp_path / "repo")
+    dev = copy / "config" / "dev.yaml"
+    dev.write_text(
+        dev.read_text().replace(
+            "  maximum_retry_attempts: 3\n", "  maximum_retry_attempts: 3\n  batch_size: 1000\n"
+        )
+    )
+    first = _run(copy, "scripts.render_tfvars", "--env", "dev")
+    assert first.returncode == 0, first.stderr  # 1000 is within the module's 1-10000
+    settings_tf = (copy / "envs" / "dev" / "settings.tf").read_text()
+    assert "batch_size                         = 1000" in settings_tf
+
+    # The one place the limit lives: the pipeline's validation (its condition and its message).
+    variables = copy / "modules" / "pipeline" / "variables.tf"
+    text = variables.read_text()
+    old = "var.enricher.batch_size >= 1 && var.enricher.batch_size <= 10000"
+    assert text.count(old) == 1
+    assert text.count("enricher.batch_size must be from 1 to 10000") == 1
+    variables.write_text(
+        text.replace(old, "var.enricher.batch_size >= 1 && var.enricher.batch_size <= 500").replace(
+            "enricher.batch_size must be from 1 to 10000", "enricher.batch_size must be from 1 to 500"
+        )
+    )
+    words = "enricher.batch_size must be from 1 to 500"
+
+    refused = _run(copy, "scripts.render_tfvars", "--env", "dev")
+    assert refused.returncode == 2
+    assert words in refused.stderr, refused.stderr
+    assert str(copy / "config" / "dev.yaml") in refused.stderr
+    assert (copy / "envs" / "dev" / "settings.tf").read_text() == settings_tf  # nothing written
+
+    planned = _run(
+        copy, "scripts.plan", "--env", "dev", "--build", str(lambda_zips["webhook_processor"].parent)
+    )
+    assert planned.returncode != 0
+    assert words in " ".join((planned.stdout + planned.stderr).split()), (
+        planned.stdout[-3000:] + planned.stderr
     )

@@ -18,14 +18,13 @@ from typing import Any
 
 import tftest
 
-from scripts.plan import BACKEND_OVERRIDE
+from scripts.envs import backend_type
+from scripts.plan import OFFLINE_OVERRIDE, OVERRIDE_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REQUIRED_TAGS = {"Environment", "Application", "ManagedBy"}
 FUNCTION_NAMES = ("webhook_processor", "price_enricher")
-# A backend override lets an env with an S3 backend block plan offline: `init -backend=false` is enough
-# for validate, but `terraform plan` refuses to run without an initialised backend.
 _IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", ".terraform.lock.hcl", "*.tfplan")
 
 
@@ -40,9 +39,9 @@ UNKNOWN = Unknown()
 
 
 def make_workspace(dest: Path) -> Path:
-    """Copy modules/ and envs/ (symlinks resolved) into ``dest``; return ``dest``."""
+    """Copy modules/ and envs/ into ``dest``; return ``dest``."""
     for part in ("modules", "envs"):
-        shutil.copytree(REPO_ROOT / part, dest / part, symlinks=False, ignore=_IGNORE)
+        shutil.copytree(REPO_ROOT / part, dest / part, ignore=_IGNORE)
     return dest
 
 
@@ -99,6 +98,11 @@ class Plan:
             self.types[change["address"]] = change["type"]
         self.outputs = raw.get("planned_values", {}).get("outputs", {})
 
+    def output(self, name: str) -> Any:
+        """A root output's planned value, parts known only after apply marked as UNKNOWN."""
+        change = self.raw["output_changes"][name]
+        return _merge_unknown(change.get("after"), change.get("after_unknown", {}))
+
     def counts(self) -> dict[str, int]:
         return dict(sorted(collections.Counter(self.types.values()).items()))
 
@@ -132,16 +136,18 @@ def _hcl_vars(tf_vars: dict[str, Any] | None) -> dict[str, Any] | None:
 class Root:
     """One Terraform root (a module example or an env) in the scratch workspace."""
 
-    def __init__(self, workspace: Path, relpath: str, env: dict[str, str], backend_override: bool = False):
+    def __init__(self, workspace: Path, relpath: str, env: dict[str, str], is_env: bool = False):
         self.relpath = relpath
         self.tfdir = workspace / relpath
-        if backend_override:
-            (self.tfdir / "backend_override.tf").write_text(BACKEND_OVERRIDE)
+        if is_env and backend_type(self.tfdir) != "local":
+            # What scripts/plan.py adds for an offline plan: a local backend (`terraform plan` refuses
+            # to run while an S3 backend is not initialised) and a provider that calls no AWS API.
+            (self.tfdir / OVERRIDE_NAME).write_text(OFFLINE_OVERRIDE)
         self.tf = tftest.TerraformTest(
             str(self.tfdir), binary=shutil.which("terraform") or "terraform", env=env
         )
-        # Examples have no backend: -backend=false. Envs use the local backend override (no network).
-        self.init_output = self.tf.init(backend=backend_override)
+        # Examples have no backend: -backend=false. Envs init their local backend (no network).
+        self.init_output = self.tf.init(backend=is_env)
         self._plans: dict[tuple, Plan] = {}
 
     def validate(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts import tfversion
+from scripts.envs import environments
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY_POINTS: dict[str, str] = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
@@ -112,6 +113,8 @@ def test_apply_and_destroy_require_env(target: str) -> None:
     done = _make(target)
     assert done.returncode != 0
     assert "ENV is required" in done.stderr
+    # make finds the environments the way scripts/envs.py does: config/<env>.yaml with envs/<env>/.
+    assert "environments: " + " ".join(environments()) in done.stderr
     assert "terraform" not in done.stdout  # nothing ran
 
 

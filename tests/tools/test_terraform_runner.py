@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts import tf
+from scripts.envs import environments
 from scripts.local.terraform import LocalTerraform, Progress, TerraformError
 
 # Event lines in the shape of Terraform's machine-readable UI (`terraform apply -json`).
@@ -114,3 +115,36 @@ def test_destroy_initialises_first() -> None:
     assert commands[0][-1] == "-backend-config=bucket=b"
     assert commands[1][-1] == "-target=x"
     assert all(c[1].endswith("/envs/dev") and c[1].startswith("-chdir=") for c in commands)
+
+
+def test_s3_state_key_defaults_to_the_environment_and_a_given_key_wins() -> None:
+    (init, _) = tf.deploy_commands("terraform", "staging", "apply", ["-backend-config=key=other.tfstate"])
+    backend = [arg for arg in init if arg.startswith("-backend-config")]
+    # Terraform applies -backend-config in order: the caller's key comes last and wins.
+    assert backend == [
+        "-backend-config=key=envs/staging/terraform.tfstate",
+        "-backend-config=key=other.tfstate",
+    ]
+    (init, _) = tf.deploy_commands("terraform", "local", "apply", [])
+    assert not [arg for arg in init if arg.startswith("-backend-config")]  # local state: no key
+
+
+def test_an_unknown_environment_is_refused_before_terraform_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert tf.main(["--env", "qa", "apply"]) == 2
+    err = capsys.readouterr().err
+    assert "no environment 'qa'" in err
+    assert "known environments: " + ", ".join(environments()) in err
+
+
+def test_outputs_unfold_the_env_roots_one_pipeline_output(tmp_path: Path) -> None:
+    shown = {
+        "pipeline": {"value": {"table_name": "crypto-prices-local-ticks", "webhook_url": "http://x/"}},
+        "extra": {"value": 1},
+    }
+    runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
+    runner.binary = str(_fake_terraform(tmp_path, [json.dumps(shown)]))
+    assert runner.outputs() == {
+        "table_name": "crypto-prices-local-ticks",
+        "webhook_url": "http://x/",
+        "extra": 1,
+    }

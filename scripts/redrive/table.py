@@ -1,0 +1,185 @@
+"""Un-enriched ticks found in the table itself, for messages whose stream records are gone.
+
+DynamoDB Streams trims a record after 24 hours; the on-failure queue keeps its message
+up to 14 days, and the message holds no item keys, only its batch's arrival window
+(:mod:`scripts.redrive.window`). Such a message's ticks are found by what a failed tick
+looks like in the table (docs/design.md): a tick row (``sk`` starting ``t#``) without
+``enriched_at`` whose ``received_at`` lies in the window.
+
+**Cost.** One paginated Scan per run, whatever the number of such messages: its
+FilterExpression spans every window (their hull), and the ticks found are assigned to
+the messages client-side. A Scan reads every item of the table, and DynamoDB charges
+for the items read before the filter, so the run costs about table size / 4 KB / 2 read
+units (eventually consistent): a 10 GB table, about 1.3 million. A narrower filter would
+cost the same. The Scan returns keys and ``received_at`` only.
+
+**What is replayed.** Every un-enriched tick in a window, not only the failed batch's:
+one found in the slack, or one whose own message is elsewhere in the queue, is pending
+work too. The Scan is eventually consistent, so each found tick is read again with a
+consistent GetItem just before its replay; one enriched meanwhile (an earlier replay of
+the run may have enriched it as a follower) or gone (TTL, deleted) is left alone.
+Replaying is safe: the enricher writes only changed values, each write conditional on
+the revision it read, and a replay of a stored revision writes nothing.
+
+The replayed records are INSERT-like Lambda records (:func:`scripts.local.stream_event.lambda_record`)
+with the item as it is now, ``eventSourceARN`` the message's stream, and sequence
+numbers counted from the message's ``startSequenceNumber`` (unique within the event; the
+original ones are not known).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from scripts.local.stream_event import lambda_record
+from scripts.redrive.window import Window
+
+TICK_PREFIX = "t#"
+#: Records per invocation of a table replay: the mapping's default batch size, which
+#: the enricher's timeout is sized for.
+EVENT_RECORDS = 100
+
+_FILTER = "begins_with(#sk, :tick) AND attribute_not_exists(#enriched) AND #received BETWEEN :from AND :to"
+_NAMES = {"#pk": "pk", "#sk": "sk", "#received": "received_at", "#enriched": "enriched_at"}
+
+
+@dataclass(frozen=True, order=True)
+class TickKey:
+    """An un-enriched tick the Scan found."""
+
+    received_ms: int
+    pk: str
+    sk: str
+
+    @property
+    def key(self) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": self.pk}, "sk": {"S": self.sk}}
+
+    @property
+    def tick_id(self) -> str:
+        """The tick's ``notification_id`` (docs/design.md)."""
+        return f"{self.pk}|{self.sk}"
+
+
+@dataclass
+class ScanResult:
+    """What one Scan found and what it cost."""
+
+    ticks: list[TickKey] = field(default_factory=list)
+    scanned: int = 0  # items read (ScannedCount), before the filter
+    read_units: float = 0.0  # as the Scan reported them (ConsumedCapacity)
+    pages: int = 0
+
+
+def scan_pending(
+    ddb: Any,
+    table: str,
+    window: Window,
+    *,
+    page_limit: int | None = None,
+    on_page: Callable[[], None] | None = None,
+) -> ScanResult:
+    """Un-enriched ticks of ``table`` received in ``window``: one Scan, every page.
+
+    ``on_page`` runs after each page (to keep the messages' visibility while a large
+    table is read); ``page_limit`` caps the items read per page (tests).
+    """
+    request: dict[str, Any] = {
+        "TableName": table,
+        "ProjectionExpression": "#pk, #sk, #received",
+        "FilterExpression": _FILTER,
+        "ExpressionAttributeNames": _NAMES,
+        "ExpressionAttributeValues": {
+            ":tick": {"S": TICK_PREFIX},
+            ":from": {"N": str(window.start_ms)},
+            ":to": {"N": str(window.end_ms)},
+        },
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    if page_limit is not None:
+        request["Limit"] = page_limit
+    result = ScanResult()
+    while True:
+        page = ddb.scan(**request)
+        result.pages += 1
+        result.scanned += int(page.get("ScannedCount", 0))
+        result.read_units += float((page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0.0))
+        result.ticks.extend(
+            TickKey(int(Decimal(item["received_at"]["N"])), item["pk"]["S"], item["sk"]["S"])
+            for item in page.get("Items", [])
+        )
+        if on_page is not None:
+            on_page()
+        if "LastEvaluatedKey" not in page:
+            return result
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[list[TickKey]]:
+    """Each tick to the first of ``windows`` holding it (None: a message without one).
+
+    A tick in no window (the hull spans the gaps between windows) is left out; a tick in
+    two overlapping windows is replayed once.
+    """
+    shares: list[list[TickKey]] = [[] for _ in windows]
+    for tick in sorted(ticks):
+        for index, window in enumerate(windows):
+            if window is not None and window.contains(tick.received_ms):
+                shares[index].append(tick)
+                break
+    return shares
+
+
+@dataclass
+class Replay:
+    """The records to replay for one message, and the ticks left alone."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    ticks: dict[str, TickKey] = field(default_factory=dict)  # by the record's sequence number
+    gone: int = 0  # deleted or expired since the Scan
+    enriched: int = 0  # enriched since the Scan
+
+
+def replay_records(
+    ddb: Any, table: str, ticks: Sequence[TickKey], stream_arn: str, region: str, first_sequence: int
+) -> Replay:
+    """INSERT-like records of the ``ticks`` still un-enriched (consistent GetItem each)."""
+    replay = Replay()
+    for tick in sorted(ticks, key=lambda t: (t.pk, t.sk)):
+        item = ddb.get_item(TableName=table, Key=tick.key, ConsistentRead=True).get("Item")
+        if item is None:
+            replay.gone += 1
+            continue
+        if "enriched_at" in item:
+            replay.enriched += 1
+            continue
+        sequence = str(first_sequence + len(replay.records))
+        replay.records.append(insert_record(item, tick, sequence, stream_arn, region))
+        replay.ticks[sequence] = tick
+    return replay
+
+
+def insert_record(
+    item: dict[str, Any], tick: TickKey, sequence: str, stream_arn: str, region: str
+) -> dict[str, Any]:
+    """The Lambda record of ``item``'s INSERT, as the mapping would have delivered it."""
+    stream_record = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": {
+            "ApproximateCreationDateTime": tick.received_ms // 1000,
+            "Keys": tick.key,
+            "NewImage": item,
+            "SequenceNumber": sequence,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    return json.loads(json.dumps(lambda_record(stream_record, stream_arn, region), default=str))

@@ -1,0 +1,454 @@
+"""Redrive once the stream no longer holds a message's records: the ticks are found in the table.
+
+The on-failure queue keeps a message 14 days, DynamoDB Streams its records 24 hours.
+Past that, GetShardIterator answers TrimmedDataAccessException (or
+ResourceNotFoundException once the shard or stream is gone); moto keeps every record, so
+the redriver's own Streams client gets those answers on the wire (a ``before-send``
+hook returning AWS's JSON error body), and botocore parses them exactly as it parses
+AWS's. The enricher's expected values are computed here from the prices, not by
+``pricing.indicators``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import statistics
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+
+from scripts.bench import handlers
+from scripts.bench.account import Stack
+from scripts.bench.ticks import Tick
+from scripts.local.aws import Clients
+from scripts.redrive.__main__ import describe, parse_args, summary
+from scripts.redrive.core import InProcessInvoker, Redriver
+from scripts.redrive.lease import Lease
+from scripts.redrive.table import TickKey, assign
+from scripts.redrive.window import InvalidWindow, Window, arrival_window, hull
+from tests.load.support import make_poller
+
+pytestmark = pytest.mark.load
+
+# 2024-01-01T00:00:00Z
+JAN_1_2024_MS = 1_704_067_200_000
+
+
+# --- the window and its slack -------------------------------------------------------------
+
+
+def test_window_is_the_arrival_range_widened_by_the_slack_and_the_second_rounding() -> None:
+    window = arrival_window("2024-01-01T00:00:01Z", "2024-01-01T00:00:02Z", slack_s=60)
+    assert window == Window(JAN_1_2024_MS + 1_000 - 60_000, JAN_1_2024_MS + 2_000 + 1_000 + 60_000)
+    assert window.contains(JAN_1_2024_MS - 59_000)  # first edge, included
+    assert not window.contains(JAN_1_2024_MS - 59_001)
+    assert window.contains(JAN_1_2024_MS + 63_000)  # last edge, included
+    assert not window.contains(JAN_1_2024_MS + 63_001)
+
+
+def test_window_without_slack_keeps_the_second_the_arrival_was_rounded_down_from() -> None:
+    window = arrival_window("2024-01-01T00:00:05Z", "2024-01-01T00:00:05Z", slack_s=0)
+    assert window == Window(JAN_1_2024_MS + 5_000, JAN_1_2024_MS + 6_000)
+
+
+def test_window_reads_fractions_and_offsets() -> None:
+    window = arrival_window("2024-01-01T02:00:00.250+02:00", "2024-01-01T00:00:00.750Z", slack_s=1)
+    assert window == Window(JAN_1_2024_MS + 250 - 1_000, JAN_1_2024_MS + 750 + 1_000 + 1_000)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "says"),
+    [
+        (None, "2024-01-01T00:00:02Z", "approximateArrivalOfFirstRecord is missing"),
+        ("2024-01-01T00:00:01Z", 1704067202, "approximateArrivalOfLastRecord is missing or not a string"),
+        ("yesterday", "2024-01-01T00:00:02Z", "approximateArrivalOfFirstRecord is not an ISO 8601 time"),
+        ("2024-01-01T00:00:01", "2024-01-01T00:00:02Z", "approximateArrivalOfFirstRecord has no UTC offset"),
+        ("2024-01-01T00:00:03Z", "2024-01-01T00:00:02Z", "is before the first record's"),
+    ],
+)
+def test_malformed_arrival_times_are_refused(first: Any, last: Any, says: str) -> None:
+    with pytest.raises(InvalidWindow, match=says):
+        arrival_window(first, last, slack_s=60)
+
+
+def test_negative_slack_is_refused_by_the_window_and_the_command_line() -> None:
+    with pytest.raises(ValueError, match="slack"):
+        arrival_window("2024-01-01T00:00:01Z", "2024-01-01T00:00:01Z", slack_s=-1)
+    with pytest.raises(SystemExit):
+        parse_args(["--slack-seconds", "-1"])
+    assert parse_args(["--slack-seconds", "900"]).slack_seconds == 900
+
+
+def test_hull_spans_every_window_and_each_tick_goes_to_the_first_window_holding_it() -> None:
+    first, second, third = Window(100, 200), Window(150, 300), Window(1_000, 1_100)
+    assert hull([second, third, first]) == Window(100, 1_100)
+    ticks = [TickKey(ms, "BTC-USD#x", f"t#{ms}") for ms in (99, 100, 175, 250, 500, 1_100)]
+    assert [[t.received_ms for t in share] for share in assign(ticks, [first, second, third])] == [
+        [100, 175],  # 175 is in both overlapping windows: replayed once, with the first
+        [250],
+        [1_100],
+    ]  # 99 and 500 lie in no window (500 is only in the hull's gap): not replayed
+
+
+class _Visibility:
+    """SQS stand-in that records ChangeMessageVisibility calls and can refuse one handle."""
+
+    def __init__(self, refuse: str = "") -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.refuse = refuse
+
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str, VisibilityTimeout: int) -> None:
+        if ReceiptHandle == self.refuse:
+            raise ClientError(
+                {"Error": {"Code": "ReceiptHandleIsInvalid", "Message": "x"}}, "ChangeMessageVisibility"
+            )
+        self.calls.append((ReceiptHandle, VisibilityTimeout))
+
+
+def test_lease_holds_messages_and_renews_them_only_after_the_renewal_period() -> None:
+    now = [0.0]
+    sqs = _Visibility(refuse="h2")
+    lease = Lease(sqs, "url", hold_s=900, renew_after_s=300, clock=lambda: now[0])
+    assert lease.hold("m1", "h1")
+    assert not lease.hold("m2", "h2")
+    assert lease.lost("m2") == "ReceiptHandleIsInvalid"
+    assert lease.lost("m1") is None
+    now[0] = 299.0
+    lease.renew()
+    assert sqs.calls == [("h1", 900)]
+    now[0] = 300.0
+    lease.renew()
+    assert sqs.calls == [("h1", 900), ("h1", 900)]
+    lease.release("h1")
+    now[0] = 1_000.0
+    lease.renew()
+    assert sqs.calls == [("h1", 900), ("h1", 900)]
+
+
+# --- on a moto server ---------------------------------------------------------------------------
+
+
+class _Body:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+class StreamAnswers:
+    """Answers DynamoDB Streams operations on the wire as AWS would, before the request leaves.
+
+    With ``sequences``, only the requests for those sequence numbers (GetShardIterator)
+    are answered; the others reach moto.
+    """
+
+    def __init__(
+        self, answers: dict[str, tuple[int, dict[str, Any]]], sequences: set[str] | None = None
+    ) -> None:
+        self.answers = answers
+        self.sequences = sequences
+        self.calls: list[str] = []
+
+    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+        target = request.headers.get("X-Amz-Target", b"")
+        operation = (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
+        if operation not in self.answers or not self._chosen(json.loads(request.body or b"{}")):
+            return None
+        self.calls.append(operation)
+        status, body = self.answers[operation]
+        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(body).encode()))
+
+    def _chosen(self, params: dict[str, Any]) -> bool:
+        return self.sequences is None or params.get("SequenceNumber") in self.sequences
+
+
+def _error(code: str, message: str) -> tuple[int, dict[str, Any]]:
+    return 400, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+
+
+STREAM_FATES = {
+    "stream records expired": {
+        "GetShardIterator": _error(
+            "TrimmedDataAccessException",
+            "The operation attempted to read past the oldest stream record in a shard.",
+        )
+    },
+    "stream or shard gone": {
+        "GetShardIterator": _error(
+            "ResourceNotFoundException", "Requested resource not found: Shard not found"
+        )
+    },
+    "no stream record in the message's range": {"GetRecords": (200, {"Records": []})},
+}
+
+
+def _streams_answering(
+    moto_endpoint: str, fate: str, sequences: set[str] | None = None
+) -> tuple[Any, StreamAnswers]:
+    """A Streams client of its own (the poller's stays untouched) that sees ``fate``."""
+    streams = Clients(moto_endpoint)("dynamodbstreams")
+    answers = StreamAnswers(STREAM_FATES[fate], sequences)
+    streams.meta.events.register("before-send", answers)
+    return streams, answers
+
+
+def _peek(stack: Stack) -> list[dict[str, Any]]:
+    """The on-failure queue's messages, left in place (visible again at once)."""
+    sqs = stack.clients("sqs")
+    got = sqs.receive_message(QueueUrl=stack.failure_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in got:
+        sqs.change_message_visibility(
+            QueueUrl=stack.failure_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+    return got
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _tick_item(tick: Tick, received_ms: int, price: dict[str, str] | None = None) -> dict[str, Any]:
+    """The row as the webhook stores it, received at ``received_ms``."""
+    item = tick.item(received_ms=received_ms)
+    if price is not None:
+        item["price"] = price
+    return item
+
+
+def _expected(prices: list[Decimal]) -> dict[str, Any]:
+    """sma_5, sma_20 (exact means) and volatility_10 (sample stdev of 10 log returns, float)."""
+    exact = [Fraction(p) for p in prices]
+    sma = {n: sum(exact[-n:], Fraction(0)) / n for n in (5, 20)}
+    returns = [math.log1p(float((b - a) / a)) for a, b in pairwise(exact[-11:])]
+    return {
+        "sma_5": Decimal(sma[5].numerator) / Decimal(sma[5].denominator),
+        "sma_20": Decimal(sma[20].numerator) / Decimal(sma[20].denominator),
+        "volatility_10": statistics.stdev(returns),
+    }
+
+
+def _series(tag: str, count: int, start_ts: int, base: int) -> list[Tick]:
+    return [
+        Tick("BTC-USD", tag, Decimal(base) + Decimal((i * 37) % 101) / 10, start_ts + i, f"{tag}-{i:03d}")
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("fate", list(STREAM_FATES))
+def test_expired_stream_records_are_replayed_from_the_table(
+    fate: str, stack: Stack, moto_endpoint: str, clients: Clients
+) -> None:
+    ddb = stack.clients("dynamodb")
+    start_ts = _now_ms() - 600_000
+    series_a = _series("redrive-a", 20, start_ts, 65_000)  # the poison tick comes last in it
+    series_b = _series("redrive-b", 6, start_ts, 3_000)  # enriched, received in the same window
+    poison = Tick("BTC-USD", "redrive-a", Decimal("65010.5"), start_ts + 100, "poison-1")
+    received = _now_ms()
+    for tick in [*series_a, *series_b]:
+        ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received))
+    ddb.put_item(TableName=stack.table, Item=_tick_item(poison, received, {"S": "not-a-price"}))
+
+    with handlers.loaded(stack.function_env(), moto_endpoint) as loaded:
+        poller = make_poller(stack, loaded, clients, retries=2)
+        assert poller.run_until_idle(timeout_s=60, quiet_polls=3)
+        assert poller.stats.records_to_destination == 1
+        [message] = _peek(stack)
+        info = json.loads(message["Body"])["DDBStreamBatchInfo"]
+        assert info["batchSize"] == 1
+        assert "enriched_at" not in stack.row(*poison.key)  # type: ignore[operator]
+        before = {(row["pk"], row["sk"]): row for row in stack.rows() if "enriched_at" in row}
+        assert len(before) == len(series_a) + len(series_b)
+
+        # The operator repairs the item (a MODIFY, filtered out by the mapping) ...
+        ddb.put_item(TableName=stack.table, Item=_tick_item(poison, received))
+        assert poller.run_until_idle(timeout_s=30, quiet_polls=2)
+        assert "enriched_at" not in stack.row(*poison.key)  # type: ignore[operator]
+        # ... and two ticks nobody enriched (no poller runs any more), one series each:
+        # one received in the window's slack (pending work, replayed too), one before it.
+        # the batch's first arrival, whole seconds, read here without scripts.redrive.window
+        first_ms = int(dt.datetime.fromisoformat(info["approximateArrivalOfFirstRecord"]).timestamp()) * 1000
+        in_slack = Tick("BTC-USD", "redrive-c", Decimal("42.5"), start_ts, "slack-1")
+        outside = Tick("BTC-USD", "redrive-d", Decimal("7"), start_ts, "outside-1")
+        ddb.put_item(TableName=stack.table, Item=_tick_item(in_slack, first_ms - 30_000))
+        ddb.put_item(TableName=stack.table, Item=_tick_item(outside, first_ms - 61_000))
+        stack.drain()  # the notifications so far
+
+        events: list[dict[str, Any]] = []
+        enricher = InProcessInvoker(loaded.enricher, handlers.ENRICHER)
+
+        def invoke(event: dict[str, Any]) -> list[str]:
+            events.append(event)
+            return enricher(event)
+
+        streams, answers = _streams_answering(moto_endpoint, fate)
+        redriver = Redriver(
+            sqs=clients("sqs"),
+            streams=streams,
+            ddb=ddb,
+            queue_url=stack.failure_queue_url,
+            invoker_for=lambda _: invoke,
+            slack_s=60,
+            scan_page_limit=7,  # several pages: the Scan follows LastEvaluatedKey
+            dry_run=True,
+        )
+        [preview] = redriver.run()
+        assert (preview.status, preview.path, preview.found, preview.records) == ("dry run", "table", 2, 2)
+        assert events == []
+        assert len(_peek(stack)) == 1  # kept, visible again
+
+        redriver.dry_run = False
+        [outcome] = redriver.run()
+
+    assert answers.calls, "the stream's answer was never injected"
+    assert (outcome.status, outcome.path, outcome.reason) == ("redriven", "table", fate)
+    assert describe(outcome).startswith(f"{message['MessageId']}: redriven from the table ({fate})")
+    assert (outcome.found, outcome.records, outcome.gone, outcome.enriched, outcome.failed) == (
+        2,
+        2,
+        0,
+        0,
+        [],
+    )
+    assert _peek(stack) == []
+
+    [event] = events
+    assert [(r["eventName"], r["eventSourceARN"]) for r in event["Records"]] == [
+        ("INSERT", stack.stream_arn)
+    ] * 2
+    replayed = {
+        (r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in event["Records"]
+    }
+    assert replayed == {poison.key, in_slack.key}
+
+    row = stack.row(*poison.key)
+    assert row is not None
+    expected = _expected([t.price for t in series_a] + [poison.price])
+    assert row["sma_5"] == expected["sma_5"]
+    assert row["sma_20"] == expected["sma_20"]
+    assert float(row["volatility_10"]) == pytest.approx(expected["volatility_10"], rel=1e-12)
+    assert row["revision"] == 1
+    assert row["enriched_at"] is not None
+    notes = {note["notification_id"]: note for note in stack.notifications()}
+    assert set(notes) == {poison.tick_id, in_slack.tick_id}  # no other tick was revised
+    assert notes[poison.tick_id]["price"] == "65010.5"
+
+    slack_row = stack.row(*in_slack.key)
+    assert slack_row is not None
+    assert slack_row["revision"] == 1  # enriched: one price, no indicator yet
+    assert not {"sma_5", "sma_20", "volatility_10"} & set(slack_row)
+    assert "enriched_at" not in stack.row(*outside.key)  # type: ignore[operator]
+
+    # the ticks enriched before, in the same window, are untouched (no new revision)
+    after = {(r["pk"], r["sk"]): r for r in stack.rows() if (r["pk"], r["sk"]) in before}
+    assert after == before
+
+    stats = redriver.stats
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (0, 1, 1, 2)
+    assert stats.items_scanned == len(stack.items())  # the whole table, once
+    assert summary(stats).startswith("messages via stream: 0, via table scan: 1; 1 table scan(s)")
+
+    assert redriver.run() == []  # nothing left
+    assert (redriver.stats.scans, redriver.stats.items_scanned) == (0, 0)
+
+
+def test_message_with_malformed_arrival_times_is_invalid_and_kept(
+    stack: Stack, moto_endpoint: str, clients: Clients
+) -> None:
+    body = {
+        "requestContext": {"functionArn": handlers.ENRICHER.arn, "condition": "RetryAttemptsExhausted"},
+        "DDBStreamBatchInfo": {
+            "shardId": "shardId-00000001700000000000-00000000",
+            "startSequenceNumber": "100000000000000000001",
+            "endSequenceNumber": "100000000000000000001",
+            "approximateArrivalOfFirstRecord": "2024-13-01T00:00:00Z",
+            "approximateArrivalOfLastRecord": "2024-01-01T00:00:00Z",
+            "batchSize": 1,
+            "streamArn": stack.stream_arn,
+        },
+    }
+    clients("sqs").send_message(QueueUrl=stack.failure_queue_url, MessageBody=json.dumps(body))
+    streams, answers = _streams_answering(moto_endpoint, "stream records expired")
+    invoked: list[dict[str, Any]] = []
+    redriver = Redriver(
+        sqs=clients("sqs"),
+        streams=streams,
+        ddb=stack.clients("dynamodb"),
+        queue_url=stack.failure_queue_url,
+        invoker_for=lambda _: lambda event: invoked.append(event) or [],
+    )
+    [outcome] = redriver.run()
+    assert answers.calls == ["GetShardIterator"]
+    assert outcome.status == "invalid"
+    assert "stream records expired, and the arrival window is invalid" in outcome.detail
+    assert "approximateArrivalOfFirstRecord is not an ISO 8601 time: '2024-13-01T00:00:00Z'" in outcome.detail
+    assert describe(outcome).startswith(f"{outcome.message_id}: invalid: stream records expired")
+    assert invoked == []
+    assert (redriver.stats.via_table, redriver.stats.scans) == (0, 0)  # no Scan for it
+    [kept] = _peek(stack)
+    assert kept["MessageId"] == outcome.message_id
+
+
+def test_one_scan_serves_every_expired_message_of_a_run(
+    stack: Stack, moto_endpoint: str, clients: Clients
+) -> None:
+    """Three poison ticks, three messages: one still in the stream, two expired (one Scan)."""
+    ddb = stack.clients("dynamodb")
+    start_ts = _now_ms() - 600_000
+    poisons = [Tick("BTC-USD", f"redrive-{n}", Decimal(100 + n), start_ts, f"poison-{n}") for n in range(3)]
+    received = _now_ms()
+    for tick in poisons:
+        ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received, {"S": "not-a-price"}))
+
+    with handlers.loaded(stack.function_env(), moto_endpoint) as loaded:
+        poller = make_poller(stack, loaded, clients, retries=1)
+        assert poller.run_until_idle(timeout_s=60, quiet_polls=3)
+        assert poller.stats.records_to_destination == 3
+        messages = _peek(stack)
+        assert len(messages) == 3
+        infos = {m["MessageId"]: json.loads(m["Body"])["DDBStreamBatchInfo"] for m in messages}
+        sequence_of = {message_id: info["startSequenceNumber"] for message_id, info in infos.items()}
+        for tick in poisons:
+            ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received))  # repaired
+        assert poller.run_until_idle(timeout_s=30, quiet_polls=2)
+
+        in_stream, *expired = sorted(sequence_of)
+        streams, answers = _streams_answering(
+            moto_endpoint, "stream records expired", {sequence_of[m] for m in expired}
+        )
+        redriver = Redriver(
+            sqs=clients("sqs"),
+            streams=streams,
+            ddb=ddb,
+            queue_url=stack.failure_queue_url,
+            invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
+        )
+        outcomes = {o.message_id: o for o in redriver.run()}
+
+    assert answers.calls == ["GetShardIterator", "GetShardIterator"]
+    assert {m: (o.status, o.path) for m, o in outcomes.items()} == {
+        in_stream: ("redriven", "stream"),
+        **{m: ("redriven", "table") for m in expired},
+    }
+    assert outcomes[in_stream].records == 1
+    # The stream path ran first; the two expired windows overlap (same seconds), so the
+    # first holds both remaining ticks and the second finds nothing left: deleted too.
+    assert sorted(outcomes[m].found for m in expired) == [0, 2]
+    stats = redriver.stats
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 2)
+    assert stats.items_scanned == len(stack.items())
+    assert _peek(stack) == []
+    for tick in poisons:
+        row = stack.row(*tick.key)
+        assert row is not None
+        assert row["revision"] == 1, tick.key
