@@ -113,8 +113,28 @@ def git(*args: str) -> str:
     ).stdout.strip()
 
 
+def ensure_commit(commit: str) -> None:
+    """Fetch ``commit`` when this clone lacks it (a shallow CI checkout); say so plainly if it cannot."""
+
+    def present() -> bool:
+        probe = ["git", "cat-file", "-e", f"{commit}^{{commit}}"]
+        return subprocess.run(probe, cwd=REPO_ROOT, capture_output=True, check=False).returncode == 0
+
+    if present():
+        return
+    for fetch in (["fetch", "--quiet", "origin", commit], ["fetch", "--quiet", "--unshallow"]):
+        subprocess.run(["git", *fetch], cwd=REPO_ROOT, capture_output=True, check=False)
+        if present():
+            return
+    raise RuntimeError(
+        f"release commit {commit} (releases.toml) is not in this clone and could not be fetched: "
+        "the upgrade test needs the release's history (git fetch --unshallow)"
+    )
+
+
 def extract_modules(commit: str, dest: Path) -> Path:
     """``git archive <commit> modules | tar -x``: the release's modules/ under ``dest``."""
+    ensure_commit(commit)
     archive = subprocess.run(
         ["git", "archive", "--format=tar", commit, "modules"], cwd=REPO_ROOT, capture_output=True, check=True
     ).stdout
@@ -126,6 +146,7 @@ def extract_modules(commit: str, dest: Path) -> Path:
 
 def examples_at(commit: str) -> list[str]:
     """``<module>/<example>`` of every module example a commit holds."""
+    ensure_commit(commit)
     paths = git("ls-tree", "-r", "--name-only", commit, "modules").splitlines()
     found = {
         "/".join(p.split("/")[1:4:2])
