@@ -5,27 +5,40 @@
 ``python scripts/tfdocs.py modules/kms`` only the given module folders
 
 The section lies between ``<!-- BEGIN_TF_DOCS -->`` and ``<!-- END_TF_DOCS -->``; the text around it is
-written by hand and left alone (a README without markers gets the section appended). The generator
-reads the ``terraform``, ``variable`` and ``output`` blocks of the module's ``*.tf`` files with a small
-block reader made for `terraform fmt`-formatted code, so it needs nothing beyond the standard library.
+written by hand and left alone (a README without markers gets the section appended). The module's
+``*.tf`` files are read with python-hcl2, a real HCL parser, so any valid layout (a one-line block, a
+heredoc, a nested object type) is documented. Types and defaults are shown as HCL; the validations'
+error messages are appended to the description.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
-import re
+import json
 import sys
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import hcl2
+from hcl2 import SerializationOptions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
-_BLOCK_START = re.compile(r'^(variable|output)\s+"([^"]+)"\s*\{\s*$')
-_ATTR = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*)$")
-_HEREDOC = re.compile(r"^<<(-?)([A-Z]+)\s*$")
+#: An HCL expression longer than this is laid out over several lines.
+WIDTH = 60
+#: Raw values: strings keep their quotes (a default "x" and a default x differ) and heredocs stay
+#: heredocs (both decoded by ``hcl_string``); objects and tuples become dicts and lists.
+_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, preserve_heredocs=True)
+_OPEN, _CLOSE = "({[", ")}]"
+
+
+class TfDocsError(ValueError):
+    """A module file that is not valid HCL or lacks something the tables need."""
 
 
 @dataclass
@@ -35,6 +48,8 @@ class Variable:
     type: str
     default: str | None  # HCL text; None when the variable is required
     sensitive: bool
+    ephemeral: bool = False
+    validations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -44,14 +59,57 @@ class Output:
     sensitive: bool
 
 
-def _depth_change(line: str) -> int:
-    """Net bracket depth of one line, ignoring brackets inside strings and comments."""
+# ----------------------------------------------------------------------------- HCL values to text
+
+
+def _unwrap(text: str) -> str:
+    """``${expr}`` (python-hcl2's form of an expression) -> ``expr``."""
+    if text.startswith("${") and text.endswith("}"):
+        return text[2:-1]
+    return text
+
+
+def hcl_string(raw: str) -> str:
+    """The value of an HCL string literal as python-hcl2 gives it: quoted, or a heredoc."""
+    if raw.startswith('"<<') and raw.endswith('"'):
+        body = raw[1:-1]
+        head, _, rest = body.partition("\n")
+        strip = head.startswith("<<-")
+        lines = rest.split("\n")[:-1]  # the last line holds the closing marker
+        text = "\n".join(lines)
+        return textwrap.dedent(text) if strip else text
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        # HCL's escapes are JSON's plus $${ and %%{, which stand for a literal ${ and %{.
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise TfDocsError(f"cannot read the string {raw!r}: {exc}") from exc
+        return value.replace("$${", "${").replace("%%{", "%{")
+    return _unwrap(raw)
+
+
+def hcl_value(value: Any) -> str:
+    """A parsed attribute value back as one line of HCL."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return _unwrap(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {hcl_value(v)}" for k, v in value.items()) + "}"
+    raise TfDocsError(f"unexpected value {value!r}")
+
+
+def _scan(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth before it) of every character outside string literals."""
     depth = 0
-    in_string = False
-    escaped = False
-    i = 0
-    while i < len(line):
-        ch = line[i]
+    in_string = escaped = False
+    for i, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -59,129 +117,127 @@ def _depth_change(line: str) -> int:
                 escaped = True
             elif ch == '"':
                 in_string = False
-        elif ch == '"':
+            continue
+        if ch == '"':
             in_string = True
-        elif ch == "#" or line.startswith("//", i):
-            break
-        elif ch in "{[(":
+            continue
+        yield i, ch, depth
+        if ch in _OPEN:
             depth += 1
-        elif ch in "}])":
+        elif ch in _CLOSE:
             depth -= 1
-        i += 1
-    return depth
 
 
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-        body = text[1:-1]
-        return body.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
-    return text
+def _split(inner: str) -> list[str]:
+    """Top-level comma-separated items of a bracket's content."""
+    items, start = [], 0
+    for i, ch, depth in _scan(inner):
+        if ch == "," and depth == 0:
+            items.append(inner[start:i].strip())
+            start = i + 1
+    last = inner[start:].strip()
+    return items + ([last] if last else [])
 
 
-def _attributes(body: list[str]) -> dict[str, str]:
-    """Top-level attributes of a block body (nested blocks such as validation are skipped)."""
-    attrs: dict[str, str] = {}
-    i = 0
-    block_depth = 0
-    while i < len(body):
-        line = body[i]
-        stripped = line.strip()
-        if block_depth > 0:
-            block_depth += _depth_change(line)
-            i += 1
-            continue
-        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*\s*\{\s*$", stripped):  # nested block
-            block_depth = 1
-            i += 1
-            continue
-        match = _ATTR.match(line)
-        if not match:
-            i += 1
-            continue
-        name, value = match.group(1), match.group(2)
-        heredoc = _HEREDOC.match(value.strip())
-        if heredoc:
-            marker = heredoc.group(2)
-            lines = []
-            i += 1
-            while i < len(body) and body[i].strip() != marker:
-                lines.append(body[i])
-                i += 1
-            text = "\n".join(lines)
-            attrs[name] = textwrap.dedent(text) if heredoc.group(1) else text
-            i += 1
-            continue
-        lines = [value]
-        depth = _depth_change(value)
-        while depth > 0 and i + 1 < len(body):
-            i += 1
-            lines.append(body[i])
-            depth += _depth_change(body[i])
-        attrs[name] = lines[0] if len(lines) == 1 else _dedent_tail(lines)
-        i += 1
-    return attrs
+def _has_object(text: str) -> bool:
+    return any(ch == "{" for _, ch, _ in _scan(text))
 
 
-def _dedent_tail(lines: list[str]) -> str:
-    """First line as is, following lines dedented together with the closing bracket."""
-    tail = textwrap.dedent("\n".join(lines[1:]))
-    return lines[0] + "\n" + tail
+def _attribute(item: str) -> tuple[str, str]:
+    """``key = value`` of an object's attribute."""
+    index = next(i for i, ch, depth in _scan(item) if ch == "=" and depth == 0)
+    return item[:index].strip(), item[index + 1 :].strip()
 
 
-def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
-    """(kind, name, body lines) of every top-level variable/output block."""
-    lines = text.splitlines()
-    out = []
-    i = 0
-    while i < len(lines):
-        match = _BLOCK_START.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        depth = 1
-        body = []
-        i += 1
-        while i < len(lines) and depth > 0:
-            depth += _depth_change(lines[i])
-            if depth > 0:
-                body.append(lines[i])
-            i += 1
-        out.append((match.group(1), match.group(2), body))
-    return out
+def pretty(text: str, indent: int = 0) -> str:
+    """One-line HCL laid out as `terraform fmt` lays out source when it holds an object and is
+    longer than WIDTH: an object's attributes one per line with their ``=`` aligned, a tuple of
+    objects one item per line; a call's arguments stay on its line (``map(object({``)."""
+    if indent + len(text) <= WIDTH or not _has_object(text):
+        return text
+    start, bracket = next((i, ch) for i, ch, depth in _scan(text) if depth == 0 and ch in _OPEN)
+    end = next(i for i, ch, depth in _scan(text) if i > start and depth == 1 and ch in _CLOSE)
+    head, items, tail = text[: start + 1], _split(text[start + 1 : end]), text[end:]
+    pad = " " * (indent + 2)
+    if not items:
+        return text
+    if bracket == "(":
+        return head + ", ".join(pretty(item, indent) for item in items) + tail
+    if bracket == "{":
+        pairs = [_attribute(item) for item in items]
+        width = max(len(key) for key, _ in pairs)
+        body = [f"{pad}{key.ljust(width)} = {pretty(value, indent + 2)}" for key, value in pairs]
+    else:
+        body = [pad + pretty(item, indent + 2) + "," for item in items]
+        body[-1] = body[-1][:-1]
+    return head + "\n" + "\n".join(body) + "\n" + " " * indent + tail
+
+
+# ----------------------------------------------------------------------------- module reading
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        return hcl2.loads(path.read_text(), serialization_options=_OPTIONS)
+    except Exception as exc:  # python-hcl2 raises lark's errors, which share no base class with ours
+        raise TfDocsError(f"{path}: not valid HCL: {exc}") from exc
+
+
+def _blocks(parsed: Mapping[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, body) of every labelled top-level block of one kind."""
+    for block in parsed.get(kind, []):
+        for label, body in block.items():
+            yield hcl_string(label), body
+
+
+def _flag(body: Mapping[str, Any], name: str) -> bool:
+    return body.get(name) is True or body.get(name) == "${true}"
+
+
+def _variable(name: str, body: Mapping[str, Any]) -> Variable:
+    validations = [hcl_string(v["error_message"]) for v in body.get("validation", []) if "error_message" in v]
+    return Variable(
+        name=name,
+        description=hcl_string(body.get("description", '""')).strip(),
+        type=pretty(_unwrap(str(body["type"]))) if "type" in body else "any",
+        default=pretty(hcl_value(body["default"])) if "default" in body else None,
+        sensitive=_flag(body, "sensitive"),
+        ephemeral=_flag(body, "ephemeral"),
+        validations=validations,
+    )
+
+
+def _requirements(parsed_files: list[dict[str, Any]]) -> dict[str, str]:
+    reqs: dict[str, str] = {}
+    for parsed in parsed_files:
+        for block in parsed.get("terraform", []):
+            if "required_version" in block:
+                reqs["terraform"] = hcl_string(block["required_version"])
+            for providers in block.get("required_providers", []):
+                for name, spec in providers.items():
+                    if isinstance(spec, Mapping) and "version" in spec:
+                        reqs[hcl_string(name)] = hcl_string(spec["version"])
+    return reqs
 
 
 def read_module(folder: Path) -> tuple[list[Variable], list[Output], dict[str, str]]:
-    variables: list[Variable] = []
-    outputs: list[Output] = []
-    for path in sorted(folder.glob("*.tf")):
-        for kind, name, body in _blocks(path.read_text()):
-            attrs = _attributes(body)
-            description = _unquote(attrs.get("description", "")).strip()
-            sensitive = attrs.get("sensitive", "false").strip() == "true"
-            if kind == "variable":
-                variables.append(
-                    Variable(
-                        name, description, attrs.get("type", "any").strip(), attrs.get("default"), sensitive
-                    )
-                )
-            else:
-                outputs.append(Output(name, description, sensitive))
-    requirements = _requirements(folder)
-    return sorted(variables, key=lambda v: v.name), sorted(outputs, key=lambda o: o.name), requirements
+    parsed_files = [_parse(path) for path in sorted(folder.glob("*.tf"))]
+    variables = [
+        _variable(name, body) for parsed in parsed_files for name, body in _blocks(parsed, "variable")
+    ]
+    outputs = [
+        Output(name, hcl_string(body.get("description", '""')).strip(), _flag(body, "sensitive"))
+        for parsed in parsed_files
+        for name, body in _blocks(parsed, "output")
+    ]
+    return (
+        sorted(variables, key=lambda v: v.name),
+        sorted(outputs, key=lambda o: o.name),
+        _requirements(parsed_files),
+    )
 
 
-def _requirements(folder: Path) -> dict[str, str]:
-    text = "\n".join(p.read_text() for p in sorted(folder.glob("*.tf")))
-    reqs = {}
-    version = re.search(r'required_version\s*=\s*"([^"]+)"', text)
-    if version:
-        reqs["terraform"] = version.group(1)
-    for name, body in re.findall(r"(\w+)\s*=\s*\{([^{}]*source\s*=\s*\"[^\"]+\"[^{}]*)\}", text):
-        constraint = re.search(r'version\s*=\s*"([^"]+)"', body)
-        if constraint:
-            reqs[name] = constraint.group(1)
-    return reqs
+# ----------------------------------------------------------------------------- markdown
 
 
 def _cell(text: str) -> str:
@@ -198,31 +254,50 @@ def _code(text: str) -> str:
     return "<pre>" + "<br>".join(escaped.splitlines()) + "</pre>"
 
 
+def _description(var: Variable) -> str:
+    text = var.description
+    marks = [m for m, on in (("sensitive", var.sensitive), ("ephemeral", var.ephemeral)) if on]
+    if marks:
+        text += f" ({', '.join(marks)})"
+    if var.validations:
+        text += " Validation: " + " ".join(m if m.endswith(".") else m + "." for m in var.validations)
+    return text
+
+
+def input_row(var: Variable) -> str:
+    default = "n/a" if var.default is None else _code(var.default)
+    return (
+        f'| <a name="input_{var.name}"></a> [{var.name}](#input_{var.name}) | {_cell(_description(var))} '
+        f"| {_code(var.type)} | {default} | {'yes' if var.default is None else 'no'} |"
+    )
+
+
+def output_row(out: Output) -> str:
+    description = out.description + (" (sensitive)" if out.sensitive else "")
+    return f'| <a name="output_{out.name}"></a> [{out.name}](#output_{out.name}) | {_cell(description)} |'
+
+
 def render(folder: Path) -> str:
     variables, outputs, requirements = read_module(folder)
-    lines = [BEGIN, "## Requirements", "", "| Name | Version |", "|------|---------|"]
-    lines += [f"| {name} | `{version}` |" for name, version in requirements.items()]
+    lines = [BEGIN, "## Requirements", ""]
+    if requirements:
+        lines += ["| Name | Version |", "|------|---------|"]
+        lines += [f"| {name} | `{version}` |" for name, version in requirements.items()]
+    else:
+        lines.append("No requirements.")
     lines += ["", "## Inputs", ""]
     if variables:
         lines += [
             "| Name | Description | Type | Default | Required |",
             "|------|-------------|------|---------|:--------:|",
         ]
-        for var in variables:
-            default = "n/a" if var.default is None else _code(var.default)
-            description = var.description + (" (sensitive)" if var.sensitive else "")
-            lines.append(
-                f'| <a name="input_{var.name}"></a> [{var.name}](#input_{var.name}) | {_cell(description)} '
-                f"| {_code(var.type)} | {default} | {'yes' if var.default is None else 'no'} |"
-            )
+        lines += [input_row(var) for var in variables]
     else:
         lines.append("No inputs.")
     lines += ["", "## Outputs", ""]
     if outputs:
         lines += ["| Name | Description |", "|------|-------------|"]
-        for out in outputs:
-            anchor = f'<a name="output_{out.name}"></a> [{out.name}](#output_{out.name})'
-            lines.append(f"| {anchor} | {_cell(out.description)} |")
+        lines += [output_row(out) for out in outputs]
     else:
         lines.append("No outputs.")
     lines.append(END)
@@ -259,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for folder in module_folders(args.modules):
-        readme, current, new = updated_readme(folder)
+        try:
+            readme, current, new = updated_readme(folder)
+        except TfDocsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         if current == new:
             continue
         stale.append(readme)

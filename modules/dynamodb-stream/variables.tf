@@ -62,6 +62,50 @@ variable "local_secondary_indexes" {
   }
 }
 
+variable "global_secondary_indexes" {
+  description = <<-EOT
+    Global secondary indexes by name: their own partition key (`hash_key`) and optional sort key, each
+    with its type (S, N or B), and the projection (`ALL`, `KEYS_ONLY`, or `INCLUDE` with
+    `non_key_attributes`). Unlike a local index, a global one caps no item collection and can be added
+    to or removed from an existing table. On a PROVISIONED table each index takes `provisioned_capacity`.
+    Default none.
+  EOT
+  type = map(object({
+    hash_key           = string
+    hash_key_type      = optional(string, "S")
+    range_key          = optional(string)
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, i in var.global_secondary_indexes : can(regex("^[a-zA-Z0-9_.-]{3,255}$", name))])
+    error_message = "global_secondary_indexes: each index name must be 3-255 characters of letters, digits, '_', '-' and '.'."
+  }
+
+  validation {
+    condition = alltrue([for i in values(var.global_secondary_indexes) :
+      contains(["S", "N", "B"], i.hash_key_type) && contains(["S", "N", "B"], i.range_key_type)
+    ])
+    error_message = "global_secondary_indexes: hash_key_type and range_key_type must be S, N or B."
+  }
+
+  validation {
+    condition = alltrue([for i in values(var.global_secondary_indexes) :
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], i.projection_type) &&
+      (i.projection_type == "INCLUDE") == (length(i.non_key_attributes) > 0)
+    ])
+    error_message = "global_secondary_indexes: projection_type must be ALL, KEYS_ONLY or INCLUDE; non_key_attributes are given exactly when the projection is INCLUDE."
+  }
+
+  validation {
+    condition     = length(var.global_secondary_indexes) <= 20
+    error_message = "A table has at most 20 global secondary indexes."
+  }
+}
+
 variable "billing_mode" {
   description = "PAY_PER_REQUEST (on demand) or PROVISIONED."
   type        = string
@@ -87,6 +131,28 @@ variable "provisioned_capacity" {
   }
 }
 
+variable "on_demand_throughput" {
+  description = "Cap on the table's on-demand throughput (PAY_PER_REQUEST only): maximum read and write request units per second, each null for no cap. Requests past the cap are throttled, which bounds the cost of a runaway writer. Null (default): no cap."
+  type = object({
+    max_read_request_units  = optional(number)
+    max_write_request_units = optional(number)
+  })
+  default = null
+
+  validation {
+    condition = var.on_demand_throughput == null || alltrue([
+      for units in [try(var.on_demand_throughput.max_read_request_units, null), try(var.on_demand_throughput.max_write_request_units, null)] :
+      units == null || try(units >= 1 && floor(units) == units, false)
+    ])
+    error_message = "on_demand_throughput: max_read_request_units and max_write_request_units must be null or whole numbers of at least 1."
+  }
+
+  validation {
+    condition     = var.on_demand_throughput == null || var.billing_mode == "PAY_PER_REQUEST"
+    error_message = "on_demand_throughput applies only when billing_mode is PAY_PER_REQUEST."
+  }
+}
+
 variable "table_class" {
   description = "STANDARD or STANDARD_INFREQUENT_ACCESS."
   type        = string
@@ -96,6 +162,12 @@ variable "table_class" {
     condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table_class)
     error_message = "table_class must be STANDARD or STANDARD_INFREQUENT_ACCESS."
   }
+}
+
+variable "stream_enabled" {
+  description = "DynamoDB stream on (the enricher's event source). Off: no stream, `stream_view_type` is ignored and the outputs `stream_arn` and `stream_label` are null."
+  type        = bool
+  default     = true
 }
 
 variable "stream_view_type" {
@@ -123,6 +195,22 @@ variable "point_in_time_recovery" {
   description = "Point-in-time recovery (continuous backups)."
   type        = bool
   default     = true
+}
+
+variable "point_in_time_recovery_period_in_days" {
+  description = "Days of point-in-time recovery (1-35): how far back a restore can go. Null keeps the AWS default of 35. Only with `point_in_time_recovery` on."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.point_in_time_recovery_period_in_days == null || try(var.point_in_time_recovery_period_in_days >= 1 && var.point_in_time_recovery_period_in_days <= 35 && floor(var.point_in_time_recovery_period_in_days) == var.point_in_time_recovery_period_in_days, false)
+    error_message = "point_in_time_recovery_period_in_days must be a whole number from 1 to 35."
+  }
+
+  validation {
+    condition     = var.point_in_time_recovery_period_in_days == null || var.point_in_time_recovery
+    error_message = "point_in_time_recovery_period_in_days needs point_in_time_recovery = true."
+  }
 }
 
 variable "ttl_attribute" {

@@ -95,6 +95,72 @@ variable "log_group_name_prefix" {
   }
 }
 
+variable "key_administrators" {
+  description = "IAM principals (role, user or account-root ARNs) that administer the key (create, describe, enable, disable, tag, rotate, schedule deletion, put the policy) without using it to encrypt or decrypt. The account root always keeps `kms:*`, so the key can never be locked out."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.key_administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", a))])
+    error_message = "key_administrators must be IAM role, user or account-root ARNs."
+  }
+}
+
+variable "key_users" {
+  description = "IAM principals (role, user or account-root ARNs, other accounts too) that use the key: encrypt, decrypt, re-encrypt, generate data keys, describe; and create grants only for AWS services (`kms:GrantIsForAWSResource`). Principals of this account can also be granted use by their own IAM policies."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.key_users : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", a))])
+    error_message = "key_users must be IAM role, user or account-root ARNs."
+  }
+}
+
+variable "extra_statements" {
+  description = <<-EOT
+    More key policy statements by Sid, for what the inputs above do not cover (a service principal of
+    another account, a condition on the encryption context). The resource is always the key itself.
+    A Deny statement needs a condition and may not cover `kms:PutKeyPolicy`, so nobody can be locked
+    out of the key or stopped from repairing its policy.
+  EOT
+  type = map(object({
+    effect  = optional(string, "Allow")
+    actions = list(string)
+    principals = list(object({
+      type        = string
+      identifiers = list(string)
+    }))
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for sid, s in var.extra_statements : can(regex("^[A-Za-z0-9]{1,100}$", sid)) && !contains(["AccountRootAdministers", "KeyAdministrators", "KeyUsers", "KeyUsersGrantToAwsServices", "CloudWatchLogsEncryptsLogGroups"], sid) && !endswith(sid, "UsesDataKeys")])
+    error_message = "extra_statements: each Sid must be 1-100 letters or digits and not one the module writes itself."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.extra_statements) :
+      contains(["Allow", "Deny"], s.effect) && length(s.actions) > 0 && length(s.principals) > 0 &&
+      alltrue([for a in s.actions : can(regex("^kms:[A-Za-z*]+$", a))]) &&
+      alltrue([for p in s.principals : contains(["AWS", "Service"], p.type) && length(p.identifiers) > 0])
+    ])
+    error_message = "extra_statements: effect must be Allow or Deny, actions kms:<Action> and principals of type AWS or Service, none empty."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.extra_statements) :
+      s.effect == "Allow" || (length(s.conditions) > 0 && !anytrue([for a in s.actions : contains(["kms:*", "kms:Put*", "kms:PutKeyPolicy"], a)]))
+    ])
+    error_message = "extra_statements: a Deny statement needs a condition and may not cover kms:PutKeyPolicy (kms:*, kms:Put*), or it could lock the account out of the key."
+  }
+}
+
 variable "tags" {
   description = "Tags for the key."
   type        = map(string)

@@ -15,11 +15,14 @@ pytestmark = pytest.mark.terraform
 
 # example root -> fixtures folder of its tfvars cases
 EXAMPLES = {
-    "modules/kms/examples/basic": "kms",
-    "modules/dynamodb-stream/examples/basic": "dynamodb-stream",
+    "modules/kms/examples/basic": "kms/basic",
+    "modules/kms/examples/complete": "kms/complete",
+    "modules/dynamodb-stream/examples/basic": "dynamodb-stream/basic",
+    "modules/dynamodb-stream/examples/indexed": "dynamodb-stream/indexed",
     "modules/lambda-with-dlq/examples/complete": "lambda-with-dlq",
-    "modules/notifications/examples/basic": "notifications",
-    "modules/webhook-secret/examples/basic": "webhook-secret",
+    "modules/notifications/examples/basic": "notifications/basic",
+    "modules/notifications/examples/subscriptions": "notifications/subscriptions",
+    "modules/webhook-secret/examples/basic": "webhook-secret/basic",
     "modules/pipeline/examples/basic": "pipeline",
 }
 
@@ -103,7 +106,7 @@ class TestKmsExample(ExampleChecks):
 
 class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/dynamodb-stream/examples/basic"
-    invalid = (("invalid/dynamodb-billing-mode.tfvars", "billing_mode must be"),)
+    invalid = (("dynamodb-stream/basic/invalid/billing-mode.tfvars", "billing_mode must be"),)
 
     def test_table_defaults(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/dynamodb-stream/examples/basic", "defaults")
@@ -128,6 +131,129 @@ class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
         assert table["local_secondary_index"] == []
         assert table["stream_enabled"] is True
         assert table["stream_view_type"] == python["StreamSpecification"]["StreamViewType"]
+
+
+class TestDynamodbStreamIndexedExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/dynamodb-stream/examples/indexed"
+    invalid = (
+        (
+            "dynamodb-stream/indexed/invalid/indexes.tfvars",
+            "global_secondary_indexes: hash_key_type and range_key_type must be S, N or B."
+            "|global_secondary_indexes: projection_type must be ALL, KEYS_ONLY or INCLUDE;"
+            " non_key_attributes are given exactly when the projection is INCLUDE."
+            "|point_in_time_recovery_period_in_days must be a whole number from 1 to 35."
+            "|on_demand_throughput: max_read_request_units and max_write_request_units must be null or whole"
+            " numbers of at least 1.",
+        ),
+        (
+            "dynamodb-stream/indexed/invalid/throughput-provisioned.tfvars",
+            "on_demand_throughput applies only when billing_mode is PAY_PER_REQUEST.",
+        ),
+    )
+
+    def test_indexes_recovery_period_and_throughput_cap(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        ((_, table),) = plan.of_type("aws_dynamodb_table")
+        assert (table["hash_key"], table["range_key"]) == ("order_id", None)
+        # Every key attribute of the table and its indexes declared once, with its type.
+        assert sorted((a["name"], a["type"]) for a in table["attribute"]) == [
+            ("created_at", "N"),
+            ("customer_id", "S"),
+            ("order_id", "S"),
+            ("status", "S"),
+        ]
+        indexes = {i["name"]: i for i in table["global_secondary_index"]}
+        assert set(indexes) == {"by_customer", "by_status"}
+        by_customer, by_status = indexes["by_customer"], indexes["by_status"]
+        assert (by_customer["hash_key"], by_customer["range_key"], by_customer["projection_type"]) == (
+            "customer_id",
+            "created_at",
+            "ALL",
+        )
+        assert not by_customer["non_key_attributes"]
+        assert (by_status["hash_key"], by_status["projection_type"]) == ("status", "INCLUDE")
+        assert sorted(by_status["non_key_attributes"]) == ["customer_id", "total"]
+        assert table["point_in_time_recovery"] == [{"enabled": True, "recovery_period_in_days": 7}]
+        assert table["on_demand_throughput"] == [
+            {"max_read_request_units": 200, "max_write_request_units": 100}
+        ]
+        assert (table["stream_enabled"], table["stream_view_type"]) == (True, "NEW_AND_OLD_IMAGES")
+        assert table["local_secondary_index"] == []
+        assert plan.outputs["global_index_names"]["value"] == ["by_customer", "by_status"]
+        assert plan.outputs["stream_arn"].get("value") is None  # known after apply
+
+    def test_stream_off_means_null_stream_outputs(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "stream-off")
+        ((_, table),) = plan.of_type("aws_dynamodb_table")
+        assert table["stream_enabled"] is False
+        # Known at plan time: null, not an ARN to come.
+        assert "value" in plan.outputs["stream_arn"]
+        assert plan.outputs["stream_arn"]["value"] is None
+
+
+class TestKmsCompleteExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/kms/examples/complete"
+    invalid = (
+        (
+            "kms/complete/invalid/statements.tfvars",
+            "key_administrators must be IAM role, user or account-root ARNs."
+            "|key_users must be IAM role, user or account-root ARNs."
+            "|extra_statements: each Sid must be 1-100 letters or digits and not one the module writes"
+            " itself."
+            "|extra_statements: effect must be Allow or Deny, actions kms:<Action> and principals of type"
+            " AWS or Service, none empty."
+            "|extra_statements: a Deny statement needs a condition and may not cover kms:PutKeyPolicy (kms:*,"
+            " kms:Put*), or it could lock the account out of the key.",
+        ),
+    )
+
+    def test_key_policy_principals(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        ((_, key),) = plan.of_type("aws_kms_key")
+        assert key["bypass_policy_lockout_safety_check"] is False
+        statements = {s["Sid"]: s for s in iter_statements(key["policy"])}
+        assert set(statements) == {
+            "AccountRootAdministers",
+            "KeyAdministrators",
+            "KeyUsers",
+            "KeyUsersGrantToAwsServices",
+            "CloudWatchLogsEncryptsLogGroups",
+            "PartnerDecryptsItsMessages",
+        }
+        # The account root keeps every right, whatever else the policy says: no lock-out.
+        assert statements["AccountRootAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert statements["AccountRootAdministers"]["Action"] == "kms:*"
+        admins = statements["KeyAdministrators"]
+        assert admins["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/platform-admin"}
+        # Administrators manage the key and never use it.
+        assert {"kms:ScheduleKeyDeletion", "kms:Put*", "kms:Disable*"} <= set(admins["Action"])
+        assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"} & set(
+            admins["Action"]
+        )
+        users = statements["KeyUsers"]
+        assert sorted(users["Principal"]["AWS"]) == [
+            "arn:aws:iam::123456789012:role/orders-batch",
+            "arn:aws:iam::123456789012:role/orders-service",
+        ]
+        assert sorted(users["Action"]) == [
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:GenerateDataKey*",
+            "kms:ReEncrypt*",
+        ]
+        grants = statements["KeyUsersGrantToAwsServices"]
+        assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+        assert sorted(grants["Action"]) == ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+        partner = statements["PartnerDecryptsItsMessages"]
+        assert partner == {
+            "Sid": "PartnerDecryptsItsMessages",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:role/orders-partner"},
+            "Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "partner"}},
+        }
 
 
 class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
@@ -236,6 +362,79 @@ class TestNotificationsExample(ExampleChecks):
         assert len(plan.of_type("aws_sns_topic_policy")) == 1
 
 
+class TestNotificationsSubscriptionsExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/notifications/examples/subscriptions"
+    invalid = (
+        (
+            "notifications/subscriptions/invalid/subscriptions.tfvars",
+            "subscriptions: protocol must be sqs, lambda, email or https."
+            "|subscriptions: the endpoint must match the protocol: sqs a queue ARN, lambda a function ARN,"
+            " email an address, https an https:// URL."
+            "|subscriptions: raw_message_delivery is only for sqs and https subscriptions."
+            "|subscriptions: filter_policy must be a JSON object."
+            "|subscriptions: filter_policy_scope must be MessageAttributes or MessageBody."
+            "|policy_statements: actions must be among sns:Subscribe, sns:Receive, sns:Publish,"
+            " sns:GetTopicAttributes, sns:ListSubscriptionsByTopic."
+            '|policy_statements: principals must be account-root or IAM role ARNs (never "*").',
+        ),
+    )
+
+    def test_subscriptions_by_protocol(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        subs = {a.split('"')[1]: v for a, v in plan.of_type("aws_sns_topic_subscription")}
+        got = {
+            name: (s["protocol"], s["endpoint"], s["raw_message_delivery"], s["filter_policy_scope"])
+            for name, s in subs.items()
+        }
+        assert got == {
+            "audit_queue": (
+                "sqs",
+                "arn:aws:sqs:us-east-1:123456789012:orders-example-audit",
+                True,
+                "MessageBody",
+            ),
+            "fulfilment": (
+                "lambda",
+                "arn:aws:lambda:us-east-1:123456789012:function:orders-example-fulfilment",
+                False,
+                "MessageAttributes",
+            ),
+            "ops_mail": ("email", "ops@example.com", False, UNKNOWN),
+            "partner_webhook": ("https", "https://hooks.example.com/orders", True, UNKNOWN),
+        }
+        assert json.loads(subs["audit_queue"]["filter_policy"]) == {"status": ["cancelled", "refunded"]}
+        assert json.loads(subs["fulfilment"]["filter_policy"]) == {
+            "status": ["paid"],
+            "total": [{"numeric": [">=", 100]}],
+        }
+        assert subs["ops_mail"]["filter_policy"] is None
+        assert subs["partner_webhook"]["endpoint_auto_confirms"] is True
+        assert subs["partner_webhook"]["confirmation_timeout_in_minutes"] == 5
+
+    def test_cross_account_statement(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        # The topic ARN is known after apply, so the document is read then: its statement blocks are planned.
+        (document,) = [
+            c["change"]["after"]
+            for c in plan.raw["resource_changes"]
+            if c["address"] == "module.topic.data.aws_iam_policy_document.topic"
+        ]
+        statements = {s["sid"]: s for s in document["statement"]}
+        assert list(statements) == [
+            "AccountManagesTopic",
+            "PartnerSubscribes",
+            "DenyInsecureTransport",
+        ]
+        partner = statements["PartnerSubscribes"]
+        assert (partner["effect"], partner["actions"]) == ("Allow", ["sns:Subscribe"])
+        assert partner["principals"] == [{"type": "AWS", "identifiers": ["arn:aws:iam::210987654321:root"]}]
+        assert partner["condition"] == [
+            {"test": "StringEquals", "variable": "sns:Protocol", "values": ["sqs"]}
+        ]
+        # Insecure transport stays denied to everyone, partner included.
+        assert statements["DenyInsecureTransport"]["effect"] == "Deny"
+
+
 class TestWebhookSecretExample(ExampleChecks):
     relpath = "modules/webhook-secret/examples/basic"
 
@@ -262,7 +461,9 @@ class TestWebhookSecretExample(ExampleChecks):
             assert version["secret_string_wo_version"] == 1, address
             assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
         root = roots.get(relpath)
-        variables = root.plan({}, ("webhook-secret/known-initial-value.tfvars",)).raw.get("variables", {})
+        variables = root.plan({}, ("webhook-secret/basic/known-initial-value.tfvars",)).raw.get(
+            "variables", {}
+        )
         assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
 
 

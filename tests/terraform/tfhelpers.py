@@ -329,6 +329,8 @@ def check_tables(plan: Plan) -> None:
         sse = table["server_side_encryption"][0]
         assert sse["enabled"] is True, address
         assert is_set(sse["kms_key_arn"]), address
+        if not str(table["name"]).endswith("-ticks"):
+            continue  # another table of the module's examples: the price table's contract is not its
         assert table["stream_enabled"] is True, address
         assert table["stream_view_type"] == "NEW_AND_OLD_IMAGES", address
         assert (table["hash_key"], table["range_key"]) == ("pk", "sk"), address
