@@ -1,0 +1,212 @@
+"""Every module example applied and destroyed by Terraform on a moto server, and the upgrade of
+lambda-with-dlq from the last release: its state must plan as update-in-place or no-op, never a delete.
+
+Examples are discovered (``modules/*/examples/*`` with a ``main.tf``), so a new example is applied here
+without touching this file. moto enforces no IAM or KMS: what these tests prove is that every example's
+resources are accepted by the provider and the (emulated) APIs and are all destroyed again; the
+permissions themselves are checked by the plan tests (tests/terraform/test_tf_examples.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.local.moto_server import MotoServer
+from scripts.local.terraform import LocalTerraform, declared_variables
+
+pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p.parent for p in REPO_ROOT.glob("modules/*/examples/*/main.tf"))
+#: The release whose state this release must take over: lambda-with-dlq before event_sources (issue 10).
+RELEASE = "db70c965c490b0e63ad3af2a645fc0b12c09a457"
+#: Resource types whose instances must survive the upgrade (no delete of any of them).
+KEPT_TYPES = {
+    "aws_cloudwatch_log_group",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_lambda_event_source_mapping",
+    "aws_lambda_function",
+    "aws_lambda_function_url",
+    "aws_sqs_queue",
+}
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The function zips, built by scripts/package.py into a folder of this test's own."""
+    out = tmp_path_factory.mktemp("zips")
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "package.py"), "--out", str(out)],
+        check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+    )
+    return out
+
+
+def zip_variables(tf_dir: Path, zips: Path) -> dict[str, str]:
+    """Deployment zips for the variables a root declares (filename, webhook_zip, enricher_zip)."""
+    wanted = {
+        "filename": zips / "price_enricher.zip",
+        "webhook_zip": zips / "webhook_processor.zip",
+        "enricher_zip": zips / "price_enricher.zip",
+    }
+    declared = declared_variables(tf_dir)
+    return {name: str(path) for name, path in wanted.items() if name in declared}
+
+
+def moto_resources(moto: MotoServer) -> dict[str, list[str]]:
+    """What the server still holds of the kinds every example creates: a destroy must leave none."""
+    from scripts.local.aws import Clients
+
+    clients = Clients(moto.endpoint)
+    held = {
+        "functions": [f["FunctionName"] for f in clients("lambda").list_functions()["Functions"]],
+        "mappings": [
+            m["UUID"] for m in clients("lambda").list_event_source_mappings()["EventSourceMappings"]
+        ],
+        "queues": clients("sqs").list_queues().get("QueueUrls", []),
+        "roles": [r["RoleName"] for r in clients("iam").list_roles()["Roles"]],
+        "log_groups": [g["logGroupName"] for g in clients("logs").describe_log_groups()["logGroups"]],
+        "tables": clients("dynamodb").list_tables()["TableNames"],
+        "streams": clients("kinesis").list_streams()["StreamNames"],
+        "topics": [t["TopicArn"] for t in clients("sns").list_topics()["Topics"]],
+    }
+    return {kind: names for kind, names in held.items() if names}
+
+
+@pytest.fixture
+def fresh_moto(tmp_path: Path) -> Iterator[MotoServer]:
+    """A server of the test's own: the destroy check sees only what this test deployed."""
+    server = MotoServer(log_path=tmp_path / "moto.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("root", EXAMPLES, ids=[str(p.relative_to(REPO_ROOT / "modules")) for p in EXAMPLES])
+def test_example_applies_and_destroys(root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path) -> None:
+    tf = LocalTerraform(
+        fresh_moto.endpoint, tmp_path / "work", tf_dir=root, variables=zip_variables(root, zips)
+    )
+    tf.init()
+    try:
+        tf.apply()
+        state = json.loads(tf.run("show", "-json", "-no-color", str(tf.state_path), capture=True))
+        managed = [r for r in _state_resources(state) if r["mode"] == "managed"]
+        assert managed, f"{root}: nothing applied"
+    finally:
+        tf.destroy()
+    assert moto_resources(fresh_moto) == {}, f"{root}: left behind after destroy"
+
+
+def _state_resources(state: dict) -> list[dict]:
+    def walk(module: dict) -> Iterator[dict]:
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    return list(walk(state.get("values", {}).get("root_module", {})))
+
+
+# ------------------------------------------------------------------------------------------- upgrade
+
+
+@pytest.fixture(scope="module")
+def release_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """modules/ and envs/ of RELEASE, exported from git (symlinks kept, as in a checkout)."""
+    out = tmp_path_factory.mktemp("release")
+    archive = out / "release.tar"
+    subprocess.run(
+        ["git", "archive", "--format=tar", f"--output={archive}", RELEASE, "modules", "envs"],
+        check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+    )
+    with tarfile.open(archive) as tar:
+        tar.extractall(out, filter="tar")
+    return out
+
+
+def planned_actions(tf: LocalTerraform, work: Path) -> dict[str, tuple[str, list[str]]]:
+    """address -> (type, actions) of a plan of ``tf`` over the state in ``work``."""
+    plan = work / "upgrade.tfplan"
+    tf.run("plan", "-input=false", "-no-color", f"-out={plan}", *tf._state_args, *tf._var_args())
+    shown = json.loads(tf.run("show", "-json", "-no-color", str(plan), capture=True))
+    return {c["address"]: (c["type"], c["change"]["actions"]) for c in shown["resource_changes"]}
+
+
+def upgrade(old_root: Path, new_root: Path, moto: MotoServer, work: Path, variables: dict[str, str]):
+    """Apply ``old_root``, then plan ``new_root`` over its state; return the old state's addresses and
+    the plan's actions."""
+    old = LocalTerraform(moto.endpoint, work, tf_dir=old_root, variables=variables)
+    old.init()
+    old.apply()
+    state = json.loads(old.run("show", "-json", "-no-color", str(old.state_path), capture=True))
+    before = {r["address"]: r["type"] for r in _state_resources(state) if r["mode"] == "managed"}
+    new = LocalTerraform(moto.endpoint, work, tf_dir=new_root, variables=variables)
+    new.init()
+    return new, before, planned_actions(new, work)
+
+
+def assert_nothing_is_deleted(before: dict[str, str], actions: dict[str, tuple[str, list[str]]]) -> None:
+    deleted = {a: acts for a, (_, acts) in actions.items() if "delete" in acts}
+    assert deleted == {}, f"the upgrade would delete or replace: {deleted}"
+    kept = {a for a, t in before.items() if t in KEPT_TYPES}
+    assert kept, "the release state holds none of the resources the upgrade must keep"
+    # Every release resource is still in the plan (moved to its new address, not dropped from it).
+    planned_types = {t for t, _ in actions.values()}
+    assert {before[a] for a in kept} <= planned_types
+    assert sum(
+        1 for t, acts in actions.values() if t in KEPT_TYPES and acts in (["no-op"], ["update"])
+    ) >= len(kept)
+
+
+def test_upgrade_keeps_the_complete_example(
+    release_tree: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path
+) -> None:
+    relpath = "modules/lambda-with-dlq/examples/complete"
+    old_root, new_root = release_tree / relpath, REPO_ROOT / relpath
+    new, before, actions = upgrade(
+        old_root, new_root, fresh_moto, tmp_path / "work", zip_variables(new_root, zips)
+    )
+    try:
+        assert "module.consumer.aws_lambda_event_source_mapping.stream[0]" in before
+        assert actions['module.consumer.aws_lambda_event_source_mapping.this["stream"]'][1] in (
+            ["no-op"],
+            ["update"],
+        )
+        assert actions['module.consumer.aws_sqs_queue.on_failure["stream"]'][1] == ["no-op"]
+        assert actions["module.consumer.aws_iam_role.this[0]"][1] == ["no-op"]
+        assert_nothing_is_deleted(before, actions)
+    finally:
+        new.destroy()
+
+
+def test_upgrade_keeps_the_pipeline(
+    release_tree: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path
+) -> None:
+    old_root, new_root = release_tree / "envs" / "local", REPO_ROOT / "envs" / "local"
+    variables = {"moto_endpoint": fresh_moto.endpoint, **zip_variables(new_root, zips)}
+    new, before, actions = upgrade(old_root, new_root, fresh_moto, tmp_path / "work", variables)
+    try:
+        enricher = "module.pipeline.module.enricher"
+        assert f"{enricher}.aws_lambda_event_source_mapping.stream[0]" in before
+        assert actions[f'{enricher}.aws_lambda_event_source_mapping.this["stream"]'][1] in (
+            ["no-op"],
+            ["update"],
+        )
+        assert actions[f'{enricher}.aws_sqs_queue.on_failure["stream"]'][1] == ["no-op"]
+        assert actions[f"{enricher}.aws_iam_role_policy.this[0]"][1] == ["no-op"]
+        assert_nothing_is_deleted(before, actions)
+    finally:
+        new.destroy()
