@@ -29,6 +29,8 @@ locals {
       on_failure_queue_name              = "${var.function_name}-on-failure"
       queue_visibility_timeout_seconds   = null
       maximum_concurrency                = null
+      # The statement ids of release 0.x: its policy stays unchanged.
+      sids = { read = "ReadTableStream", on_failure = "SendToOnFailureQueue" }
     }
   }
 
@@ -54,6 +56,7 @@ locals {
       on_failure_queue_name              = s.type == "sqs" ? null : coalesce(s.on_failure_queue_name, "${var.function_name}-${key}-on-failure")
       queue_visibility_timeout_seconds   = s.queue_visibility_timeout_seconds
       maximum_concurrency                = try(s.scaling_config.maximum_concurrency, null)
+      sids                               = null
     }
   })
 

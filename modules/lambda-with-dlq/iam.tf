@@ -10,7 +10,7 @@ locals {
   source_statements = flatten([
     for key, s in local.sources : concat(
       s.type != "dynamodb" ? [] : [{
-        sid       = "${local.sid_of[key]}ReadDynamodbStream"
+        sid       = s.sids == null ? "${local.sid_of[key]}ReadDynamodbStream" : s.sids.read
         actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
         resources = [local.iam_source_arns[key]]
       }],
@@ -34,7 +34,7 @@ locals {
         resources = [local.iam_source_arns[key]]
       }],
       !contains(local.stream_types, s.type) ? [] : [{
-        sid       = "${local.sid_of[key]}SendToOnFailureQueue"
+        sid       = s.sids == null ? "${local.sid_of[key]}SendToOnFailureQueue" : s.sids.on_failure
         actions   = ["sqs:SendMessage"]
         resources = ["${local.arn_prefix}:sqs:${var.region}:${var.account_id}:${s.on_failure_queue_name}"]
       }],
