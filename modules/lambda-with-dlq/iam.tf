@@ -106,8 +106,8 @@ locals {
       Resource = local.source_kms_keys
     }],
   )
-  # Known at plan time whenever var.kms is set (true || unknown is true).
-  has_kms_policy = local.has_kms || length(local.source_kms_keys) > 0
+  # A conditional, not ||: known at plan time whenever var.kms is set, even if a source's key is not.
+  has_kms_policy = local.has_kms ? true : length(local.source_kms_keys) > 0
 }
 
 data "aws_iam_policy_document" "assume" {

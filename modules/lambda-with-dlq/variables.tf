@@ -395,8 +395,19 @@ variable "event_sources" {
   }
 
   validation {
-    condition     = alltrue([for k, s in var.event_sources : s.batch_size == null || try(s.batch_size >= 1 && s.batch_size <= 10000 && (s.type != "sqs" || s.batch_size <= 10 || coalesce(s.maximum_batching_window_in_seconds, 0) >= 1) && !(s.type == "sqs" && endswith(s.arn, ".fifo") && s.batch_size > 10), false)])
-    error_message = "event_sources batch_size must be from 1 to 10000; an sqs batch above 10 needs maximum_batching_window_in_seconds >= 1 and a FIFO queue takes at most 10."
+    condition     = alltrue([for k, s in var.event_sources : s.batch_size == null ? true : s.batch_size >= 1 && s.batch_size <= 10000])
+    error_message = "event_sources batch_size must be from 1 to 10000."
+  }
+
+  # Conditionals rather than && and ||: they skip the branches that may hold values unknown at plan time.
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type != "sqs" ? true : coalesce(s.batch_size, 10) <= 10 ? true : coalesce(s.maximum_batching_window_in_seconds, 0) >= 1])
+    error_message = "An sqs batch_size above 10 needs maximum_batching_window_in_seconds >= 1."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type != "sqs" ? true : coalesce(s.batch_size, 10) <= 10 ? true : !endswith(coalesce(s.arn_pattern, s.arn), ".fifo")])
+    error_message = "A FIFO queue source takes a batch_size of at most 10."
   }
 
   validation {
