@@ -633,9 +633,9 @@ variable "queue_message_retention_seconds" {
 variable "alarms" {
   description = <<-EOT
     CloudWatch alarms (see alarms.tf): function Errors and Throttles always; with a Function URL its
-    Url5xxCount (errors_threshold); with a stream source IteratorAge (maximum, ms) and the on-failure
-    queue's ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds). `actions` are
-    SNS topic ARNs notified on ALARM and OK.
+    Url5xxCount (errors_threshold); with a stream source (dynamodb, kinesis) IteratorAge (maximum, ms) and,
+    per on-failure queue, ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds);
+    with the async dead-letter queue its depth. `actions` are SNS topic ARNs notified on ALARM and OK.
   EOT
   type = object({
     enabled                     = optional(bool, false)

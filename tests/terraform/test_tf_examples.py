@@ -552,7 +552,8 @@ class TestWebhookSecretExample(ExampleChecks):
             assert version["secret_string_wo_version"] == 1, address
             assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
         root = roots.get(relpath)
-        variables = root.plan({}, ("webhook-secret/known-initial-value.tfvars",)).raw.get("variables", {})
+        case = f"{fixture_folder(relpath)}/known-initial-value.tfvars"
+        variables = root.plan({}, (case,)).raw.get("variables", {})
         assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
 
 
