@@ -2,9 +2,13 @@
 lambda-with-dlq from the last release: its state must plan as update-in-place or no-op, never a delete.
 
 Examples are discovered (``modules/*/examples/*`` with a ``main.tf``), so a new example is applied here
-without touching this file. moto enforces no IAM or KMS: what these tests prove is that every example's
-resources are accepted by the provider and the (emulated) APIs and are all destroyed again; the
-permissions themselves are checked by the plan tests (tests/terraform/test_tf_examples.py).
+without touching this file; an example whose defaults cannot be destroyed (deletion protection) gets
+its throw-away values from ``tests/terraform/fixtures/<module>/<example>/apply.tfvars``.
+
+moto enforces no IAM or KMS: what these tests prove is that every example's resources are accepted by
+the provider and the (emulated) APIs and are all destroyed again, and that the KMS policies, whose key
+ARNs exist only after apply, name the deployment's keys; the plan-time permissions are checked by the
+plan tests (tests/terraform/test_tf_examples.py).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from scripts.local.moto_server import MotoServer
 from scripts.local.terraform import LocalTerraform, declared_variables
@@ -24,6 +29,7 @@ from scripts.local.terraform import LocalTerraform, declared_variables
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"
 EXAMPLES = sorted(p.parent for p in REPO_ROOT.glob("modules/*/examples/*/main.tf"))
 #: The release whose state this release must take over: lambda-with-dlq before event_sources (issue 10).
 RELEASE = "db70c965c490b0e63ad3af2a645fc0b12c09a457"
@@ -93,8 +99,23 @@ def fresh_moto(tmp_path: Path) -> Iterator[MotoServer]:
         server.stop()
 
 
+def apply_var_file(root: Path) -> Path | None:
+    """tests/terraform/fixtures/<module>/<example>/apply.tfvars: the values for a throw-away deployment
+    (e.g. no deletion protection, so that the destroy can run), when the example's defaults are not."""
+    module, example = root.parent.parent.name, root.name
+    path = FIXTURES / module / example / "apply.tfvars"
+    return path if path.is_file() else None
+
+
 @pytest.mark.parametrize("root", EXAMPLES, ids=[str(p.relative_to(REPO_ROOT / "modules")) for p in EXAMPLES])
-def test_example_applies_and_destroys(root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path) -> None:
+def test_example_applies_and_destroys(
+    root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    var_file = apply_var_file(root)
+    if var_file is not None:
+        # terraform reads these from the environment LocalTerraform passes on.
+        for command in ("apply", "destroy"):
+            monkeypatch.setenv(f"TF_CLI_ARGS_{command}", f"-var-file={var_file}")
     tf = LocalTerraform(
         fresh_moto.endpoint, tmp_path / "work", tf_dir=root, variables=zip_variables(root, zips)
     )
@@ -104,9 +125,51 @@ def test_example_applies_and_destroys(root: Path, zips: Path, fresh_moto: MotoSe
         state = json.loads(tf.run("show", "-json", "-no-color", str(tf.state_path), capture=True))
         managed = [r for r in _state_resources(state) if r["mode"] == "managed"]
         assert managed, f"{root}: nothing applied"
+        kms_policies = [r for r in managed if r["type"] == "aws_iam_role_policy" and r["name"] == "kms"]
+        assert check_applied_kms_policies(fresh_moto) == len(kms_policies)
     finally:
         tf.destroy()
     assert moto_resources(fresh_moto) == {}, f"{root}: left behind after destroy"
+
+
+OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def check_applied_kms_policies(moto: MotoServer) -> int:
+    """The `<function>-kms` policies as applied (their key ARNs exist only after apply): every resource is
+    a key of the deployment, kms:Decrypt is allowed on it and denied on any other key."""
+    from scripts.local.aws import Clients
+
+    clients = Clients(moto.endpoint)
+    iam = clients("iam")
+    keys = {k["KeyArn"] for k in clients("kms").list_keys()["Keys"]}
+    checked = 0
+    for role in iam.list_roles()["Roles"]:
+        for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+            if not name.endswith("-kms"):
+                continue
+            document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)["PolicyDocument"]
+            policy = IAMPolicy(json.dumps(document))
+            statements = document["Statement"]
+            resources = {
+                r
+                for s in statements
+                for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+            }
+            assert resources, name
+            assert resources <= keys, f"{name}: {resources - keys} are not keys of the deployment"
+            for key in resources:
+                assert policy.is_action_permitted("kms:Decrypt", key) == PermissionResult.PERMITTED, (
+                    name,
+                    key,
+                )
+            assert policy.is_action_permitted("kms:Decrypt", OTHER_KEY) != PermissionResult.PERMITTED, name
+            assert (
+                policy.is_action_permitted("kms:CreateGrant", next(iter(resources)))
+                != PermissionResult.PERMITTED
+            )
+            checked += 1
+    return checked
 
 
 def _state_resources(state: dict) -> list[dict]:
