@@ -31,6 +31,7 @@ module "api" {
   role_arn               = var.role_arn
   permissions_boundary   = var.permissions_boundary
   vpc_config             = var.vpc_config
+  layers                 = var.layers
 
   logging_config = {
     log_format            = "JSON"
@@ -88,6 +89,12 @@ variable "permissions_boundary" {
   description = "Permissions boundary of the module's role, or null."
   type        = string
   default     = null
+}
+
+variable "layers" {
+  description = "Layer version ARNs."
+  type        = list(string)
+  default     = []
 }
 
 variable "vpc_config" {
