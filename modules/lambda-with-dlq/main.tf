@@ -4,7 +4,7 @@ locals {
   log_group_arn  = "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${local.log_group_name}"
   has_url        = var.function_url != null
   has_kms        = var.kms != null
-  kms_key_arn    = try(var.kms.key_arn, null)
+  kms_key_arn    = local.has_kms ? var.kms.key_arn : null
   create_role    = var.role_arn == null
   role_arn       = local.create_role ? aws_iam_role.this[0].arn : var.role_arn
 
