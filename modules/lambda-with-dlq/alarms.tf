@@ -3,9 +3,11 @@
 # - throttles: invocations refused for lack of concurrency (reserved or account pool);
 # - url_5xx: 5xx answers of the Function URL; the handler answers them itself (503 on AWS failures,
 #   500 on misconfiguration), so they are not invocation Errors;
-# - iterator_age: the mapping lags behind its stream;
-# - on_failure_depth / on_failure_age: stream batches given up on, waiting for a redrive (the age
-#   alarm keeps ringing while nobody redrives).
+# - iterator_age: a stream mapping (dynamodb, kinesis) lags behind its stream;
+# - <source>_on_failure_depth / _age: per stream source, batches given up on, waiting for a redrive (the
+#   age alarm keeps ringing while nobody redrives);
+# - async_dlq_depth: asynchronous invocations that failed every retry, in the module's dead-letter queue.
+# An sqs source's failures end in that queue's own dead-letter queue: alarm on it where it is defined.
 locals {
   alarms = !var.alarms.enabled ? {} : merge(
     {
@@ -39,7 +41,7 @@ locals {
         threshold   = var.alarms.errors_threshold
       }
     },
-    !local.has_stream ? {} : {
+    length(local.stream_sources) == 0 ? {} : {
       iterator_age = {
         name        = "${var.function_name}-iterator-age"
         description = "${var.function_name} lags behind its stream: oldest record older than ${var.alarms.iterator_age_ms_threshold} ms."
@@ -49,23 +51,36 @@ locals {
         statistic   = "Maximum"
         threshold   = var.alarms.iterator_age_ms_threshold
       }
-      on_failure_depth = {
-        name        = "${local.on_failure_name}-depth"
-        description = "Stream batches of ${var.function_name} gave up and wait in ${local.on_failure_name} for a redrive."
+    },
+    merge([for key, s in local.stream_sources : {
+      "${key}_on_failure_depth" = {
+        name        = "${s.on_failure_queue_name}-depth"
+        description = "Stream batches of ${var.function_name} gave up and wait in ${s.on_failure_queue_name} for a redrive."
         namespace   = "AWS/SQS"
         metric      = "ApproximateNumberOfMessagesVisible"
-        dimensions  = { QueueName = local.on_failure_name }
+        dimensions  = { QueueName = s.on_failure_queue_name }
         statistic   = "Maximum"
         threshold   = var.alarms.queue_depth_threshold
       }
-      on_failure_age = {
-        name        = "${local.on_failure_name}-age"
-        description = "The oldest message in ${local.on_failure_name} waits for a redrive for more than ${var.alarms.queue_age_seconds_threshold} s."
+      "${key}_on_failure_age" = {
+        name        = "${s.on_failure_queue_name}-age"
+        description = "The oldest message in ${s.on_failure_queue_name} waits for a redrive for more than ${var.alarms.queue_age_seconds_threshold} s."
         namespace   = "AWS/SQS"
         metric      = "ApproximateAgeOfOldestMessage"
-        dimensions  = { QueueName = local.on_failure_name }
+        dimensions  = { QueueName = s.on_failure_queue_name }
         statistic   = "Maximum"
         threshold   = var.alarms.queue_age_seconds_threshold
+      }
+    }]...),
+    !local.has_async_dlq ? {} : {
+      async_dlq_depth = {
+        name        = "${local.async_dlq_name}-depth"
+        description = "Asynchronous invocations of ${var.function_name} failed after their retries and wait in ${local.async_dlq_name}."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = local.async_dlq_name }
+        statistic   = "Maximum"
+        threshold   = var.alarms.queue_depth_threshold
       }
     },
   )

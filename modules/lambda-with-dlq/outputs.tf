@@ -1,76 +1,109 @@
 output "function_name" {
   description = "Function name."
-  value       = try(aws_lambda_function.this.function_name, null)
+  value       = aws_lambda_function.this.function_name
 }
 
 output "function_arn" {
   description = "Function ARN."
-  value       = try(aws_lambda_function.this.arn, null)
+  value       = aws_lambda_function.this.arn
 }
 
 output "invoke_arn" {
   description = "ARN for API Gateway integrations."
-  value       = try(aws_lambda_function.this.invoke_arn, null)
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "role_managed" {
+  description = "Whether the module created the execution role and attached its policies (false with `role_arn`: the module attached nothing to that role)."
+  value       = local.create_role
 }
 
 output "role_name" {
-  description = "Execution role name."
-  value       = try(aws_iam_role.this.name, null)
+  description = "Name of the execution role the module created, or null when `role_arn` brought one."
+  value       = one(aws_iam_role.this[*].name)
 }
 
 output "role_arn" {
-  description = "Execution role ARN."
-  value       = try(aws_iam_role.this.arn, null)
+  description = "Execution role ARN: the module's, or `role_arn`."
+  value       = local.role_arn
 }
 
 output "policy_json" {
-  description = "The execution role's inline policy (known at plan time when every resource ARN is)."
-  value       = try(data.aws_iam_policy_document.permissions.json, null)
+  description = "The plan-time part of the permissions the function needs (logs, tracing, event sources, failure destinations, VPC, `policy_statements`): the module's inline policy, or what to attach to a role of your own."
+  value       = data.aws_iam_policy_document.permissions.json
+}
+
+output "kms_policy_json" {
+  description = "The KMS part of the permissions the function needs (the `kms` key, the event sources' keys), or null when there is none."
+  value       = local.has_kms_policy ? jsonencode({ Version = "2012-10-17", Statement = local.kms_statements }) : null
 }
 
 output "log_group_name" {
   description = "Log group name."
-  value       = try(aws_cloudwatch_log_group.this.name, null)
+  value       = aws_cloudwatch_log_group.this.name
 }
 
 output "log_group_arn" {
   description = "Log group ARN."
-  value       = try(aws_cloudwatch_log_group.this.arn, null)
+  value       = aws_cloudwatch_log_group.this.arn
 }
 
 output "function_url" {
   description = "Function URL, or null."
-  value       = try(aws_lambda_function_url.this[0].function_url, null)
+  value       = one(aws_lambda_function_url.this[*].function_url)
+}
+
+output "event_source_mappings" {
+  description = "Event source mappings by key: type, UUID, ARN and the on-failure queue (null for sqs sources, whose failures follow the queue's redrive policy)."
+  value = {
+    for key, m in aws_lambda_event_source_mapping.this : key => {
+      type                 = local.sources[key].type
+      uuid                 = m.uuid
+      arn                  = m.arn
+      on_failure_queue     = contains(keys(aws_sqs_queue.on_failure), key) ? aws_sqs_queue.on_failure[key].arn : null
+      on_failure_queue_url = contains(keys(aws_sqs_queue.on_failure), key) ? aws_sqs_queue.on_failure[key].url : null
+    }
+  }
+}
+
+output "on_failure_queues" {
+  description = "On-failure queues by stream source key: name, ARN and URL."
+  value       = { for key, q in aws_sqs_queue.on_failure : key => { name = q.name, arn = q.arn, url = q.url } }
 }
 
 output "event_source_mapping_uuid" {
-  description = "UUID of the stream event source mapping, or null."
-  value       = try(aws_lambda_event_source_mapping.stream[0].uuid, null)
+  description = "UUID of the event source mapping when the function has exactly one (see `event_source_mappings`), else null."
+  value       = length(aws_lambda_event_source_mapping.this) == 1 ? one(values(aws_lambda_event_source_mapping.this)).uuid : null
 }
 
 output "event_source_mapping_arn" {
-  description = "ARN of the stream event source mapping, or null."
-  value       = try(aws_lambda_event_source_mapping.stream[0].arn, null)
+  description = "ARN of the event source mapping when the function has exactly one (see `event_source_mappings`), else null."
+  value       = length(aws_lambda_event_source_mapping.this) == 1 ? one(values(aws_lambda_event_source_mapping.this)).arn : null
 }
 
 output "on_failure_queue_arn" {
-  description = "ARN of the stream on-failure queue, or null."
-  value       = try(aws_sqs_queue.on_failure[0].arn, null)
+  description = "ARN of the on-failure queue when the function has exactly one stream source (see `on_failure_queues`), else null."
+  value       = length(aws_sqs_queue.on_failure) == 1 ? one(values(aws_sqs_queue.on_failure)).arn : null
 }
 
 output "on_failure_queue_name" {
-  description = "Name of the stream on-failure queue, or null."
-  value       = try(aws_sqs_queue.on_failure[0].name, null)
+  description = "Name of the on-failure queue when the function has exactly one stream source (see `on_failure_queues`), else null."
+  value       = length(aws_sqs_queue.on_failure) == 1 ? one(values(aws_sqs_queue.on_failure)).name : null
 }
 
 output "on_failure_queue_url" {
-  description = "URL of the stream on-failure queue, or null."
-  value       = try(aws_sqs_queue.on_failure[0].url, null)
+  description = "URL of the on-failure queue when the function has exactly one stream source (see `on_failure_queues`), else null."
+  value       = length(aws_sqs_queue.on_failure) == 1 ? one(values(aws_sqs_queue.on_failure)).url : null
 }
 
 output "async_dlq_arn" {
   description = "ARN of the dead-letter queue for asynchronous invocations, or null."
-  value       = try(aws_sqs_queue.async_dlq[0].arn, null)
+  value       = one(aws_sqs_queue.async_dlq[*].arn)
+}
+
+output "async_dlq_url" {
+  description = "URL of the dead-letter queue for asynchronous invocations, or null."
+  value       = one(aws_sqs_queue.async_dlq[*].url)
 }
 
 output "alarm_names" {

@@ -15,23 +15,30 @@ variable "description" {
 }
 
 variable "handler" {
-  description = "Handler, `<package>.<module>.<function>`, e.g. `price_enricher.handler.handler`."
+  description = "Handler in the runtime's own notation: `pkg.module.function` (Python), `index.handler` (Node.js), `Namespace.Class::Method` (Java, .NET), `bootstrap` (custom runtimes)."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
-    error_message = "handler must be a dotted Python path such as pkg.module.function."
+    condition     = can(regex("^[^\\s]{1,128}$", var.handler))
+    error_message = "handler must be 1-128 characters without whitespace."
   }
 }
 
 variable "runtime" {
-  description = "Python runtime."
+  description = "Lambda runtime identifier (managed runtimes that AWS still supports for new functions, and the OS-only provided.al2/provided.al2023)."
   type        = string
   default     = "python3.13"
 
   validation {
-    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime must be python3.11, python3.12 or python3.13."
+    condition = contains([
+      "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+      "nodejs18.x", "nodejs20.x", "nodejs22.x",
+      "java11", "java17", "java21",
+      "dotnet8",
+      "ruby3.2", "ruby3.3",
+      "provided.al2", "provided.al2023",
+    ], var.runtime)
+    error_message = "runtime must be one of python3.9-python3.13, nodejs18.x, nodejs20.x, nodejs22.x, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, provided.al2, provided.al2023."
   }
 }
 
@@ -95,29 +102,34 @@ variable "reserved_concurrency" {
 }
 
 variable "environment_variables" {
-  description = "Environment variables, encrypted at rest with `kms_key_arn`. Never put secrets here: pass a Secrets Manager ARN."
+  description = "Environment variables, encrypted at rest with the `kms` key (Lambda's AWS managed key without one). Never put secrets here: pass a Secrets Manager ARN."
   type        = map(string)
   default     = {}
 }
 
-variable "kms_key_arn" {
-  description = "Customer managed key for environment variables, the log group and the module's queues."
-  type        = string
+variable "kms" {
+  description = <<-EOT
+    Customer managed key for the environment variables, the log group and the module's queues, and the
+    KMS actions the role may use on it (kms:Decrypt is always granted: environment variables, encrypted
+    table and stream; add kms:GenerateDataKey to publish to encrypted SNS/SQS; the module adds it itself
+    for its own queues). null: AWS managed keys (Lambda's and CloudWatch Logs' own encryption, SSE-SQS on
+    the queues) and no KMS statement for them. An object rather than a bare ARN so that whether there is a
+    key is known at plan time even when the key is created in the same apply.
+  EOT
+  type = object({
+    key_arn = string
+    actions = optional(set(string), ["kms:Decrypt"])
+  })
+  default = null
 
   validation {
-    condition     = can(regex("^arn:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = var.kms == null || try(can(regex("^arn:[a-z-]+:kms:", var.kms.key_arn)), false)
+    error_message = "kms.key_arn must be a KMS key ARN."
   }
-}
-
-variable "kms_key_actions" {
-  description = "KMS actions the role may use on the key: kms:Decrypt is always needed (environment variables, encrypted table and stream); add kms:GenerateDataKey to publish to encrypted SNS/SQS."
-  type        = set(string)
-  default     = ["kms:Decrypt"]
 
   validation {
-    condition     = alltrue([for a in var.kms_key_actions : contains(["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"], a)])
-    error_message = "kms_key_actions may hold kms:Decrypt, kms:GenerateDataKey, kms:Encrypt, kms:DescribeKey."
+    condition     = var.kms == null || try(alltrue([for a in var.kms.actions : contains(["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"], a)]), false)
+    error_message = "kms.actions may hold kms:Decrypt, kms:GenerateDataKey, kms:Encrypt, kms:DescribeKey."
   }
 }
 
@@ -230,11 +242,12 @@ variable "function_url" {
 
 variable "stream_source" {
   description = <<-EOT
-    DynamoDB stream event source mapping, or null for none. Failed batches (after retries, or too old) are
-    sent as metadata to an on-failure SQS queue the module creates, encrypts with `kms_key_arn` and grants.
-    `filter_patterns` default to INSERT only: the function's own writes emit MODIFY records that would
-    otherwise invoke it again. `stream_arn_pattern` is the ARN the role's stream permissions name (default:
-    `event_source_arn`); give `<table arn>/stream/*` to keep the policy known at plan time.
+    One DynamoDB stream source, the shorthand of release 0.x kept for its callers: the same as an
+    `event_sources` entry under the key `stream` (type dynamodb) whose on-failure queue is named
+    `<function_name>-on-failure`. `filter_patterns` default to INSERT only: the function's own writes
+    emit MODIFY records that would otherwise invoke it again. `stream_arn_pattern` is the ARN the role's
+    stream permissions name (default: `event_source_arn`); give `<table arn>/stream/*` to keep the policy
+    known at plan time. New callers use `event_sources`.
   EOT
   type = object({
     event_source_arn                   = string
@@ -293,17 +306,185 @@ variable "stream_source" {
   }
 }
 
+variable "event_sources" {
+  description = <<-EOT
+    Event source mappings, by key (lowercase letters, digits, '-'; it names the mapping's on-failure
+    queue and IAM statements). `type` is dynamodb (a table's stream), kinesis (a stream, or an
+    enhanced fan-out consumer ARN) or sqs (a queue). Unset settings take the type's defaults (streams:
+    TRIM_HORIZON, batch 100, window 1 s, parallelization 1, bisect on error, 5 retries, records at most
+    1 h old; sqs: batch 10, window 0).
+    - dynamodb, kinesis: failed batches (retries exhausted, records too old) go as metadata to an
+      on-failure SQS queue the module creates per source (`<function_name>-<key>-on-failure`, or
+      `on_failure_queue_name`), encrypted with the `kms` key, granted `sqs:SendMessage`.
+    - sqs: failures stay on the source queue, whose own redrive policy (maxReceiveCount, dead-letter
+      queue) is where they end up: configure it on the queue. `queue_visibility_timeout_seconds` is that
+      queue's visibility timeout, checked against AWS's advice of at least 6 x the function timeout.
+    `arn_pattern` is the ARN the role's statements name instead of `arn` (e.g. `<table arn>/stream/*`,
+    known at plan time); `kms_key_arn` is the key encrypting the source (the role gets kms:Decrypt on it;
+    whether it is null must be known at plan time unless `kms` is set).
+    `filters` are up to 5 JSON filter patterns; `function_response_types` default to
+    ReportBatchItemFailures (the handler returns the failed items; set [] if it does not).
+  EOT
+  type = map(object({
+    type                               = string
+    arn                                = string
+    arn_pattern                        = optional(string)
+    kms_key_arn                        = optional(string)
+    enabled                            = optional(bool, true)
+    filters                            = optional(list(string), [])
+    batch_size                         = optional(number)
+    maximum_batching_window_in_seconds = optional(number)
+    function_response_types            = optional(list(string), ["ReportBatchItemFailures"])
+    # dynamodb and kinesis only
+    starting_position              = optional(string)
+    starting_position_timestamp    = optional(string)
+    parallelization_factor         = optional(number)
+    maximum_retry_attempts         = optional(number)
+    maximum_record_age_in_seconds  = optional(number)
+    bisect_batch_on_function_error = optional(bool)
+    tumbling_window_in_seconds     = optional(number)
+    on_failure_queue_name          = optional(string)
+    # sqs only
+    queue_visibility_timeout_seconds = optional(number)
+    scaling_config = optional(object({
+      maximum_concurrency = number
+    }))
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : can(regex("^[a-z0-9-]{1,20}$", k)) && contains(["dynamodb", "kinesis", "sqs"], s.type)])
+    error_message = "event_sources keys must be 1-20 lowercase letters, digits or '-', and each type dynamodb, kinesis or sqs."
+  }
+
+  validation {
+    condition = alltrue([for k, s in var.event_sources : can(regex(
+      s.type == "dynamodb" ? "^arn:[a-z-]+:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[^/]+/stream/.+$" :
+      s.type == "kinesis" ? "^arn:[a-z-]+:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[^/]+(/consumer/[^/]+)?$" :
+      "^arn:[a-z-]+:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,75}(\\.fifo)?$",
+      coalesce(s.arn_pattern, s.arn)
+    ))])
+    error_message = "event_sources arn (and arn_pattern) must be a DynamoDB stream ARN (type dynamodb), a Kinesis stream or consumer ARN (kinesis), or an SQS queue ARN (sqs)."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:", s.kms_key_arn))])
+    error_message = "event_sources kms_key_arn must be a KMS key ARN."
+  }
+
+  validation {
+    condition = alltrue([for k, s in var.event_sources : s.type != "sqs" || alltrue([
+      for v in [s.starting_position, s.starting_position_timestamp, s.parallelization_factor, s.maximum_retry_attempts, s.maximum_record_age_in_seconds, s.bisect_batch_on_function_error, s.tumbling_window_in_seconds, s.on_failure_queue_name] : v == null
+    ])])
+    error_message = "event_sources of type sqs take no stream settings (starting_position, parallelization_factor, retries, record age, bisect, tumbling window, on-failure queue): failures follow the queue's redrive policy."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type == "sqs" || (s.queue_visibility_timeout_seconds == null && s.scaling_config == null)])
+    error_message = "queue_visibility_timeout_seconds and scaling_config apply to sqs event sources only."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type != "sqs" || try(s.queue_visibility_timeout_seconds >= 6 * var.timeout && s.queue_visibility_timeout_seconds <= 43200, false)])
+    error_message = "Every sqs event source needs queue_visibility_timeout_seconds (the queue's visibility timeout) of at least 6 x timeout (AWS's advice, so throttled batches can be retried) and at most 43200."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.scaling_config == null || try(s.scaling_config.maximum_concurrency >= 2 && s.scaling_config.maximum_concurrency <= 1000, false)])
+    error_message = "scaling_config.maximum_concurrency must be from 2 to 1000."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.batch_size == null ? true : s.batch_size >= 1 && s.batch_size <= 10000])
+    error_message = "event_sources batch_size must be from 1 to 10000."
+  }
+
+  # Conditionals rather than && and ||: they skip the branches that may hold values unknown at plan time.
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type != "sqs" ? true : coalesce(s.batch_size, 10) <= 10 ? true : coalesce(s.maximum_batching_window_in_seconds, 0) >= 1])
+    error_message = "An sqs batch_size above 10 needs maximum_batching_window_in_seconds >= 1."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type != "sqs" ? true : coalesce(s.batch_size, 10) <= 10 ? true : !endswith(coalesce(s.arn_pattern, s.arn), ".fifo")])
+    error_message = "A FIFO queue source takes a batch_size of at most 10."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.maximum_batching_window_in_seconds == null || try(s.maximum_batching_window_in_seconds >= 0 && s.maximum_batching_window_in_seconds <= 300, false)])
+    error_message = "event_sources maximum_batching_window_in_seconds must be from 0 to 300."
+  }
+
+  validation {
+    condition = alltrue([for k, s in var.event_sources : s.starting_position == null || contains(
+      s.type == "kinesis" ? ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] : ["TRIM_HORIZON", "LATEST"], coalesce(s.starting_position, "LATEST")
+    )])
+    error_message = "event_sources starting_position must be TRIM_HORIZON or LATEST (kinesis also AT_TIMESTAMP)."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : (s.starting_position == "AT_TIMESTAMP") == (s.starting_position_timestamp != null)])
+    error_message = "event_sources starting_position_timestamp is required with AT_TIMESTAMP, and only then."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.parallelization_factor == null || try(s.parallelization_factor >= 1 && s.parallelization_factor <= 10, false)])
+    error_message = "event_sources parallelization_factor must be from 1 to 10."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.maximum_retry_attempts == null || try(s.maximum_retry_attempts >= -1 && s.maximum_retry_attempts <= 10000, false)])
+    error_message = "event_sources maximum_retry_attempts must be from -1 (infinite) to 10000."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.maximum_record_age_in_seconds == null || try(s.maximum_record_age_in_seconds == -1 || (s.maximum_record_age_in_seconds >= 60 && s.maximum_record_age_in_seconds <= 604800), false)])
+    error_message = "event_sources maximum_record_age_in_seconds must be -1 (infinite) or from 60 to 604800."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.tumbling_window_in_seconds == null || try(s.tumbling_window_in_seconds >= 0 && s.tumbling_window_in_seconds <= 900, false)])
+    error_message = "event_sources tumbling_window_in_seconds must be from 0 to 900."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : length(s.filters) <= 5 && alltrue([for p in s.filters : can(jsondecode(p))])])
+    error_message = "event_sources filters must be at most 5 JSON documents per source."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : alltrue([for t in s.function_response_types : t == "ReportBatchItemFailures"])])
+    error_message = "event_sources function_response_types may only hold ReportBatchItemFailures."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.event_sources : s.type == "sqs" || can(regex("^[A-Za-z0-9_-]{1,80}$", coalesce(s.on_failure_queue_name, "${var.function_name}-${k}-on-failure")))])
+    error_message = "The on-failure queue name (<function_name>-<key>-on-failure, or on_failure_queue_name) must be at most 80 letters, digits, '_' or '-': shorten the key."
+  }
+
+  validation {
+    condition     = var.stream_source == null || !contains(keys(var.event_sources), "stream")
+    error_message = "stream_source is the event source \"stream\": do not also give an event_sources entry with that key."
+  }
+}
+
 variable "async_invocation" {
   description = <<-EOT
     Settings for asynchronous invocations (S3, SNS, EventBridge, `InvocationType=Event`), or null when the
-    function is not invoked asynchronously. Only then does a dead-letter queue receive anything: a function
-    invoked by a Function URL (synchronous) or an event source mapping (polled) gets no DLQ, it would
-    stay empty.
+    function is not invoked asynchronously. Only then does a dead-letter queue or a destination receive
+    anything: a function invoked by a Function URL (synchronous) or an event source mapping (polled) gets
+    none, it would stay empty. Failures go either to a dead-letter queue the module creates
+    (`dead_letter_queue`, the function's `dead_letter_config`: the event only) or to an on-failure
+    destination (`on_failure_destination_arn`: the event with the error and the response), not both;
+    `on_success_destination_arn` receives the successful results. Destinations are SQS queues, SNS topics,
+    Lambda functions or EventBridge buses; the role gets the one action each needs on its exact ARN.
   EOT
   type = object({
     maximum_retry_attempts       = optional(number, 2)
     maximum_event_age_in_seconds = optional(number, 3600)
     dead_letter_queue            = optional(bool, true)
+    on_failure_destination_arn   = optional(string)
+    on_success_destination_arn   = optional(string)
   })
   default = null
 
@@ -316,10 +497,130 @@ variable "async_invocation" {
     condition     = var.async_invocation == null || try(var.async_invocation.maximum_event_age_in_seconds >= 60 && var.async_invocation.maximum_event_age_in_seconds <= 21600, false)
     error_message = "async_invocation.maximum_event_age_in_seconds must be from 60 to 21600."
   }
+
+  validation {
+    condition = var.async_invocation == null || alltrue([
+      for arn in compact([try(var.async_invocation.on_failure_destination_arn, null), try(var.async_invocation.on_success_destination_arn, null)]) :
+      can(regex("^arn:[a-z-]+:(sqs|sns|lambda|events):", arn))
+    ])
+    error_message = "async_invocation destinations must be SQS queue, SNS topic, Lambda function or EventBridge bus ARNs."
+  }
+
+  validation {
+    condition     = var.async_invocation == null || !(try(var.async_invocation.dead_letter_queue, false) && try(var.async_invocation.on_failure_destination_arn, null) != null)
+    error_message = "async_invocation: give either dead_letter_queue = true or on_failure_destination_arn, not both (set dead_letter_queue = false to use the destination)."
+  }
+}
+
+variable "role_arn" {
+  description = <<-EOT
+    An existing execution role, or null for the module to create one (`<function_name>-role`). With a role
+    of yours the module creates and attaches nothing: the `role_policy_json` and `role_kms_policy_json`
+    outputs say what the role needs, and `role_managed` is false.
+  EOT
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_arn == null || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/", var.role_arn))
+    error_message = "role_arn must be null or an IAM role ARN."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of the role the module creates, or null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:[a-z-]+:iam::([0-9]{12}|aws):policy/", var.permissions_boundary))
+    error_message = "permissions_boundary must be null or an IAM policy ARN."
+  }
+
+  validation {
+    condition     = var.permissions_boundary == null || var.role_arn == null
+    error_message = "permissions_boundary applies to the role the module creates: with role_arn, set it on your role."
+  }
+}
+
+variable "layers" {
+  description = "Lambda layer version ARNs (at most 5), in the order they are extracted."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.layers) <= 5 && alltrue([for l in var.layers : can(regex("^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", l))])
+    error_message = "layers must be at most 5 layer version ARNs (arn:...:layer:<name>:<version>)."
+  }
+}
+
+variable "vpc_config" {
+  description = <<-EOT
+    Subnets and security groups to attach the function to, or null for none. The role then gets the
+    network-interface permissions of AWSLambdaVPCAccessExecutionRole, scoped as far as EC2 allows:
+    CreateNetworkInterface on the given subnets and security groups, ENI management on the account's
+    network interfaces of the region, and the two Describe actions, which take no resource, on `*`.
+  EOT
+  type = object({
+    subnet_ids                  = list(string)
+    security_group_ids          = list(string)
+    ipv6_allowed_for_dual_stack = optional(bool, false)
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc_config == null || try(length(var.vpc_config.subnet_ids) >= 1 && length(var.vpc_config.subnet_ids) <= 16 && alltrue([for s in var.vpc_config.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))]), false)
+    error_message = "vpc_config.subnet_ids must be 1-16 subnet ids (subnet-...)."
+  }
+
+  validation {
+    condition     = var.vpc_config == null || try(length(var.vpc_config.security_group_ids) >= 1 && length(var.vpc_config.security_group_ids) <= 5 && alltrue([for s in var.vpc_config.security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))]), false)
+    error_message = "vpc_config.security_group_ids must be 1-5 security group ids (sg-...)."
+  }
+}
+
+variable "ephemeral_storage_size" {
+  description = "Size of /tmp in MB (512-10240)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.ephemeral_storage_size >= 512 && var.ephemeral_storage_size <= 10240 && floor(var.ephemeral_storage_size) == var.ephemeral_storage_size
+    error_message = "ephemeral_storage_size must be a whole number from 512 to 10240 MB."
+  }
+}
+
+variable "logging_config" {
+  description = <<-EOT
+    Log format and levels, or null for Lambda's default (Text, to the module's log group). Levels apply to
+    the JSON format only: `application_log_level` filters the function's own logs (TRACE, DEBUG, INFO,
+    WARN, ERROR, FATAL), `system_log_level` the runtime's (DEBUG, INFO, WARN).
+  EOT
+  type = object({
+    log_format            = optional(string, "JSON")
+    application_log_level = optional(string)
+    system_log_level      = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.logging_config == null || try(contains(["JSON", "Text"], var.logging_config.log_format), false)
+    error_message = "logging_config.log_format must be JSON or Text."
+  }
+
+  validation {
+    condition     = var.logging_config == null || try(var.logging_config.log_format == "JSON" || (var.logging_config.application_log_level == null && var.logging_config.system_log_level == null), false)
+    error_message = "logging_config log levels need log_format = \"JSON\"."
+  }
+
+  validation {
+    condition     = var.logging_config == null || try(contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], coalesce(var.logging_config.application_log_level, "INFO")) && contains(["DEBUG", "INFO", "WARN"], coalesce(var.logging_config.system_log_level, "INFO")), false)
+    error_message = "logging_config.application_log_level must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL, and system_log_level DEBUG, INFO or WARN."
+  }
 }
 
 variable "queue_message_retention_seconds" {
-  description = "Retention of the on-failure queue and dead-letter queue (60 s to 14 days)."
+  description = "Retention of the on-failure queues and the dead-letter queue (60 s to 14 days)."
   type        = number
   default     = 1209600
 
@@ -332,9 +633,9 @@ variable "queue_message_retention_seconds" {
 variable "alarms" {
   description = <<-EOT
     CloudWatch alarms (see alarms.tf): function Errors and Throttles always; with a Function URL its
-    Url5xxCount (errors_threshold); with a stream source IteratorAge (maximum, ms) and the on-failure
-    queue's ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds). `actions` are
-    SNS topic ARNs notified on ALARM and OK.
+    Url5xxCount (errors_threshold); with a stream source (dynamodb, kinesis) IteratorAge (maximum, ms) and,
+    per on-failure queue, ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds);
+    with the async dead-letter queue its depth. `actions` are SNS topic ARNs notified on ALARM and OK.
   EOT
   type = object({
     enabled                     = optional(bool, false)

@@ -141,8 +141,7 @@ module "webhook" {
   reserved_concurrency = var.webhook.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
-  kms_key_arn          = module.kms.key_arn
-  kms_key_actions      = ["kms:Decrypt"]
+  kms                  = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt"] }
   account_id           = var.account_id
   region               = var.region
   partition            = var.partition
@@ -181,12 +180,11 @@ module "enricher" {
   reserved_concurrency = var.enricher.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
-  kms_key_arn          = module.kms.key_arn
   # Decrypt: environment, table, stream; GenerateDataKey: publish to the encrypted topic and on-failure queue.
-  kms_key_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-  account_id      = var.account_id
-  region          = var.region
-  partition       = var.partition
+  kms        = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt", "kms:GenerateDataKey"] }
+  account_id = var.account_id
+  region     = var.region
+  partition  = var.partition
 
   environment_variables = merge(local.powertools, {
     POWERTOOLS_SERVICE_NAME = local.enricher_service

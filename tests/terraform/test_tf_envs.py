@@ -176,8 +176,8 @@ class EnvPlanChecks:
         policies = {
             a.split(".")[3]: _actions(v["policy"])
             for a, v in plan.of_type("aws_iam_role_policy")
-            if a.endswith(".this")
-        }  # module.pipeline.module.<fn>.aws_iam_role_policy.this; .kms holds the key-ARN grant
+            if a.endswith(".this[0]")
+        }  # module.pipeline.module.<fn>.aws_iam_role_policy.this[0]; .kms[0] holds the key-ARN grant
         expected_webhook = {
             logs.format(env, "webhook"): {"logs:CreateLogStream", "logs:PutLogEvents"},
             "*": {"xray:PutTraceSegments", "xray:PutTelemetryRecords"},
@@ -207,9 +207,9 @@ class EnvPlanChecks:
 
     def test_kms_is_granted_on_the_key_arn(self, roots, lambda_zips):
         plan = plan_env(roots, lambda_zips, self.env)
-        kms = sorted(a for a, _ in plan.of_type("aws_iam_role_policy") if a.endswith(".kms"))
+        kms = sorted(a for a, _ in plan.of_type("aws_iam_role_policy") if a.endswith(".kms[0]"))
         assert kms == [
-            f"module.pipeline.module.{fn}.aws_iam_role_policy.kms" for fn in ("enricher", "webhook")
+            f"module.pipeline.module.{fn}.aws_iam_role_policy.kms[0]" for fn in ("enricher", "webhook")
         ]
         assert "kms:ResourceAliases" not in json.dumps(plan.raw)
 

@@ -1,4 +1,7 @@
-"""Every module example: terraform validate, and plans driven by the tfvars cases under fixtures/."""
+"""Every module example (discovered: modules/*/examples/*): terraform validate, and plans driven by the
+tfvars cases of fixtures/<module>/<example>/, each checked against the expectations beside it
+(<case>.yaml: values, counts, checks); invalid/<case>.tfvars must be refused with the messages of
+invalid/<case>.yaml."""
 
 from __future__ import annotations
 
@@ -7,24 +10,27 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from tfhelpers import UNKNOWN, Plan, check_all, check_iam_policies, fixture_cases, iter_statements
+from tfhelpers import (
+    FIXTURES,
+    REPO_ROOT,
+    UNKNOWN,
+    Plan,
+    check_all,
+    check_iam_policies,
+    check_inventory,
+    discover_examples,
+    fixture_cases,
+    fixture_folder,
+    inventory,
+    iter_statements,
+    permits,
+)
 
 from scripts.price_table import table_definition
 
 pytestmark = pytest.mark.terraform
 
-# example root -> fixtures folder of its tfvars cases
-EXAMPLES = {
-    "modules/kms/examples/basic": "kms/basic",
-    "modules/kms/examples/complete": "kms/complete",
-    "modules/dynamodb-stream/examples/basic": "dynamodb-stream/basic",
-    "modules/dynamodb-stream/examples/indexed": "dynamodb-stream/indexed",
-    "modules/lambda-with-dlq/examples/complete": "lambda-with-dlq",
-    "modules/notifications/examples/basic": "notifications/basic",
-    "modules/notifications/examples/subscriptions": "notifications/subscriptions",
-    "modules/webhook-secret/examples/basic": "webhook-secret/basic",
-    "modules/pipeline/examples/basic": "pipeline",
-}
+EXAMPLES = discover_examples()
 
 
 def zip_vars(relpath: str, zips: dict[str, Path]) -> dict[str, str]:
@@ -35,16 +41,21 @@ def zip_vars(relpath: str, zips: dict[str, Path]) -> dict[str, str]:
     return {}
 
 
+def invalid_cases(relpath: str) -> list[str]:
+    return fixture_cases(f"{fixture_folder(relpath)}/invalid")
+
+
 def pytest_generate_tests(metafunc):
-    """tfvars cases of the class's root (fixtures/<module>/*.tfvars), and its invalid cases."""
+    """tfvars cases of the class's root (fixtures/<module>/<example>/*.tfvars), and its invalid cases."""
     if "case" in metafunc.fixturenames:
-        metafunc.parametrize("case", fixture_cases(EXAMPLES[metafunc.cls.relpath]))
+        metafunc.parametrize("case", fixture_cases(fixture_folder(metafunc.cls.relpath)))
     if "invalid_case" in metafunc.fixturenames:
-        metafunc.parametrize(("invalid_case", "messages"), metafunc.cls.invalid)
+        metafunc.parametrize("invalid_case", invalid_cases(metafunc.cls.relpath))
 
 
-def _plan(roots, zips, relpath: str, case: str) -> Plan:
-    return roots.get(relpath).plan(zip_vars(relpath, zips), (f"{EXAMPLES[relpath]}/{case}.tfvars",))
+def _plan(roots, zips, relpath: str, case: str, extra: dict[str, str] | None = None) -> Plan:
+    tf_vars = {**zip_vars(relpath, zips), **(extra or {})}
+    return roots.get(relpath).plan(tf_vars, (f"{fixture_folder(relpath)}/{case}.tfvars",))
 
 
 class ExampleChecks:
@@ -61,20 +72,23 @@ class ExampleChecks:
     def test_plan_is_secure(self, roots, lambda_zips, case):
         plan = roots.get(self.relpath).plan(zip_vars(self.relpath, lambda_zips), (case,))
         assert plan.resources, "nothing planned"
-        check_all(plan)
+        expected = inventory(case)
+        check_all(plan, **expected.get("checks", {}))
+        check_inventory(plan, expected)
 
 
 class RejectsInvalidValues:
-    """Plans that variable validation must refuse (fixtures/invalid/*.tfvars)."""
+    """Plans that variable validation must refuse (invalid/*.tfvars, messages in invalid/*.yaml)."""
 
     relpath = ""
-    invalid: ClassVar[tuple[tuple[str, str], ...]] = ()
 
-    def test_validation_rejects(self, roots, lambda_zips, invalid_case, messages):
-        # One plan per root: terraform reports every failed variable validation of a run.
+    def test_validation_rejects(self, roots, lambda_zips, invalid_case):
+        messages = inventory(invalid_case)["errors"]
+        assert messages, f"{invalid_case}: no expected messages"
+        # One plan per case: terraform reports every failed variable validation of a run.
         error = roots.get(self.relpath).plan_error(zip_vars(self.relpath, lambda_zips), (invalid_case,))
         error = " ".join(error.split())
-        for message in messages.split("|"):
+        for message in messages:
             assert message in error, error
 
 
@@ -106,7 +120,7 @@ class TestKmsExample(ExampleChecks):
 
 class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/dynamodb-stream/examples/basic"
-    invalid = (("dynamodb-stream/basic/invalid/billing-mode.tfvars", "billing_mode must be"),)
+    invalid = (("invalid/dynamodb-billing-mode.tfvars", "billing_mode must be"),)
 
     def test_table_defaults(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/dynamodb-stream/examples/basic", "defaults")
@@ -135,21 +149,6 @@ class TestDynamodbStreamExample(ExampleChecks, RejectsInvalidValues):
 
 class TestDynamodbStreamIndexedExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/dynamodb-stream/examples/indexed"
-    invalid = (
-        (
-            "dynamodb-stream/indexed/invalid/indexes.tfvars",
-            "global_secondary_indexes: hash_key_type and range_key_type must be S, N or B."
-            "|global_secondary_indexes: projection_type must be ALL, KEYS_ONLY or INCLUDE;"
-            " non_key_attributes are given exactly when the projection is INCLUDE."
-            "|point_in_time_recovery_period_in_days must be a whole number from 1 to 35."
-            "|on_demand_throughput: max_read_request_units and max_write_request_units must be null or whole"
-            " numbers of at least 1.",
-        ),
-        (
-            "dynamodb-stream/indexed/invalid/throughput-provisioned.tfvars",
-            "on_demand_throughput applies only when billing_mode is PAY_PER_REQUEST.",
-        ),
-    )
 
     def test_indexes_recovery_period_and_throughput_cap(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, self.relpath, "defaults")
@@ -193,19 +192,6 @@ class TestDynamodbStreamIndexedExample(ExampleChecks, RejectsInvalidValues):
 
 class TestKmsCompleteExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/kms/examples/complete"
-    invalid = (
-        (
-            "kms/complete/invalid/statements.tfvars",
-            "key_administrators must be IAM role, user or account-root ARNs."
-            "|key_users must be IAM role, user or account-root ARNs."
-            "|extra_statements: each Sid must be 1-100 letters or digits and not one the module writes"
-            " itself."
-            "|extra_statements: effect must be Allow or Deny, actions kms:<Action> and principals of type"
-            " AWS or Service, none empty."
-            "|extra_statements: a Deny statement needs a condition and may not cover kms:PutKeyPolicy (kms:*,"
-            " kms:Put*), or it could lock the account out of the key.",
-        ),
-    )
 
     def test_key_policy_principals(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, self.relpath, "defaults")
@@ -256,128 +242,8 @@ class TestKmsCompleteExample(ExampleChecks, RejectsInvalidValues):
         }
 
 
-class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
-    relpath = "modules/lambda-with-dlq/examples/complete"
-    invalid = (
-        (
-            "invalid/lambda.tfvars",
-            "stream_source.batch_size must be from 1 to 10000"
-            "|function_url.authorization_type must be AWS_IAM or NONE",
-        ),
-    )
-
-    def test_lambda_failure_destinations_by_trigger(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
-        functions = {a.split(".")[1]: v for a, v in plan.of_type("aws_lambda_function")}
-        # URL- and stream-invoked functions: no DLQ; the async worker: a DLQ and its invoke config.
-        assert not functions["webhook"]["dead_letter_config"]
-        assert not functions["consumer"]["dead_letter_config"]
-        assert functions["worker"]["dead_letter_config"] == [{"target_arn": UNKNOWN}]
-        assert [a for a, _ in plan.of_type("aws_lambda_function_event_invoke_config")] == [
-            "module.worker.aws_lambda_function_event_invoke_config.this[0]"
-        ]
-        queues = sorted(v["name"] for _, v in plan.of_type("aws_sqs_queue"))
-        assert queues == [
-            "crypto-prices-example-consumer-on-failure",
-            "crypto-prices-example-worker-async-dlq",
-        ]
-        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
-        assert esm["batch_size"] == 100
-        assert esm["starting_position"] == "TRIM_HORIZON"
-        assert esm["maximum_retry_attempts"] == 3
-        alarms = {v["alarm_name"]: v for _, v in plan.of_type("aws_cloudwatch_metric_alarm")}
-        consumer = "crypto-prices-example-consumer"
-        assert {
-            name: (a["namespace"], a["metric_name"], a["statistic"], a["threshold"])
-            for name, a in alarms.items()
-        } == {
-            f"{consumer}-errors": ("AWS/Lambda", "Errors", "Sum", 1),
-            f"{consumer}-throttles": ("AWS/Lambda", "Throttles", "Sum", 1),
-            f"{consumer}-iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", 60000),
-            f"{consumer}-on-failure-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 1),
-            f"{consumer}-on-failure-age": ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 3600),
-        }
-        assert alarms[f"{consumer}-on-failure-age"]["dimensions"] == {"QueueName": f"{consumer}-on-failure"}
-        # The URL resource adds lambda:InvokeFunctionUrl itself; the module adds only lambda:InvokeFunction.
-        ((_, permission),) = plan.of_type("aws_lambda_permission")
-        assert (permission["action"], permission["principal"]) == ("lambda:InvokeFunction", "*")
-        assert check_iam_policies(plan) > 0
-
-    def test_lambda_stream_permissions(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
-        policy = plan.resources["module.consumer.aws_iam_role_policy.this"]["policy"]
-        statements = {s["Sid"]: s for s in iter_statements(policy)}
-        table = "arn:aws:dynamodb:us-east-1:123456789012:table/crypto-prices-example-stream-ticks"
-        assert statements["ReadTableStream"]["Resource"] == f"{table}/stream/*"
-        assert sorted(statements["ReadTableStream"]["Action"]) == [
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-        ]
-        assert statements["SendToOnFailureQueue"] == {
-            "Sid": "SendToOnFailureQueue",
-            "Effect": "Allow",
-            "Action": "sqs:SendMessage",
-            "Resource": "arn:aws:sqs:us-east-1:123456789012:crypto-prices-example-consumer-on-failure",
-        }
-        assert statements["WriteOwnLogs"]["Resource"] == (
-            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/crypto-prices-example-consumer:*"
-        )
-        assert "UseKmsKey" not in statements
-        assert "kms:ResourceAliases" not in json.dumps(plan.raw)
-
-    def test_lambda_kms_use_is_granted_on_the_key_arn(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "defaults")
-        kms_policies = {a: v for a, v in plan.of_type("aws_iam_role_policy") if a.endswith(".kms")}
-        assert sorted(kms_policies) == [
-            f"module.{fn}.aws_iam_role_policy.kms" for fn in ("consumer", "webhook", "worker")
-        ]
-        (config,) = [
-            r
-            for r in plan.raw["configuration"]["root_module"]["module_calls"]["consumer"]["module"][
-                "resources"
-            ]
-            if r["address"] == "aws_iam_role_policy.kms"
-        ]
-        # The policy names the key by var.kms_key_arn (the key itself), no alias and no condition.
-        assert set(config["expressions"]["policy"]["references"]) == {"local.kms_actions", "var.kms_key_arn"}
-
-    def test_lambda_iam_url_has_no_public_permission(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, "modules/lambda-with-dlq/examples/complete", "iam-url-small-batch")
-        assert not plan.of_type("aws_lambda_permission")
-        (url,) = [v for _, v in plan.of_type("aws_lambda_function_url")]
-        assert url["authorization_type"] == "AWS_IAM"
-        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
-        assert esm["batch_size"] == 10
-
-
-class TestNotificationsExample(ExampleChecks):
-    relpath = "modules/notifications/examples/basic"
-
-    def test_topic_policy(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, "modules/notifications/examples/basic", "defaults")
-        (topic,) = [v for _, v in plan.of_type("aws_sns_topic")]
-        assert topic["name"] == "crypto-prices-example-enriched-ticks"
-        assert len(plan.of_type("aws_sns_topic_policy")) == 1
-
-
 class TestNotificationsSubscriptionsExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/notifications/examples/subscriptions"
-    invalid = (
-        (
-            "notifications/subscriptions/invalid/subscriptions.tfvars",
-            "subscriptions: protocol must be sqs, lambda, email or https."
-            "|subscriptions: the endpoint must match the protocol: sqs a queue ARN, lambda a function ARN,"
-            " email an address, https an https:// URL."
-            "|subscriptions: raw_message_delivery is only for sqs and https subscriptions."
-            "|subscriptions: filter_policy must be a JSON object."
-            "|subscriptions: filter_policy_scope must be MessageAttributes or MessageBody."
-            "|policy_statements: actions must be among sns:Subscribe, sns:Receive, sns:Publish,"
-            " sns:GetTopicAttributes, sns:ListSubscriptionsByTopic."
-            '|policy_statements: principals must be account-root or IAM role ARNs (never "*").',
-        ),
-    )
 
     def test_subscriptions_by_protocol(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, self.relpath, "defaults")
@@ -435,6 +301,385 @@ class TestNotificationsSubscriptionsExample(ExampleChecks, RejectsInvalidValues)
         assert statements["DenyInsecureTransport"]["effect"] == "Deny"
 
 
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def arn(service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+
+def role_policy(plan: Plan, module: str) -> str:
+    policy = plan.resources[f"module.{module}.aws_iam_role_policy.this[0]"]["policy"]
+    assert isinstance(policy, str), "the plan-time policy must be known at plan time"
+    return policy
+
+
+def statements(policy: str) -> dict[str, dict]:
+    """Sid -> statement, with Action and Resource as sorted lists."""
+    out = {}
+    for s in iter_statements(policy):
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+        out[s["Sid"]] = {"actions": sorted(actions), "resources": sorted(resources)}
+    return out
+
+
+def assert_grants(policy: str, allowed: list[tuple[str, str]], denied: list[tuple[str, str]]) -> None:
+    """Each (action, resource) pair is allowed, or denied, by the policy as an IAM evaluator reads it."""
+    for action, resource in allowed:
+        assert permits(policy, action, resource), f"{action} on {resource} should be allowed"
+    for action, resource in denied:
+        assert not permits(policy, action, resource), f"{action} on {resource} should be denied"
+
+
+LOGS_AND_TRACES = {"WriteOwnLogs", "WriteTraces"}
+
+
+class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/complete"
+
+    def test_lambda_failure_destinations_by_trigger(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        functions = {a.split(".")[1]: v for a, v in plan.of_type("aws_lambda_function")}
+        # URL- and stream-invoked functions: no DLQ; the async worker: a DLQ and its invoke config.
+        assert not functions["webhook"]["dead_letter_config"]
+        assert not functions["consumer"]["dead_letter_config"]
+        assert functions["worker"]["dead_letter_config"] == [{"target_arn": UNKNOWN}]
+        assert [a for a, _ in plan.of_type("aws_lambda_function_event_invoke_config")] == [
+            "module.worker.aws_lambda_function_event_invoke_config.this[0]"
+        ]
+        alarms = {v["alarm_name"]: v for _, v in plan.of_type("aws_cloudwatch_metric_alarm")}
+        consumer = "crypto-prices-example-consumer"
+        assert {
+            name: (a["namespace"], a["metric_name"], a["statistic"], a["threshold"])
+            for name, a in alarms.items()
+        } == {
+            f"{consumer}-errors": ("AWS/Lambda", "Errors", "Sum", 1),
+            f"{consumer}-throttles": ("AWS/Lambda", "Throttles", "Sum", 1),
+            f"{consumer}-iterator-age": ("AWS/Lambda", "IteratorAge", "Maximum", 60000),
+            f"{consumer}-on-failure-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 1),
+            f"{consumer}-on-failure-age": ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 3600),
+        }
+        assert alarms[f"{consumer}-on-failure-age"]["dimensions"] == {"QueueName": f"{consumer}-on-failure"}
+        # The URL resource adds lambda:InvokeFunctionUrl itself; the module adds only lambda:InvokeFunction.
+        ((_, permission),) = plan.of_type("aws_lambda_permission")
+        assert (permission["action"], permission["principal"]) == ("lambda:InvokeFunction", "*")
+        assert check_iam_policies(plan) > 0
+
+    def test_lambda_stream_source_keeps_its_release_policy(self, roots, lambda_zips):
+        """stream_source (the release's input) grants what it granted, under the same statement ids."""
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "consumer")
+        table = arn("dynamodb", "table/crypto-prices-example-stream-ticks")
+        queue = arn("sqs", "crypto-prices-example-consumer-on-failure")
+        assert statements(policy) == {
+            "WriteOwnLogs": {
+                "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "resources": [arn("logs", "log-group:/aws/lambda/crypto-prices-example-consumer:*")],
+            },
+            "WriteTraces": {
+                "actions": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "resources": ["*"],
+            },
+            "ReadTableStream": {
+                "actions": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                "resources": [f"{table}/stream/*"],
+            },
+            "SendToOnFailureQueue": {"actions": ["sqs:SendMessage"], "resources": [queue]},
+            "WriteIndicators": {"actions": ["dynamodb:UpdateItem"], "resources": [table]},
+        }
+        assert "kms:ResourceAliases" not in json.dumps(plan.raw)
+
+    def test_lambda_kms_use_is_granted_on_the_key_arn(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        kms_policies = {a: v for a, v in plan.of_type("aws_iam_role_policy") if ".kms[" in a}
+        assert sorted(kms_policies) == [
+            f"module.{fn}.aws_iam_role_policy.kms[0]" for fn in ("consumer", "webhook", "worker")
+        ]
+        (config,) = [
+            r
+            for r in plan.raw["configuration"]["root_module"]["module_calls"]["consumer"]["module"][
+                "resources"
+            ]
+            if r["address"] == "aws_iam_role_policy.kms"
+        ]
+        # The statements name the key by its ARN (local.kms_statements: var.kms.key_arn), no alias.
+        assert set(config["expressions"]["policy"]["references"]) == {"local.kms_statements"}
+
+    def test_lambda_iam_url_has_no_public_permission(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "iam-url-small-batch")
+        assert not plan.of_type("aws_lambda_permission")
+        (url,) = [v for _, v in plan.of_type("aws_lambda_function_url")]
+        assert url["authorization_type"] == "AWS_IAM"
+        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
+        assert esm["batch_size"] == 10
+
+    def test_lambda_accepts_other_runtimes_and_handlers(self, roots, lambda_zips):
+        """Any supported runtime, with its own handler notation (the plan only checks the values)."""
+        root = roots.get("modules/lambda-with-dlq/examples/url-function")
+        plan = root.plan(
+            {**zip_vars(self.relpath, lambda_zips), "runtime": "nodejs22.x", "architecture": "x86_64"}
+        )
+        (fn,) = [v for _, v in plan.of_type("aws_lambda_function")]
+        assert (fn["runtime"], fn["architectures"]) == ("nodejs22.x", ["x86_64"])
+
+
+class TestLambdaStreamWorkerExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/stream-worker"
+
+    def test_dynamodb_source_permissions(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "worker")
+        table = arn("dynamodb", "table/crypto-prices-example-orders")
+        queue = arn("sqs", "crypto-prices-example-stream-worker-orders-on-failure")
+        found = statements(policy)
+        assert set(found) == LOGS_AND_TRACES | {
+            "OrdersReadDynamodbStream",
+            "OrdersSendToOnFailureQueue",
+            "WriteResults",
+        }
+        assert found["OrdersReadDynamodbStream"] == {
+            "actions": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            "resources": [f"{table}/stream/*"],
+        }
+        assert found["OrdersSendToOnFailureQueue"] == {"actions": ["sqs:SendMessage"], "resources": [queue]}
+        stream = f"{table}/stream/2026-01-01T00:00:00.000"
+        assert_grants(
+            policy,
+            allowed=[
+                ("dynamodb:GetRecords", stream),
+                ("dynamodb:GetShardIterator", stream),
+                ("sqs:SendMessage", queue),
+            ],
+            denied=[
+                ("dynamodb:GetRecords", arn("dynamodb", "table/other/stream/2026-01-01T00:00:00.000")),
+                ("dynamodb:PutItem", table),
+                ("sqs:SendMessage", arn("sqs", "crypto-prices-example-other-on-failure")),
+                ("sqs:ReceiveMessage", queue),
+                ("kinesis:GetRecords", arn("kinesis", "stream/crypto-prices-example-orders")),
+            ],
+        )
+
+    def test_filters_and_failure_destination(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        esm = plan.resources['module.worker.aws_lambda_event_source_mapping.this["orders"]']
+        patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
+        assert patterns == [{"eventName": ["INSERT"]}]
+        assert esm["destination_config"] == [{"on_failure": [{"destination_arn": UNKNOWN}]}]
+
+
+class TestLambdaSqsWorkerExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/sqs-worker"
+
+    def test_sqs_source_permissions_and_no_kms(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "worker")
+        queue = arn("sqs", "crypto-prices-example-jobs")
+        found = statements(policy)
+        # PassThrough tracing: no X-Ray statement.
+        assert set(found) == {"WriteOwnLogs", "JobsConsumeQueue"}
+        assert found["JobsConsumeQueue"] == {
+            "actions": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "resources": [queue],
+        }
+        assert_grants(
+            policy,
+            allowed=[
+                ("sqs:ReceiveMessage", queue),
+                ("sqs:DeleteMessage", queue),
+                ("sqs:GetQueueAttributes", queue),
+            ],
+            denied=[
+                ("sqs:SendMessage", queue),
+                ("sqs:ReceiveMessage", arn("sqs", "crypto-prices-example-jobs-dlq")),
+                ("sqs:PurgeQueue", queue),
+                ("kms:Decrypt", arn("kms", "key/00000000-0000-0000-0000-000000000000")),
+            ],
+        )
+        # kms = null: no KMS policy, no KMS action anywhere, no module queue (the source queue's redrive
+        # policy holds the failures).
+        assert not [a for a, _ in plan.of_type("aws_iam_role_policy") if ".kms[" in a]
+        assert "kms:" not in policy
+        assert not [a for a in plan.resources if a.startswith("module.worker.aws_sqs_queue")]
+
+
+class TestLambdaKinesisConsumerExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/kinesis-consumer"
+    STREAM = arn("kinesis", "stream/crypto-prices-example-trades")
+    QUEUE = arn("sqs", "crypto-prices-example-kinesis-consumer-trades-on-failure")
+    READ: ClassVar[list[str]] = [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+    ]
+
+    def test_kinesis_source_permissions(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "consumer")
+        found = statements(policy)
+        assert set(found) == LOGS_AND_TRACES | {"TradesReadKinesisStream", "TradesSendToOnFailureQueue"}
+        assert found["TradesReadKinesisStream"] == {"actions": self.READ, "resources": [self.STREAM]}
+        assert found["TradesSendToOnFailureQueue"] == {
+            "actions": ["sqs:SendMessage"],
+            "resources": [self.QUEUE],
+        }
+        assert_grants(
+            policy,
+            allowed=[(action, self.STREAM) for action in self.READ] + [("sqs:SendMessage", self.QUEUE)],
+            denied=[
+                ("kinesis:ListStreams", "*"),  # lists every stream of the account: not needed
+                ("kinesis:GetRecords", arn("kinesis", "stream/other")),
+                ("kinesis:PutRecord", self.STREAM),
+                ("kinesis:SubscribeToShard", f"{self.STREAM}/consumer/any:1700000000"),
+            ],
+        )
+        # The stream's key: a KMS policy of its own (the key ARN is known after apply).
+        assert plan.resources["module.consumer.aws_iam_role_policy.kms[0]"]["policy"] is UNKNOWN
+
+    def test_enhanced_fan_out_subscribes_on_its_consumer_only(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "enhanced-fan-out")
+        policy = role_policy(plan, "consumer")
+        consumer = f"{self.STREAM}/consumer/crypto-prices-example-kinesis-consumer"
+        found = statements(policy)
+        assert found["TradesSubscribeToShard"] == {
+            "actions": ["kinesis:SubscribeToShard"],
+            "resources": [f"{consumer}:*"],
+        }
+        assert found["TradesReadKinesisStream"]["resources"] == [self.STREAM]
+        assert_grants(
+            policy,
+            allowed=[
+                ("kinesis:SubscribeToShard", f"{consumer}:1764115200"),
+                ("kinesis:GetRecords", self.STREAM),
+            ],
+            denied=[
+                ("kinesis:SubscribeToShard", f"{self.STREAM}/consumer/other:1764115200"),
+                ("kinesis:SubscribeToShard", self.STREAM),
+            ],
+        )
+
+
+class TestLambdaUrlFunctionExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/url-function"
+
+    def test_url_function_needs_only_logs_and_traces(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        assert set(statements(role_policy(plan, "api"))) == LOGS_AND_TRACES
+        assert plan.outputs["role_managed"]["value"] is True
+        assert not plan.of_type("aws_sqs_queue")
+
+    def test_own_role_gets_nothing_attached(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "own-role")
+        assert not plan.of_type("aws_iam_role")
+        assert not plan.of_type("aws_iam_role_policy")
+        assert plan.outputs["role_managed"]["value"] is False
+        # What the caller's role needs is still stated, for them to attach.
+        assert set(statements(plan.outputs["policy_json"]["value"])) == LOGS_AND_TRACES
+
+    def test_vpc_network_interface_permissions(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "vpc-public")
+        policy = role_policy(plan, "api")
+        ec2 = "arn:aws:ec2:us-east-1:123456789012"
+        subnets = [f"{ec2}:subnet/subnet-0a1b2c3d4e5f60718", f"{ec2}:subnet/subnet-0f1e2d3c4b5a69788"]
+        group = f"{ec2}:security-group/sg-0123456789abcdef0"
+        enis = f"{ec2}:network-interface/*"
+        found = statements(policy)
+        assert found["CreateVpcNetworkInterfaces"] == {
+            "actions": ["ec2:CreateNetworkInterface"],
+            "resources": sorted([enis, *subnets, group]),
+        }
+        assert found["ManageVpcNetworkInterfaces"] == {
+            "actions": [
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:DeleteNetworkInterface",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "resources": [enis],
+        }
+        assert found["DescribeVpcNetworkInterfaces"] == {
+            "actions": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            "resources": ["*"],
+        }
+        eni = f"{ec2}:network-interface/eni-0123456789abcdef0"
+        assert_grants(
+            policy,
+            allowed=[
+                ("ec2:CreateNetworkInterface", subnets[0]),
+                ("ec2:CreateNetworkInterface", group),
+                ("ec2:CreateNetworkInterface", eni),
+                ("ec2:DeleteNetworkInterface", eni),
+                ("ec2:DescribeSubnets", "*"),
+            ],
+            denied=[
+                ("ec2:CreateNetworkInterface", f"{ec2}:subnet/subnet-0ffffffffffffffff"),
+                ("ec2:CreateNetworkInterface", f"{ec2}:security-group/sg-0ffffffffffffffff"),
+                ("ec2:DeleteNetworkInterface", "arn:aws:ec2:eu-west-1:123456789012:network-interface/eni-1"),
+                ("ec2:DeleteNetworkInterface", f"{ec2}:instance/i-0123456789abcdef0"),
+                ("ec2:RunInstances", "*"),
+            ],
+        )
+
+
+class TestLambdaAsyncDlqExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/async-dlq"
+
+    def test_dead_letter_queue_permissions(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "worker")
+        dlq = arn("sqs", "crypto-prices-example-async-worker-async-dlq")
+        found = statements(policy)
+        assert set(found) == LOGS_AND_TRACES | {"SendToDeadLetterQueue"}
+        assert found["SendToDeadLetterQueue"] == {"actions": ["sqs:SendMessage"], "resources": [dlq]}
+        worker = plan.resources["module.worker.aws_lambda_function.this"]
+        assert worker["dead_letter_config"] == [{"target_arn": UNKNOWN}]
+        assert_grants(policy, allowed=[("sqs:SendMessage", dlq)], denied=[("sqs:ReceiveMessage", dlq)])
+
+    def test_destinations_get_one_action_each(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        policy = role_policy(plan, "notifier")
+        failures = arn("sqs", "crypto-prices-example-notifier-failures")
+        results = arn("sns", "crypto-prices-example-notifier-results")
+        found = statements(policy)
+        assert set(found) == LOGS_AND_TRACES | {"SendToOnFailureDestination", "SendToOnSuccessDestination"}
+        assert found["SendToOnFailureDestination"] == {
+            "actions": ["sqs:SendMessage"],
+            "resources": [failures],
+        }
+        assert found["SendToOnSuccessDestination"] == {"actions": ["sns:Publish"], "resources": [results]}
+        assert_grants(
+            policy,
+            allowed=[("sqs:SendMessage", failures), ("sns:Publish", results)],
+            denied=[
+                ("sns:Publish", failures),
+                ("sqs:SendMessage", results),
+                ("sns:Publish", arn("sns", "other")),
+            ],
+        )
+
+
+class TestNotificationsExample(ExampleChecks):
+    relpath = "modules/notifications/examples/basic"
+
+    def test_topic_policy(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, "modules/notifications/examples/basic", "defaults")
+        (topic,) = [v for _, v in plan.of_type("aws_sns_topic")]
+        assert topic["name"] == "crypto-prices-example-enriched-ticks"
+        assert len(plan.of_type("aws_sns_topic_policy")) == 1
+
+
 class TestWebhookSecretExample(ExampleChecks):
     relpath = "modules/webhook-secret/examples/basic"
 
@@ -461,9 +706,8 @@ class TestWebhookSecretExample(ExampleChecks):
             assert version["secret_string_wo_version"] == 1, address
             assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
         root = roots.get(relpath)
-        variables = root.plan({}, ("webhook-secret/basic/known-initial-value.tfvars",)).raw.get(
-            "variables", {}
-        )
+        case = f"{fixture_folder(relpath)}/known-initial-value.tfvars"
+        variables = root.plan({}, (case,)).raw.get("variables", {})
         assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
 
 
@@ -632,19 +876,49 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         assert handlers == ["price_enricher.handler.handler", "webhook_processor.handler.handler"]
 
 
-def test_every_example_has_cases():
-    for folder in EXAMPLES.values():
-        assert fixture_cases(folder), folder
+def test_every_example_has_cases_and_a_test_class():
+    classes = [c for c in globals().values() if isinstance(c, type) and issubclass(c, ExampleChecks)]
+    by_root = {c.relpath: c for c in classes if c.relpath}
+    assert sorted(by_root) == EXAMPLES, "every discovered example has its test class"
+    for relpath in EXAMPLES:
+        assert fixture_cases(fixture_folder(relpath)), f"{relpath}: no tfvars case"
+        if invalid_cases(relpath):
+            assert issubclass(by_root[relpath], RejectsInvalidValues), f"{relpath}: invalid cases never run"
 
 
 def test_every_module_has_an_example():
-    repo = Path(__file__).resolve().parents[2]
-    modules = sorted(p.parent.name for p in (repo / "modules").glob("*/variables.tf"))
+    modules = sorted(p.parent.name for p in (REPO_ROOT / "modules").glob("*/variables.tf"))
     assert sorted({r.split("/")[1] for r in EXAMPLES}) == modules
-    classes = [c for c in globals().values() if isinstance(c, type) and issubclass(c, ExampleChecks)]
-    assert sorted(c.relpath for c in classes if c.relpath) == sorted(EXAMPLES)
 
 
-def test_fixtures_are_tfvars():
-    fixtures = Path(__file__).parent / "fixtures"
-    assert not [p for p in fixtures.rglob("*") if p.is_file() and p.suffix != ".tfvars"]
+def test_fixtures_are_tfvars_with_expectations_beside_them():
+    for path in FIXTURES.rglob("*"):
+        if not path.is_file():
+            continue
+        assert path.suffix in (".tfvars", ".yaml"), path
+        if path.suffix == ".yaml":
+            assert path.with_suffix(".tfvars").is_file(), f"{path}: no case beside it"
+        if path.parent.name == "invalid" and path.suffix == ".tfvars":
+            assert inventory(str(path.relative_to(FIXTURES))).get("errors"), f"{path}: no expected errors"
+    folders = {p.parent.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.tfvars")}
+    known = {fixture_folder(r) for r in EXAMPLES} | {f"{fixture_folder(r)}/invalid" for r in EXAMPLES}
+    assert folders <= known, f"fixtures of no example: {sorted(folders - known)}"
+
+
+def _missing_classes() -> None:
+    """A discovered example without a class of its own here gets the generic checks."""
+    have = {c.relpath for c in globals().values() if isinstance(c, type) and issubclass(c, ExampleChecks)}
+    for relpath in EXAMPLES:
+        if relpath in have:
+            continue
+        _, module, _, example = relpath.split("/")
+        name = (
+            "Test"
+            + "".join(w.title() for w in f"{module}-{example}".replace("_", "-").split("-"))
+            + "Example"
+        )
+        bases = (ExampleChecks, RejectsInvalidValues) if invalid_cases(relpath) else (ExampleChecks,)
+        globals()[name] = type(name, bases, {"relpath": relpath})
+
+
+_missing_classes()

@@ -10,6 +10,7 @@ import collections
 import functools
 import json
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import tftest
+import yaml
+from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from scripts.envs import backend_type
 from scripts.plan import OFFLINE_OVERRIDE, OVERRIDE_NAME
@@ -183,6 +186,60 @@ def fixture_cases(folder: str) -> list[str]:
     return sorted(f"{folder}/{p.name}" for p in (FIXTURES / folder).glob("*.tfvars"))
 
 
+def discover_examples() -> list[str]:
+    """Every module example root, ``modules/<module>/examples/<example>`` (a folder with main.tf)."""
+    return sorted(
+        str(p.parent.relative_to(REPO_ROOT)) for p in REPO_ROOT.glob("modules/*/examples/*/main.tf")
+    )
+
+
+def fixture_folder(relpath: str) -> str:
+    """Fixtures of an example root: ``fixtures/<module>/<example>/`` (its invalid cases in ``invalid/``)."""
+    _, module, _, example = relpath.split("/")
+    return f"{module}/{example}"
+
+
+def inventory(case: str) -> dict[str, Any]:
+    """The expectations beside a tfvars case (``<case>.yaml``), or {} when it has none.
+
+    ``values``: address -> attributes the plan must hold (a subset: nested maps compared key by key);
+    ``counts``: resource type -> number planned, for every type of the plan; ``checks``: arguments of
+    check_all (``cmk: false`` for a root without a customer managed key); ``errors``: for an invalid case,
+    the messages terraform must print.
+    """
+    path = (FIXTURES / case).with_suffix(".yaml")
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+
+
+def _matches(expected: Any, actual: Any, where: str) -> None:
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{where}: expected a map, planned {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{where}.{key}: not planned"
+            _matches(value, actual[key], f"{where}.{key}")
+    elif isinstance(expected, list) and expected and isinstance(expected[0], dict):
+        assert isinstance(actual, list), f"{where}: expected a list, planned {actual!r}"
+        assert len(actual) == len(expected), f"{where}: {actual!r}"
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            _matches(e, a, f"{where}[{i}]")
+    else:
+        assert actual == expected, f"{where}: planned {actual!r}, expected {expected!r}"
+
+
+def check_inventory(plan: Plan, expected: dict[str, Any]) -> None:
+    """The plan holds the inventory's values and exactly its counts (see ``inventory``)."""
+    for address, values in (expected.get("values") or {}).items():
+        assert address in plan.resources, f"{address}: not planned (planned: {sorted(plan.resources)})"
+        _matches(values, plan.resources[address], address)
+    if "counts" in expected:
+        assert plan.counts() == dict(sorted(expected["counts"].items()))
+
+
+def permits(policy_json: str, action: str, resource: str) -> bool:
+    """Whether the policy allows ``action`` on ``resource``, as moto's IAM evaluator reads it."""
+    return IAMPolicy(policy_json).is_action_permitted(action, resource) == PermissionResult.PERMITTED
+
+
 def terraform_test_env() -> dict[str, str]:
     """Environment for terraform in tests: provider mirror, fake credentials, no metadata API."""
     from scripts.tfcli import terraform_env
@@ -222,7 +279,12 @@ def as_list(value: Any) -> list[Any]:
 
 
 # Actions AWS does not scope to resources: "*" is the only resource it accepts for them.
-UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+UNSCOPABLE_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+}
 
 
 def resource_is_concrete(resource: str, statement: dict[str, Any]) -> bool:
@@ -234,8 +296,15 @@ def resource_is_concrete(resource: str, statement: dict[str, Any]) -> bool:
         return True  # the streams of one log group
     if resource.endswith("/stream/*") and ":table/" in resource and resource.count("*") == 1:
         return True  # the stream(s) of one table: its label is known after apply only
+    if resource.endswith(":network-interface/*") and resource.count("*") == 1:
+        return True  # a function's VPC network interfaces: their ids are not known in advance
+    if re.search(r":kinesis:[^*]+:stream/[^/*]+/consumer/[^/*:]+:\*$", resource):
+        return True  # one enhanced fan-out consumer: its ARN ends in its creation time
     # One secret: Secrets Manager appends 6 random characters to its ARN.
     return ":secret:" in resource and resource.endswith("-??????") and "*" not in resource
+
+
+KMS_POLICY = re.compile(r"\.aws_iam_role_policy\.kms(\[0\])?$")
 
 
 def check_iam_policies(plan: Plan) -> int:
@@ -243,7 +312,7 @@ def check_iam_policies(plan: Plan) -> int:
     checked = 0
     for address, values in plan.of_type("aws_iam_role_policy"):
         policy = values["policy"]
-        if address.endswith(".aws_iam_role_policy.kms"):
+        if KMS_POLICY.search(address):
             # Key use is granted on the key's ARN, known after apply; check_kms_grants checks its shape.
             assert policy is UNKNOWN, f"{address}: expected the key ARN to be known only after apply"
             continue
@@ -271,14 +340,22 @@ def check_iam_policies(plan: Plan) -> int:
 
 
 def check_stream_mappings(plan: Plan) -> int:
+    """Stream mappings (dynamodb, kinesis: a starting position) bound their retries and send what they
+    give up on to an on-failure queue of their module; DynamoDB filters on eventName are INSERT only;
+    every mapping reports partial batch failures."""
     mappings = plan.of_type("aws_lambda_event_source_mapping")
     for address, esm in mappings:
+        assert esm["function_response_types"] == ["ReportBatchItemFailures"], address
         patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
         # INSERT only, whatever else a caller narrows: MODIFY would re-trigger on the function's own writes.
-        assert [p["eventName"] for p in patterns] == [["INSERT"]], f"{address}: {patterns}"
+        assert all(p["eventName"] == ["INSERT"] for p in patterns if "eventName" in p), (
+            f"{address}: {patterns}"
+        )
+        if not esm.get("starting_position"):  # sqs: failures follow the source queue's redrive policy
+            assert not esm.get("destination_config"), f"{address}: sqs mappings take no destination"
+            continue
         on_failure = esm["destination_config"][0]["on_failure"][0]
         assert is_set(on_failure["destination_arn"]), address
-        assert esm["function_response_types"] == ["ReportBatchItemFailures"], address
         assert esm["bisect_batch_on_function_error"] is True, address
         assert esm["maximum_retry_attempts"] >= 0, f"{address}: retries must be bounded"
         assert esm["maximum_record_age_in_seconds"] >= 60, f"{address}: record age must be bounded"
@@ -287,13 +364,17 @@ def check_stream_mappings(plan: Plan) -> int:
     return len(mappings)
 
 
-def check_queues_encrypted(plan: Plan) -> None:
+def check_queues_encrypted(plan: Plan, cmk: bool = True) -> None:
+    """Queues are encrypted: with a customer managed key, or (cmk=False, a root without one) SSE-SQS."""
     for address, queue in plan.of_type("aws_sqs_queue"):
-        assert is_set(queue["kms_master_key_id"]), f"{address}: not encrypted with a CMK"
-        assert queue.get("sqs_managed_sse_enabled") in (False, None, UNKNOWN), address
+        if is_set(queue["kms_master_key_id"]):
+            assert queue.get("sqs_managed_sse_enabled") in (False, None, UNKNOWN), address
+            continue
+        assert not cmk, f"{address}: not encrypted with a CMK"
+        assert queue["sqs_managed_sse_enabled"] is True, f"{address}: not encrypted"
 
 
-def check_functions(plan: Plan) -> None:
+def check_functions(plan: Plan, cmk: bool = True) -> None:
     for address, fn in plan.of_type("aws_lambda_function"):
         synchronous_or_polled = plan.in_module(address, "aws_lambda_function_url") or plan.in_module(
             address, "aws_lambda_event_source_mapping"
@@ -306,7 +387,7 @@ def check_functions(plan: Plan) -> None:
         )
         assert fn["architectures"] == ["arm64"], address
         assert fn["runtime"] == "python3.13", address
-        assert is_set(fn["kms_key_arn"]), f"{address}: environment not encrypted with the CMK"
+        assert is_set(fn["kms_key_arn"]) is cmk, f"{address}: environment CMK expected: {cmk}"
         assert is_set(fn["source_code_hash"]), address
         assert plan.in_module(address, "aws_cloudwatch_log_group"), f"{address}: no log group"
 
@@ -355,10 +436,10 @@ def check_kms(plan: Plan) -> None:
             assert ":log-group:/aws/lambda/" in condition, address
 
 
-def check_log_groups(plan: Plan) -> None:
+def check_log_groups(plan: Plan, cmk: bool = True) -> None:
     for address, group in plan.of_type("aws_cloudwatch_log_group"):
         assert group["retention_in_days"] in (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731)
-        assert is_set(group["kms_key_id"]), address
+        assert is_set(group["kms_key_id"]) is cmk, f"{address}: CMK expected: {cmk}"
 
 
 def check_topics(plan: Plan) -> None:
@@ -381,16 +462,17 @@ def check_tags(plan: Plan) -> int:
     return tagged
 
 
-def check_all(plan: Plan) -> None:
-    """Every security assertion that applies to any plan of this repository."""
+def check_all(plan: Plan, cmk: bool = True) -> None:
+    """Every security assertion that applies to any plan of this repository. ``cmk=False``: a root
+    that deliberately uses AWS managed keys (lambda-with-dlq without ``kms``)."""
     check_iam_policies(plan)
     check_stream_mappings(plan)
-    check_queues_encrypted(plan)
-    check_functions(plan)
+    check_queues_encrypted(plan, cmk)
+    check_functions(plan, cmk)
     check_url_permissions(plan)
     check_tables(plan)
     check_kms(plan)
-    check_log_groups(plan)
+    check_log_groups(plan, cmk)
     check_topics(plan)
     check_tags(plan)
 

@@ -33,7 +33,7 @@ module "webhook" {
   handler              = "webhook_processor.handler.handler"
   filename             = var.filename
   reserved_concurrency = 5
-  kms_key_arn          = module.kms.key_arn
+  kms                  = { key_arn = module.kms.key_arn }
   account_id           = var.account_id
   region               = var.region
   log_retention_days   = 7
@@ -48,7 +48,7 @@ module "consumer" {
   handler              = "price_enricher.handler.handler"
   filename             = var.filename
   reserved_concurrency = 2
-  kms_key_arn          = module.kms.key_arn
+  kms                  = { key_arn = module.kms.key_arn }
   account_id           = var.account_id
   region               = var.region
   log_retention_days   = 7
@@ -80,7 +80,7 @@ module "worker" {
   handler              = "worker.handler.handler"
   filename             = var.filename
   reserved_concurrency = 2
-  kms_key_arn          = module.kms.key_arn
+  kms                  = { key_arn = module.kms.key_arn }
   account_id           = var.account_id
   region               = var.region
   tracing_mode         = "PassThrough"

@@ -1,0 +1,296 @@
+"""Every module example applied and destroyed by Terraform on a moto server, and the upgrade of
+lambda-with-dlq from the last release: its state must plan as update-in-place or no-op, never a delete.
+
+Examples are discovered (``modules/*/examples/*`` with a ``main.tf``), so a new example is applied here
+without touching this file; an example whose defaults cannot be destroyed (deletion protection) gets
+its throw-away values from ``tests/terraform/fixtures/<module>/<example>/apply.tfvars``.
+
+moto enforces no IAM or KMS: what these tests prove is that every example's resources are accepted by
+the provider and the (emulated) APIs and are all destroyed again, and that the KMS policies, whose key
+ARNs exist only after apply, name the deployment's keys; the plan-time permissions are checked by the
+plan tests (tests/terraform/test_tf_examples.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.iam.access_control import IAMPolicy, PermissionResult
+
+from scripts.local.moto_server import MotoServer
+from scripts.local.terraform import LocalTerraform, declared_variables
+
+pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"
+EXAMPLES = sorted(p.parent for p in REPO_ROOT.glob("modules/*/examples/*/main.tf"))
+#: The release whose state this release must take over: lambda-with-dlq before event_sources (issue 10).
+RELEASE = "db70c965c490b0e63ad3af2a645fc0b12c09a457"
+#: Resource types whose instances must survive the upgrade (no delete of any of them).
+KEPT_TYPES = {
+    "aws_cloudwatch_log_group",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_lambda_event_source_mapping",
+    "aws_lambda_function",
+    "aws_lambda_function_url",
+    "aws_sqs_queue",
+}
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The function zips, built by scripts/package.py into a folder of this test's own."""
+    out = tmp_path_factory.mktemp("zips")
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "package.py"), "--out", str(out)],
+        check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+    )
+    return out
+
+
+def zip_variables(tf_dir: Path, zips: Path) -> dict[str, str]:
+    """Deployment zips for the variables a root declares (filename, webhook_zip, enricher_zip)."""
+    wanted = {
+        "filename": zips / "price_enricher.zip",
+        "webhook_zip": zips / "webhook_processor.zip",
+        "enricher_zip": zips / "price_enricher.zip",
+    }
+    declared = declared_variables(tf_dir)
+    return {name: str(path) for name, path in wanted.items() if name in declared}
+
+
+def moto_resources(moto: MotoServer) -> dict[str, list[str]]:
+    """What the server still holds of the kinds every example creates: a destroy must leave none."""
+    from scripts.local.aws import Clients
+
+    clients = Clients(moto.endpoint)
+    held = {
+        "functions": [f["FunctionName"] for f in clients("lambda").list_functions()["Functions"]],
+        "mappings": [
+            m["UUID"] for m in clients("lambda").list_event_source_mappings()["EventSourceMappings"]
+        ],
+        "queues": clients("sqs").list_queues().get("QueueUrls", []),
+        "roles": [r["RoleName"] for r in clients("iam").list_roles()["Roles"]],
+        "log_groups": [g["logGroupName"] for g in clients("logs").describe_log_groups()["logGroups"]],
+        "tables": clients("dynamodb").list_tables()["TableNames"],
+        "streams": clients("kinesis").list_streams()["StreamNames"],
+        "topics": [t["TopicArn"] for t in clients("sns").list_topics()["Topics"]],
+    }
+    return {kind: names for kind, names in held.items() if names}
+
+
+@pytest.fixture
+def fresh_moto(tmp_path: Path) -> Iterator[MotoServer]:
+    """A server of the test's own: the destroy check sees only what this test deployed."""
+    server = MotoServer(log_path=tmp_path / "moto.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def apply_var_file(root: Path) -> Path | None:
+    """tests/terraform/fixtures/<module>/<example>/apply.tfvars: the values for a throw-away deployment
+    (e.g. no deletion protection, so that the destroy can run), when the example's defaults are not."""
+    module, example = root.parent.parent.name, root.name
+    path = FIXTURES / module / example / "apply.tfvars"
+    return path if path.is_file() else None
+
+
+@pytest.mark.parametrize("root", EXAMPLES, ids=[str(p.relative_to(REPO_ROOT / "modules")) for p in EXAMPLES])
+def test_example_applies_and_destroys(
+    root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    var_file = apply_var_file(root)
+    if var_file is not None:
+        # terraform reads these from the environment LocalTerraform passes on.
+        for command in ("apply", "destroy"):
+            monkeypatch.setenv(f"TF_CLI_ARGS_{command}", f"-var-file={var_file}")
+    tf = LocalTerraform(
+        fresh_moto.endpoint, tmp_path / "work", tf_dir=root, variables=zip_variables(root, zips)
+    )
+    tf.init()
+    try:
+        tf.apply()
+        state = json.loads(tf.run("show", "-json", "-no-color", str(tf.state_path), capture=True))
+        managed = [r for r in _state_resources(state) if r["mode"] == "managed"]
+        assert managed, f"{root}: nothing applied"
+        kms_policies = [r for r in managed if r["type"] == "aws_iam_role_policy" and r["name"] == "kms"]
+        assert check_applied_kms_policies(fresh_moto) == len(kms_policies)
+    finally:
+        tf.destroy()
+    assert moto_resources(fresh_moto) == {}, f"{root}: left behind after destroy"
+
+
+OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def check_applied_kms_policies(moto: MotoServer) -> int:
+    """The `<function>-kms` policies as applied (their key ARNs exist only after apply): every resource is
+    a key of the deployment, kms:Decrypt is allowed on it and denied on any other key."""
+    from scripts.local.aws import Clients
+
+    clients = Clients(moto.endpoint)
+    iam = clients("iam")
+    keys = {k["KeyArn"] for k in clients("kms").list_keys()["Keys"]}
+    checked = 0
+    for role in iam.list_roles()["Roles"]:
+        for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+            if not name.endswith("-kms"):
+                continue
+            document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)["PolicyDocument"]
+            policy = IAMPolicy(json.dumps(document))
+            statements = document["Statement"]
+            resources = {
+                r
+                for s in statements
+                for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+            }
+            assert resources, name
+            assert resources <= keys, f"{name}: {resources - keys} are not keys of the deployment"
+            for key in resources:
+                assert policy.is_action_permitted("kms:Decrypt", key) == PermissionResult.PERMITTED, (
+                    name,
+                    key,
+                )
+            assert policy.is_action_permitted("kms:Decrypt", OTHER_KEY) != PermissionResult.PERMITTED, name
+            assert (
+                policy.is_action_permitted("kms:CreateGrant", next(iter(resources)))
+                != PermissionResult.PERMITTED
+            )
+            checked += 1
+    return checked
+
+
+def _state_resources(state: dict) -> list[dict]:
+    def walk(module: dict) -> Iterator[dict]:
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    return list(walk(state.get("values", {}).get("root_module", {})))
+
+
+# ------------------------------------------------------------------------------------------- upgrade
+
+
+@pytest.fixture(scope="module")
+def release_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """modules/ and envs/ of RELEASE, exported from git (symlinks kept, as in a checkout)."""
+    out = tmp_path_factory.mktemp("release")
+    archive = out / "release.tar"
+    subprocess.run(
+        ["git", "archive", "--format=tar", f"--output={archive}", RELEASE, "modules", "envs"],
+        check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+    )
+    with tarfile.open(archive) as tar:
+        tar.extractall(out, filter="tar")
+    return out
+
+
+def planned_actions(tf: LocalTerraform, work: Path) -> dict[str, tuple[str, list[str]]]:
+    """address -> (type, actions) of a plan of ``tf`` over the state in ``work``."""
+    plan = work / "upgrade.tfplan"
+    tf.run("plan", "-input=false", "-no-color", f"-out={plan}", *tf._state_args, *tf._var_args())
+    shown = json.loads(tf.run("show", "-json", "-no-color", str(plan), capture=True))
+    return {c["address"]: (c["type"], c["change"]["actions"]) for c in shown["resource_changes"]}
+
+
+def upgrade(old_root: Path, new_root: Path, moto: MotoServer, work: Path, variables: dict[str, str]):
+    """Apply ``old_root``, plan it again (what moto's emulation drifts on its own, the baseline), then
+    plan ``new_root`` over the same state. Returns the new root, the state's addresses and both plans."""
+    old = LocalTerraform(moto.endpoint, work, tf_dir=old_root, variables=variables)
+    old.init()
+    old.apply()
+    state = json.loads(old.run("show", "-json", "-no-color", str(old.state_path), capture=True))
+    before = {r["address"]: r["type"] for r in _state_resources(state) if r["mode"] == "managed"}
+    baseline = planned_actions(old, work)
+    new = LocalTerraform(moto.endpoint, work, tf_dir=new_root, variables=variables)
+    new.init()
+    return new, before, baseline, planned_actions(new, work)
+
+
+def changes(actions: dict[str, tuple[str, list[str]]]) -> dict[str, list[str]]:
+    """The planned changes that are not no-ops (reads of data sources aside)."""
+    return {a: acts for a, (_, acts) in actions.items() if acts not in (["no-op"], ["read"])}
+
+
+def assert_release_resources_are_kept(
+    before: dict[str, str], actions: dict[str, tuple[str, list[str]]], moved: dict[str, str]
+) -> None:
+    """Every resource of the release state is in the plan at its (possibly moved) address, kept."""
+    deleted = {a: acts for a, (_, acts) in actions.items() if "delete" in acts}
+    assert deleted == {}, f"the upgrade would delete or replace: {deleted}"
+    kept = {a for a, t in before.items() if t in KEPT_TYPES}
+    assert kept, "the release state holds none of the resources the upgrade must keep"
+    for address in sorted(kept):
+        new_address = moved.get(address, address)
+        assert new_address in actions, f"{address} ({new_address}) is not in the plan"
+        assert actions[new_address][1] in (["no-op"], ["update"]), (address, actions[new_address])
+
+
+def moved_addresses(module: str) -> dict[str, str]:
+    """Release address -> this release's, in one lambda-with-dlq instance (its moved.tf)."""
+    pairs = {
+        "aws_iam_role.this": "aws_iam_role.this[0]",
+        "aws_iam_role_policy.this": "aws_iam_role_policy.this[0]",
+        "aws_iam_role_policy.kms": "aws_iam_role_policy.kms[0]",
+        "aws_lambda_event_source_mapping.stream[0]": 'aws_lambda_event_source_mapping.this["stream"]',
+        "aws_sqs_queue.on_failure[0]": 'aws_sqs_queue.on_failure["stream"]',
+    }
+    alarm = "aws_cloudwatch_metric_alarm.this"
+    for kind in ("depth", "age"):
+        pairs[f'{alarm}["on_failure_{kind}"]'] = f'{alarm}["stream_on_failure_{kind}"]'
+    return {f"{module}.{old}": f"{module}.{new}" for old, new in pairs.items()}
+
+
+def test_upgrade_keeps_the_complete_example(
+    release_tree: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path
+) -> None:
+    relpath = "modules/lambda-with-dlq/examples/complete"
+    old_root, new_root = release_tree / relpath, REPO_ROOT / relpath
+    variables = zip_variables(new_root, zips)
+    new, before, baseline, actions = upgrade(old_root, new_root, fresh_moto, tmp_path / "work", variables)
+    try:
+        assert "module.consumer.aws_lambda_event_source_mapping.stream[0]" in before
+        moved = {
+            a: n for m in ("webhook", "consumer", "worker") for a, n in moved_addresses(f"module.{m}").items()
+        }
+        assert_release_resources_are_kept(before, actions, moved)
+        # Nothing beyond what the release itself plans again over its own state on moto.
+        assert changes(actions) == {moved.get(a, a): acts for a, acts in changes(baseline).items()}
+    finally:
+        new.destroy()
+
+
+def test_upgrade_keeps_the_pipeline(
+    release_tree: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path
+) -> None:
+    old_root, new_root = release_tree / "envs" / "local", REPO_ROOT / "envs" / "local"
+    variables = {"moto_endpoint": fresh_moto.endpoint, **zip_variables(new_root, zips)}
+    new, before, baseline, actions = upgrade(old_root, new_root, fresh_moto, tmp_path / "work", variables)
+    try:
+        enricher = "module.pipeline.module.enricher"
+        assert f"{enricher}.aws_lambda_event_source_mapping.stream[0]" in before
+        moved = {
+            a: n
+            for m in ("webhook", "enricher")
+            for a, n in moved_addresses(f"module.pipeline.module.{m}").items()
+        }
+        assert_release_resources_are_kept(before, actions, moved)
+        # Nothing beyond what the release itself plans again over its own state on moto.
+        assert changes(actions) == {moved.get(a, a): acts for a, acts in changes(baseline).items()}
+    finally:
+        new.destroy()
