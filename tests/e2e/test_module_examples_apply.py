@@ -24,14 +24,15 @@ import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from scripts.local.moto_server import MotoServer
-from scripts.local.terraform import LocalTerraform, declared_variables
+from scripts.local.terraform import LocalTerraform, declared_variables, terraform_variables
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"
 EXAMPLES = sorted(p.parent for p in REPO_ROOT.glob("modules/*/examples/*/main.tf"))
-#: The release whose state this release must take over: lambda-with-dlq before event_sources (issue 10).
+#: The last commit before lambda-with-dlq took ``event_sources``: a stack deployed from it must carry
+#: over by the module's moved blocks with no resource destroyed (tests/e2e/test_upgrade.py covers releases).
 RELEASE = "db70c965c490b0e63ad3af2a645fc0b12c09a457"
 #: Resource types whose instances must survive the upgrade (no delete of any of them).
 KEPT_TYPES = {
@@ -208,10 +209,18 @@ def planned_actions(tf: LocalTerraform, work: Path) -> dict[str, tuple[str, list
     return {c["address"]: (c["type"], c["change"]["actions"]) for c in shown["resource_changes"]}
 
 
-def upgrade(old_root: Path, new_root: Path, moto: MotoServer, work: Path, variables: dict[str, str]):
+def upgrade(
+    old_root: Path,
+    new_root: Path,
+    moto: MotoServer,
+    work: Path,
+    variables: dict[str, str],
+    old_variables: dict[str, str] | None = None,
+):
     """Apply ``old_root``, plan it again (what moto's emulation drifts on its own, the baseline), then
-    plan ``new_root`` over the same state. Returns the new root, the state's addresses and both plans."""
-    old = LocalTerraform(moto.endpoint, work, tf_dir=old_root, variables=variables)
+    plan ``new_root`` over the same state. Returns the new root, the state's addresses and both plans.
+    ``old_variables``: the old root's, when it declares other variables than the new one."""
+    old = LocalTerraform(moto.endpoint, work, tf_dir=old_root, variables=old_variables or variables)
     old.init()
     old.apply()
     state = json.loads(old.run("show", "-json", "-no-color", str(old.state_path), capture=True))
@@ -279,8 +288,12 @@ def test_upgrade_keeps_the_pipeline(
     release_tree: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path
 ) -> None:
     old_root, new_root = release_tree / "envs" / "local", REPO_ROOT / "envs" / "local"
-    variables = {"moto_endpoint": fresh_moto.endpoint, **zip_variables(new_root, zips)}
-    new, before, baseline, actions = upgrade(old_root, new_root, fresh_moto, tmp_path / "work", variables)
+    # the roots take the zips differently (webhook_zip/enricher_zip then, build_dir now)
+    variables = terraform_variables(new_root, fresh_moto.endpoint, zips, [])
+    old_variables = terraform_variables(old_root, fresh_moto.endpoint, zips, [])
+    new, before, baseline, actions = upgrade(
+        old_root, new_root, fresh_moto, tmp_path / "work", variables, old_variables
+    )
     try:
         enricher = "module.pipeline.module.enricher"
         assert f"{enricher}.aws_lambda_event_source_mapping.stream[0]" in before
