@@ -132,3 +132,13 @@ def test_checkov_skips_carry_a_reason():
                 assert len(reason) >= 20, f"{path}:{number}: {check} skipped without a reason"
                 skips.append(check)
     assert skips, "expected the documented skips (Function URL auth NONE, ...)"
+
+
+def test_every_example_carries_the_same_provider_file():
+    """Each example is a root a reader copies on its own, so its providers.tf is a copy, not a link:
+    the copies must stay identical (one edit, applied to all)."""
+    copies = sorted(REPO_ROOT.glob("modules/*/examples/*/providers.tf"))
+    assert len(copies) == len(list(REPO_ROOT.glob("modules/*/examples/*/main.tf")))
+    first = copies[0].read_bytes()
+    differing = [str(p.relative_to(REPO_ROOT)) for p in copies if p.read_bytes() != first or p.is_symlink()]
+    assert differing == [], f"differ from {copies[0].relative_to(REPO_ROOT)}"
