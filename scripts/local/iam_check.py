@@ -50,14 +50,15 @@ KMS_IMPLIED: dict[str, tuple[str, ...]] = {
 #: (Lambda developer guide, "Lambda execution role": logs:CreateLogStream, logs:PutLogEvents).
 RUNTIME_CALLS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 
-#: A granted action this run cannot show a call for, and why a real account needs it.
-UNUSED_REASONS: dict[str, str] = {
-    "dynamodb:ListStreams": (
+#: (statement Sid, action) a run may leave unused, and why a real account needs it. Keyed by the
+#: statement too, so the reason excuses that grant only, not the same action granted elsewhere.
+UNUSED_REASONS: dict[tuple[str, str], str] = {
+    ("ReadTableStream", "dynamodb:ListStreams"): (
         "the event source mapping lists the table's streams when it starts reading; the local "
         "poller is handed the stream ARN by the mapping (Lambda's DynamoDB execution-role permissions "
         "list it with DescribeStream, GetShardIterator and GetRecords)"
     ),
-    "sqs:SendMessage": (
+    ("SendToOnFailureQueue", "sqs:SendMessage"): (
         "the mapping sends a batch's record to the on-failure queue only when it exhausts its retries; "
         "a run without a poison record has none (the end-to-end test sends one and sees the grant used)"
     ),
@@ -105,7 +106,7 @@ class Report:
 
     @property
     def unexplained(self) -> list[Grant]:
-        return [g for g in self.unused if g.action not in UNUSED_REASONS]
+        return [g for g in self.unused if (g.sid, g.action) not in UNUSED_REASONS]
 
     def unused_statements(self) -> list[tuple[str, str, str]]:
         """(role, policy, sid) of the statements none of whose actions any call used."""
@@ -133,7 +134,7 @@ class Report:
                 f"  DENIED {verdict.role}: {call.action} on {call.resource} ({call.via}) {verdict.reason}"
             )
         for grant in self.unused:
-            reason = UNUSED_REASONS.get(grant.action, "no call used it: remove the grant")
+            reason = UNUSED_REASONS.get((grant.sid, grant.action), "no call used it: remove the grant")
             lines.append(f"  unused {grant.role} {grant.sid} {grant.action}: {reason}")
         return lines
 

@@ -173,3 +173,15 @@ def test_only_calls_inside_an_invocation_are_recorded_as_the_functions(
     queue = "arn:aws:sqs:eu-west-1:123456789012:q"  # moto's default account owns the queue
     assert dict(log.counts) == {Call("fn", "sqs:SendMessage", queue): 2}
     assert log.invocations == {"fn": 2}
+
+
+def test_a_listed_reason_excuses_its_own_statement_only() -> None:
+    from collections import Counter
+
+    from scripts.local.iam_check import Grant, Report
+
+    def grant(sid: str) -> Grant:
+        return Grant("role", "p", sid, "sqs:SendMessage", {"Effect": "Allow", "Resource": "*"})
+
+    report = Report([], Counter(), [grant("SendToOnFailureQueue"), grant("SendsOrders")], {})
+    assert [g.sid for g in report.unexplained] == ["SendsOrders"]
