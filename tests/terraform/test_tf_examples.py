@@ -387,10 +387,11 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
                     "dynamodb:DescribeStream",
                     "dynamodb:GetRecords",
                     "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
                 ],
                 "resources": [f"{table}/stream/*"],
             },
+            # ListStreams accepts only "*": a statement of its own, for that action alone.
+            "ListTableStreams": {"actions": ["dynamodb:ListStreams"], "resources": ["*"]},
             "SendToOnFailureQueue": {"actions": ["sqs:SendMessage"], "resources": [queue]},
             "WriteIndicators": {"actions": ["dynamodb:UpdateItem"], "resources": [table]},
         }
@@ -441,6 +442,7 @@ class TestLambdaStreamWorkerExample(ExampleChecks, RejectsInvalidValues):
         found = statements(policy)
         assert set(found) == LOGS_AND_TRACES | {
             "OrdersReadDynamodbStream",
+            "OrdersListDynamodbStreams",
             "OrdersSendToOnFailureQueue",
             "WriteResults",
         }
@@ -449,10 +451,10 @@ class TestLambdaStreamWorkerExample(ExampleChecks, RejectsInvalidValues):
                 "dynamodb:DescribeStream",
                 "dynamodb:GetRecords",
                 "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
             ],
             "resources": [f"{table}/stream/*"],
         }
+        assert found["OrdersListDynamodbStreams"] == {"actions": ["dynamodb:ListStreams"], "resources": ["*"]}
         assert found["OrdersSendToOnFailureQueue"] == {"actions": ["sqs:SendMessage"], "resources": [queue]}
         stream = f"{table}/stream/2026-01-01T00:00:00.000"
         assert_grants(
