@@ -428,13 +428,7 @@ def test_one_scan_serves_every_expired_message_of_a_run(
         streams, answers = _streams_answering(
             moto_endpoint, "stream records expired", {sequence_of[m] for m in expired}
         )
-        redriver = Redriver(
-            sqs=clients("sqs"),
-            streams=streams,
-            ddb=ddb,
-            queue_url=stack.failure_queue_url,
-            invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
-        )
+        redriver = _in_process_redriver(stack, clients, streams, loaded)
         outcomes = {o.message_id: o for o in redriver.run()}
 
     assert answers.calls == ["GetShardIterator", "GetShardIterator"]
@@ -454,6 +448,20 @@ def test_one_scan_serves_every_expired_message_of_a_run(
         row = stack.row(*tick.key)
         assert row is not None
         assert row["revision"] == 1, tick.key
+
+
+def _in_process_redriver(
+    stack: Stack, clients: Clients, streams: Any, loaded: handlers.Handlers, **settings: Any
+) -> Redriver:
+    """A redriver of the stack's on-failure queue into the enricher loaded in this process."""
+    return Redriver(
+        sqs=clients("sqs"),
+        streams=streams,
+        ddb=stack.clients("dynamodb"),
+        queue_url=stack.failure_queue_url,
+        invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
+        **settings,
+    )
 
 
 def _subscriber_view(notes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -512,14 +520,7 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         assert marked == {late.key, *revised, *(tick.key for tick in other)}
 
         streams, answers = _streams_answering(moto_endpoint, "stream records expired")
-        redriver = Redriver(
-            sqs=clients("sqs"),
-            streams=streams,
-            ddb=ddb,
-            queue_url=stack.failure_queue_url,
-            invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
-            slack_s=60,
-        )
+        redriver = _in_process_redriver(stack, clients, streams, loaded, slack_s=60)
         outcomes = redriver.run()
         assert answers.calls
         assert {(o.status, o.path) for o in outcomes} == {("redriven", "table")}
