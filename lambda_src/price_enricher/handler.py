@@ -190,7 +190,7 @@ class Batch:
         """One attempt at a record: its tick, then its followers, from one read of the series."""
         history = self._history_of(tick)
         batch = self._series[tick.pk] or {tick.sk}
-        if not self._settle(tick, history.point(tick.sk), history, batch):
+        if not self._settle(tick, history.point(tick.sk), history):
             return "gone"
         self.enriched += 1
         for follower in history.followers(tick.sk, batch):
@@ -198,7 +198,7 @@ class Batch:
             # tick was written (two batches of one shard run at once with a parallelization
             # factor above 1, and a series can span split shards). The revision condition
             # turns the losing write of such a race into a conflict, retried from a new read.
-            self._settle(tick, follower, history, batch)
+            self._settle(tick, follower, history)
         return "enriched"
 
     def _history_of(self, tick: StreamTick) -> SeriesHistory:
@@ -209,11 +209,10 @@ class Batch:
             self._history[tick.pk] = history
         return history
 
-    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory, batch: set[str]) -> bool:
+    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory) -> bool:
         """Make ``point``'s stored indicators equal its window, and notify; False when it is gone.
 
-        ``point`` is the owner record's own tick, or one of its followers; ``batch`` holds the
-        sort keys of the batch's ticks of the series.
+        ``point`` is the owner record's own tick, or one of its followers.
         """
         own = point.sk == owner.sk
         writer = None if own else owner.sk
