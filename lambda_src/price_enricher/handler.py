@@ -158,7 +158,8 @@ class Batch:
         sequence = stream.get("SequenceNumber") if isinstance(stream, dict) else None
         try:
             tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
-            for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            attempt = 1
+            while True:
                 # What a losing attempt added is taken back: the next one reads the series again
                 # and sends what is stored and still unsent.
                 notes, enriched, revised = len(self.notifications), self.enriched, self.revised
@@ -174,6 +175,7 @@ class Batch:
                             self.conflicted.add(sequence)
                         raise
                     logger.info("Revision conflict; reading the series again", extra={"attempt": attempt})
+                    attempt += 1
         except Exception as error:
             logger.warning(
                 "Record failed",
@@ -184,7 +186,6 @@ class Batch:
                 },
             )
             raise
-        return "enriched"  # not reached: the last attempt returns or raises
 
     def _enrich(self, tick: StreamTick) -> str:
         """One attempt at a record: its tick, then its followers, from one read of the series."""
