@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scripts.local.aws import Clients
@@ -92,3 +94,30 @@ def enrich_in_parallel(
     emf = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith('{"_aws"')]
     metrics = {k: sum(v) for line in emf for k, v in line.items() if isinstance(v, list)}
     results.put(([item["itemIdentifier"] for item in answer["batchItemFailures"]], metrics))
+
+
+def run_in_processes(
+    target: Callable[..., None], arguments: Sequence[tuple[Any, ...]], results: int
+) -> list[Any]:
+    """One spawned process per ``arguments`` entry, each running ``target(*entry, barrier, queue)``
+    (a barrier shared by all of them); the first ``results`` items they put on the queue.
+
+    Each process is its own Lambda container; every process must exit cleanly.
+    """
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(arguments), timeout=120)
+    queue = context.Queue()
+    workers = [
+        context.Process(target=target, args=(*entry, barrier, queue), daemon=True) for entry in arguments
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        answers = [queue.get(timeout=180) for _ in range(results)]
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+    assert all(worker.exitcode == 0 for worker in workers), [w.exitcode for w in workers]
+    return answers

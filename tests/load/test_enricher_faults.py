@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,7 @@ from botocore.stub import Stubber
 from scripts.local.aws import Clients
 from scripts.local.redrive import InProcessInvoker
 from scripts.redrive.core import BatchInfo, LambdaInvoker, Redriver
-from tests.load.support import enrich_in_parallel, make_poller
+from tests.load.support import enrich_in_parallel, make_poller, run_in_processes
 from tests.support import handlers
 from tests.support.account import Stack
 from tests.support.faults import Throttle
@@ -238,27 +237,8 @@ def test_two_containers_racing_on_one_series_page_nobody(stack: Stack, moto_endp
     assert len(records) == 20
     batches = [records[:10], records[10:]]
 
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(batches), timeout=120)
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=enrich_in_parallel,
-            args=(stack.function_env(), moto_endpoint, batch, barrier, results),
-            daemon=True,
-        )
-        for batch in batches
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        outcomes = [results.get(timeout=180) for _ in workers]
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
-    assert all(worker.exitcode == 0 for worker in workers), [w.exitcode for w in workers]
+    arguments = [(stack.function_env(), moto_endpoint, batch) for batch in batches]
+    outcomes = run_in_processes(enrich_in_parallel, arguments, len(batches))
 
     assert [failed for failed, _ in outcomes] == [[], []]
     metrics = [m for _, m in outcomes]
