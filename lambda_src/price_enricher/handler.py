@@ -12,6 +12,18 @@ Failures are reported per record (``batchItemFailures``) through Powertools'
 BatchProcessor: a poison record fails alone, and a record whose write or notification did
 not go through fails too, so it is replayed. A replay writes nothing that is already
 stored and sends the same ``(notification_id, revision)`` again, so nothing is lost.
+
+Every write of a revision also sets ``UNSENT`` (:mod:`pricing.keys`) to that revision, and
+:mod:`price_enricher.sent` removes it once SNS accepted the message: a stored revision whose
+message never went out stays marked (however long the outage), and any later record that
+reads it, or the redrive's table path, sends it. A marked revision is the only stored one
+that is sent again.
+
+A ``RevisionConflict`` (another invocation wrote the tick between this one's Query and its
+conditional write: two batches of one shard at parallelization factor 2) is retried inside
+the invocation, up to :data:`CONFLICT_ATTEMPTS` times, each from a fresh Query. Conflicts are
+counted in ``RevisionConflicts``, and a record that still conflicts after the last attempt
+fails in ``ConflictsExhausted``, not in ``RecordsFailed``: the mapping retries it.
 """
 
 from __future__ import annotations
@@ -31,8 +43,9 @@ from price_enricher import clients
 from price_enricher.history import REVISED_BY, REVISION, Point, SeriesHistory
 from price_enricher.notify import Notification, publish
 from price_enricher.records import PoisonRecord, StreamTick, is_tick_insert, parse_record
+from price_enricher.sent import mark_sent
 from pricing.indicators import INDICATOR_NAMES, indicators
-from pricing.keys import notification_id
+from pricing.keys import ENRICHED_AT, UNSENT, notification_id
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "price-enricher"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
@@ -40,6 +53,11 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Cryp
 
 class ConfigError(RuntimeError):
     """TABLE_NAME or TOPIC_ARN is missing: nothing can be processed, the batch is retried."""
+
+
+#: Attempts at a record whose conditional write lost a race (each re-reads the series): two
+#: invocations of one shard race at parallelization factor 2, and a third writer is rare.
+CONFLICT_ATTEMPTS = 3
 
 
 class RevisionConflict(RuntimeError):
@@ -73,13 +91,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if note.owner not in failed:
             failed.add(note.owner)
             failures.append({"itemIdentifier": note.owner})
+    sent = [note for note in batch.notifications if note not in unsent]
+    marks_left = mark_sent(clients.dynamodb(), table, sent)
 
+    # A record that only lost revision races is retried by the mapping like any failure, but
+    # it is not trouble: it pages nobody (RecordsFailed), it shows in ConflictsExhausted.
+    exhausted = len(failed & batch.conflicted)
     metrics.add_metric(name="TicksEnriched", unit=MetricUnit.Count, value=batch.enriched)
     metrics.add_metric(name="TicksRevised", unit=MetricUnit.Count, value=batch.revised)
-    metrics.add_metric(
-        name="NotificationsPublished", unit=MetricUnit.Count, value=len(batch.notifications) - len(unsent)
-    )
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(failures))
+    metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=len(sent))
+    metrics.add_metric(name="RevisionConflicts", unit=MetricUnit.Count, value=batch.conflicts)
+    metrics.add_metric(name="ConflictsExhausted", unit=MetricUnit.Count, value=exhausted)
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(failures) - exhausted)
     logger.info(
         "Batch done",
         extra={
@@ -88,6 +111,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "revised": batch.revised,
             "failed": len(failures),
             "unsent": len(unsent),
+            "conflicts": batch.conflicts,
+            "conflicts_exhausted": exhausted,
+            "unsent_marks_left": marks_left,
         },
     )
     return {"batchItemFailures": failures}
@@ -101,6 +127,8 @@ class Batch:
         self.notifications: list[Notification] = []
         self.enriched = 0  # ticks of the batch whose indicators are stored
         self.revised = 0  # followers whose indicators a late tick changed
+        self.conflicts = 0  # RevisionConflicts met, each retried or, after the last attempt, failed
+        self.conflicted: set[str] = set()  # sequence numbers of records failed by their last conflict
         self._series: dict[str, set[str]] = defaultdict(set)  # sort keys of the batch's ticks, by series
         self._by_series: dict[str, list[StreamTick]] = defaultdict(list)
         self._history: dict[str, SeriesHistory] = {}
@@ -130,17 +158,24 @@ class Batch:
         sequence = stream.get("SequenceNumber") if isinstance(stream, dict) else None
         try:
             tick = (self._ticks.get(sequence) if sequence else None) or parse_record(raw)
-            history = self._history_of(tick)
-            batch = self._series[tick.pk] or {tick.sk}
-            if not self._settle(tick, history.point(tick.sk), history, batch):
-                return "gone"
-            self.enriched += 1
-            for follower in history.followers(tick.sk, batch):
-                # Enriched or not: a follower's own record may have read the series before this
-                # tick was written (two batches of one shard run at once with a parallelization
-                # factor above 1, and a series can span split shards). The revision condition
-                # turns the losing write of such a race into a retry.
-                self._settle(tick, follower, history, batch)
+            attempt = 1
+            while True:
+                # What a losing attempt added is taken back: the next one reads the series again
+                # and sends what is stored and still unsent.
+                notes, enriched, revised = len(self.notifications), self.enriched, self.revised
+                try:
+                    return self._enrich(tick)
+                except RevisionConflict:
+                    self.conflicts += 1
+                    del self.notifications[notes:]
+                    self.enriched, self.revised = enriched, revised
+                    self._history.pop(tick.pk, None)
+                    if attempt == CONFLICT_ATTEMPTS:
+                        if sequence:
+                            self.conflicted.add(sequence)
+                        raise
+                    logger.info("Revision conflict; reading the series again", extra={"attempt": attempt})
+                    attempt += 1
         except Exception as error:
             logger.warning(
                 "Record failed",
@@ -151,6 +186,20 @@ class Batch:
                 },
             )
             raise
+
+    def _enrich(self, tick: StreamTick) -> str:
+        """One attempt at a record: its tick, then its followers, from one read of the series."""
+        history = self._history_of(tick)
+        batch = self._series[tick.pk] or {tick.sk}
+        if not self._settle(tick, history.point(tick.sk), history):
+            return "gone"
+        self.enriched += 1
+        for follower in history.followers(tick.sk, batch):
+            # Enriched or not: a follower's own record may have read the series before this
+            # tick was written (two batches of one shard run at once with a parallelization
+            # factor above 1, and a series can span split shards). The revision condition
+            # turns the losing write of such a race into a conflict, retried from a new read.
+            self._settle(tick, follower, history)
         return "enriched"
 
     def _history_of(self, tick: StreamTick) -> SeriesHistory:
@@ -161,20 +210,19 @@ class Batch:
             self._history[tick.pk] = history
         return history
 
-    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory, batch: set[str]) -> bool:
+    def _settle(self, owner: StreamTick, point: Point, history: SeriesHistory) -> bool:
         """Make ``point``'s stored indicators equal its window, and notify; False when it is gone.
 
-        ``point`` is the owner record's own tick, or one of its followers; ``batch`` holds the
-        sort keys of the batch's ticks of the series.
+        ``point`` is the owner record's own tick, or one of its followers.
         """
         own = point.sk == owner.sk
         writer = None if own else owner.sk
         values = indicators(history.window(point.sk))
         if point.revision is not None and point.values == values:
-            # Stored already. When the record that wrote this revision is in the batch, this is
-            # a retry of it and its message may not have gone out: send it again. Otherwise the
-            # writer's record succeeded, message included, and a repeat would be noise.
-            if (point.revised_by or point.sk) in batch:
+            # Stored already. Its message is sent again only while the revision is marked
+            # unsent (a failed publish, or one still in flight in another invocation): once
+            # SNS accepted it, a repeat would be noise.
+            if point.pending:
                 self._notify(owner, point, values, point.revision)
             return True
         if not self._write(owner.pk, point, values, writer):
@@ -189,6 +237,7 @@ class Batch:
             Notification(
                 notification_id=notification_id(owner.pk, point.sk),
                 pk=owner.pk,
+                sk=point.sk,
                 symbol=owner.symbol,
                 exchange=owner.exchange,
                 ts=point.ts,
@@ -205,7 +254,12 @@ class Batch:
         False when the tick is gone (TTL): it is never recreated.
         """
         revision = 1 if point.revision is None else point.revision + 1
-        names = {"#revision": REVISION, "#enriched_at": "enriched_at", "#revised_by": REVISED_BY}
+        names = {
+            "#revision": REVISION,
+            "#enriched_at": ENRICHED_AT,
+            "#revised_by": REVISED_BY,
+            "#unsent": UNSENT,
+        }
         attribute_values = {":revision": {"N": str(revision)}, ":enriched_at": {"N": str(self._now_ms)}}
         sets = []
         # Every attribute name goes through ExpressionAttributeNames: no reserved-word surprises.
@@ -223,7 +277,13 @@ class Batch:
         else:
             attribute_values[":revised_by"] = {"S": revised_by}
             sets.append("#revised_by = :revised_by")
-        sets += ["#revision = :revision", "#enriched_at = if_not_exists(#enriched_at, :enriched_at)"]
+        # The revision and its unsent mark in one write: no window in which a stored revision
+        # is neither notified nor marked.
+        sets += [
+            "#revision = :revision",
+            "#unsent = :revision",
+            "#enriched_at = if_not_exists(#enriched_at, :enriched_at)",
+        ]
         if point.revision is None:
             names["#pk"] = "pk"
             condition = "attribute_exists(#pk) AND attribute_not_exists(#revision)"

@@ -23,11 +23,11 @@ from aws_lambda_powertools import Logger
 
 from price_enricher.records import StreamTick, number
 from pricing.indicators import INDICATOR_NAMES, MAX_WINDOW
-from pricing.keys import TICK_FIRST, TICK_LAST
+from pricing.keys import TICK_FIRST, TICK_LAST, UNSENT
 
 REVISION = "revision"
 REVISED_BY = "revised_by"
-_READ = ("pk", "sk", "ts", "price", *INDICATOR_NAMES, REVISION, REVISED_BY)
+_READ = ("pk", "sk", "ts", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT)
 _NAMES = {f"#{name}": name for name in _READ}
 _PROJECTION = ", ".join(f"#{name}" for name in _READ if name != "pk")
 _MAX_PAGE = 1000
@@ -51,6 +51,12 @@ class Point:
     values: dict[str, Decimal] = field(default_factory=dict)
     revision: int | None = None  # None: never enriched
     revised_by: str | None = None  # sk of the late tick whose record wrote the revision
+    unsent: int | None = None  # the revision whose notification has not gone out (keys.UNSENT)
+
+    @property
+    def pending(self) -> bool:
+        """The stored revision's notification was never accepted by SNS: it must be sent."""
+        return self.revision is not None and self.unsent == self.revision
 
 
 class SeriesHistory:
@@ -154,6 +160,7 @@ def _point(item: dict[str, Any]) -> Point | None:
     values = {name: value for name in INDICATOR_NAMES if (value := number(item.get(name))) is not None}
     revision = number(item.get(REVISION))
     revised_by = item.get(REVISED_BY, {}).get("S")
+    unsent = number(item.get(UNSENT))
     return Point(
         sk=sk,
         ts=int(ts),
@@ -161,4 +168,5 @@ def _point(item: dict[str, Any]) -> Point | None:
         values=values,
         revision=None if revision is None else int(revision),
         revised_by=revised_by if isinstance(revised_by, str) else None,
+        unsent=None if unsent is None else int(unsent),
     )

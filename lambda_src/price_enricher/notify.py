@@ -32,6 +32,7 @@ class Notification:
 
     notification_id: str
     pk: str
+    sk: str
     symbol: str
     exchange: str
     ts: int

@@ -30,6 +30,13 @@ CLAIM_PREFIX = "e#"
 TICK_FIRST = TICK_PREFIX
 TICK_LAST = "t$"
 TIME_DIGITS = 16
+
+#: The enricher's first-enrichment time (epoch ms): a tick without it was never enriched.
+ENRICHED_AT = "enriched_at"
+#: The revision whose notification SNS has not accepted yet: set by the write that stores the
+#: revision, removed once the message is published (absent in steady state). The redrive's
+#: table path re-sends every tick that carries it.
+UNSENT = "unsent"
 DIGEST_DIGITS = 16
 
 

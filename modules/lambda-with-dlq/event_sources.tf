@@ -29,8 +29,8 @@ locals {
       on_failure_queue_name              = "${var.function_name}-on-failure"
       queue_visibility_timeout_seconds   = null
       maximum_concurrency                = null
-      # The statement ids of release 0.x: its policy stays unchanged.
-      sids = { read = "ReadTableStream", on_failure = "SendToOnFailureQueue" }
+      # The statement ids of release 0.x (ListTableStreams: ListStreams moved to "*", where it works).
+      sids = { read = "ReadTableStream", list = "ListTableStreams", on_failure = "SendToOnFailureQueue" }
     }
   }
 

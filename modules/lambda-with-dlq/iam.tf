@@ -11,8 +11,15 @@ locals {
     for key, s in local.sources : concat(
       s.type != "dynamodb" ? [] : [{
         sid       = s.sids == null ? "${local.sid_of[key]}ReadDynamodbStream" : s.sids.read
-        actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+        actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
         resources = [local.iam_source_arns[key]]
+      }],
+      # dynamodb:ListStreams accepts only Resource "*" (Service Authorization Reference: no resource
+      # type): granted on a stream ARN it allows nothing. It is the only action of its statement.
+      s.type != "dynamodb" ? [] : [{
+        sid       = s.sids == null ? "${local.sid_of[key]}ListDynamodbStreams" : s.sids.list
+        actions   = ["dynamodb:ListStreams"]
+        resources = ["*"]
       }],
       # The actions Lambda's Kinesis poller calls on the stream. kinesis:ListStreams (in the
       # AWSLambdaKinesisExecutionRole managed policy) is left out: it lists every stream name of the

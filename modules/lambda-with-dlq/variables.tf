@@ -636,6 +636,8 @@ variable "alarms" {
     Url5xxCount (errors_threshold); with a stream source (dynamodb, kinesis) IteratorAge (maximum, ms) and,
     per on-failure queue, ApproximateNumberOfMessagesVisible and ApproximateAgeOfOldestMessage (seconds);
     with the async dead-letter queue its depth. `actions` are SNS topic ARNs notified on ALARM and OK.
+    Each description ends with `Runbook: <runbook_url>#<section>` (docs/runbook.md; set the URL your
+    operators open, e.g. the file on your Git host).
   EOT
   type = object({
     enabled                     = optional(bool, false)
@@ -647,6 +649,7 @@ variable "alarms" {
     queue_age_seconds_threshold = optional(number, 3600)
     period_seconds              = optional(number, 300)
     evaluation_periods          = optional(number, 1)
+    runbook_url                 = optional(string, "docs/runbook.md")
   })
   default = {}
 
@@ -663,6 +666,11 @@ variable "alarms" {
   validation {
     condition     = contains([60, 300, 900, 3600], var.alarms.period_seconds) && var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 24
     error_message = "alarms.period_seconds must be 60, 300, 900 or 3600 and evaluation_periods from 1 to 24."
+  }
+
+  validation {
+    condition     = length(var.alarms.runbook_url) > 0 && length(var.alarms.runbook_url) <= 512 && !strcontains(var.alarms.runbook_url, "#")
+    error_message = "alarms.runbook_url must be 1 to 512 characters without \"#\": each alarm's description appends #<its section> of docs/runbook.md."
   }
 
   validation {

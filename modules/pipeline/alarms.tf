@@ -5,10 +5,14 @@
 #   retries them, so they are neither Lambda Errors nor on-failure messages until retries run out: the
 #   function's own EMF metric is the only place they show.
 # - table_write_throttles: DynamoDB refused writes; the webhook answers 503 and senders retry.
+# Revision conflicts between parallel invocations are retried inside the invocation and counted in
+# RevisionConflicts / ConflictsExhausted (dashboard), not in RecordsFailed: they page nobody.
+# Every alarm's description ends with its section of the runbook (docs/runbook.md: `runbook` is the anchor).
 locals {
   pipeline_alarms = !var.alarms.enabled ? {} : {
     enricher_records_failed = {
       name        = "${local.enricher_name}-records-failed"
+      runbook     = "enricher-records-failed"
       description = "The enricher reported records it could not process (batchItemFailures); the mapping retries them, then sends them to the on-failure queue."
       namespace   = local.metrics_namespace
       metric      = "RecordsFailed"
@@ -18,6 +22,7 @@ locals {
     }
     table_write_throttles = {
       name        = "${local.table_name}-write-throttles"
+      runbook     = "table-write-throttles"
       description = "DynamoDB throttled writes to ${local.table_name}: ticks are answered 503 and indicators retried."
       namespace   = "AWS/DynamoDB"
       metric      = "WriteThrottleEvents"
@@ -33,6 +38,7 @@ locals {
   stalled_alarms = !var.alarms.enabled ? {} : {
     stream_stalled = {
       name        = "${local.enricher_name}-stream-stalled"
+      runbook     = "stream-stalled"
       description = "Ticks were stored but ${local.enricher_name} was not invoked for ${2 * var.alarms.period_seconds} s: the stream mapping is stalled or disabled."
       expression  = "IF(FILL(stored, 0) > 0 AND FILL(invocations, 0) == 0, 1, 0)"
       stored = {
@@ -52,7 +58,7 @@ locals {
 resource "aws_cloudwatch_metric_alarm" "pipeline" {
   for_each            = local.pipeline_alarms
   alarm_name          = each.value.name
-  alarm_description   = each.value.description
+  alarm_description   = "${each.value.description} Runbook: ${var.alarms.runbook_url}#${each.value.runbook}"
   namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
@@ -70,7 +76,7 @@ resource "aws_cloudwatch_metric_alarm" "pipeline" {
 resource "aws_cloudwatch_metric_alarm" "stalled" {
   for_each            = local.stalled_alarms
   alarm_name          = each.value.name
-  alarm_description   = each.value.description
+  alarm_description   = "${each.value.description} Runbook: ${var.alarms.runbook_url}#${each.value.runbook}"
   evaluation_periods  = 2
   datapoints_to_alarm = 2
   threshold           = 1

@@ -1,5 +1,5 @@
-# One CloudWatch dashboard of the pipeline: what comes in, what gets enriched, what fails, how fast,
-# how far the mapping lags, and what waits in the on-failure queue.
+# One CloudWatch dashboard of the pipeline: what comes in, what gets enriched, what fails, which
+# revision races were retried, how fast, how far the mapping lags, and what waits in the on-failure queue.
 locals {
   on_failure_queue_name = module.enricher.on_failure_queue_name
   dashboard_widgets = [
@@ -33,6 +33,16 @@ locals {
         ["AWS/Lambda", "Throttles", "FunctionName", local.webhook_name, { label = "webhook throttles" }],
         ["AWS/Lambda", "Throttles", "FunctionName", local.enricher_name, { label = "enricher throttles" }],
         ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", local.table_name, { label = "table write throttles" }],
+      ]
+    },
+    {
+      # Two invocations of one shard (parallelization factor > 1) wrote the same tick: retried inside
+      # the invocation from a fresh read; exhausted ones are retried by the mapping. No alarm: no trouble.
+      title = "Revision conflicts (enricher)"
+      stat  = "Sum"
+      metrics = [
+        [local.metrics_namespace, "RevisionConflicts", "service", local.enricher_service, { label = "conflicts (retried in the invocation)" }],
+        [local.metrics_namespace, "ConflictsExhausted", "service", local.enricher_service, { label = "records left to the mapping's retry" }],
       ]
     },
     {

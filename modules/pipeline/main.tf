@@ -126,6 +126,7 @@ locals {
     queue_age_seconds_threshold = var.alarms.queue_age_seconds_threshold
     period_seconds              = var.alarms.period_seconds
     evaluation_periods          = var.alarms.evaluation_periods
+    runbook_url                 = var.alarms.runbook_url
   }
 }
 

@@ -229,7 +229,8 @@ variable "alarms" {
     CloudWatch alarms (modules/lambda-with-dlq/alarms.tf and alarms.tf here): both functions' errors and
     throttles, webhook URL 5xx, enricher iterator age, records failed (its own metric), on-failure queue
     depth and age, table write throttles, and a stalled mapping (ticks stored, no enricher invocation).
-    Without `topic_arn` the pipeline creates an encrypted alarm topic.
+    Without `topic_arn` the pipeline creates an encrypted alarm topic. Each description ends with
+    `Runbook: <runbook_url>#<section>` (docs/runbook.md; set the URL your operators open).
   EOT
   type = object({
     enabled                     = optional(bool, true)
@@ -241,6 +242,7 @@ variable "alarms" {
     queue_age_seconds_threshold = optional(number, 3600)
     period_seconds              = optional(number, 300)
     evaluation_periods          = optional(number, 1)
+    runbook_url                 = optional(string, "docs/runbook.md")
   })
   default  = {}
   nullable = false
@@ -263,6 +265,11 @@ variable "alarms" {
   validation {
     condition     = contains([60, 300, 900, 3600], var.alarms.period_seconds) && var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 24
     error_message = "alarms.period_seconds must be 60, 300, 900 or 3600 and evaluation_periods from 1 to 24."
+  }
+
+  validation {
+    condition     = length(var.alarms.runbook_url) > 0 && length(var.alarms.runbook_url) <= 512 && !strcontains(var.alarms.runbook_url, "#")
+    error_message = "alarms.runbook_url must be 1 to 512 characters without \"#\": each alarm's description appends #<its section> of docs/runbook.md."
   }
 }
 

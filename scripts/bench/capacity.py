@@ -64,6 +64,7 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     if str(LAMBDA_SRC) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SRC))
     from pricing.indicators import indicators
+    from pricing.keys import UNSENT
     from pricing.ticks import parse_tick
     from webhook_processor.store import build_claim, build_item
 
@@ -83,7 +84,9 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     enriched["revision"] = {"N": "2"}
     enriched["enriched_at"] = {"N": str(RECEIVED_US // 1000 + 850)}
     enriched["revised_by"] = {"S": tick["sk"]["S"]}  # the largest form: written by a late tick
-    return {"tick": tick, "tick_without_id": plain, "claim": claim, "enriched": enriched}
+    # As the revision write leaves it, until the notification is published (pricing.keys.UNSENT).
+    unsent = {**enriched, UNSENT: enriched["revision"]}
+    return {"tick": tick, "tick_without_id": plain, "claim": claim, "enriched": enriched, "unsent": unsent}
 
 
 def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -91,19 +94,24 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     put = write_units(item_size(items["tick_without_id"]))
     put_id = write_units(item_size(items["tick"]))
     claim = write_units(item_size(items["claim"]))
-    update = write_units(item_size(items["enriched"]))
+    # The revision write stores the unsent mark; removing it once SNS accepted the message is
+    # a write of its own, billed on the larger item (the one with the mark).
+    update = write_units(item_size(items["unsent"]))
+    sent = write_units(item_size(items["unsent"]))
     return {
         "item_bytes": {name: item_size(item) for name, item in items.items()},
         "paths": {
-            "tick with timestamp (common path)": put + update,
-            "tick with timestamp and event_id": claim + put_id + update,
+            "tick with timestamp (common path)": put + update + sent,
+            "tick with timestamp and event_id": claim + put_id + update + sent,
             "redelivery (duplicate)": put,
             "redelivery with event_id (duplicate)": claim + put_id,
             "event_id reused with other content (409)": claim,
-            "each follower a late tick changes": update,
+            "each follower a late tick changes": update + sent,
+            "of which: unsent mark removed after publish": sent,
         },
-        "write_units_per_tick": put + update,
-        "write_units_per_tick_with_event_id": claim + put_id + update,
+        "write_units_per_tick": put + update + sent,
+        "write_units_per_tick_with_event_id": claim + put_id + update + sent,
+        "unsent_mark_write_units_per_notification": sent,
     }
 
 

@@ -72,7 +72,9 @@ class PerTick:
     webhook_ms: float = 15.0  # billed duration of one webhook invocation
     enricher_ms_per_record: float = 6.0  # billed duration of an enricher batch, per record
     puts_per_tick: float = 1.0  # webhook PutItem calls per accepted tick (floor 1)
-    updates_per_tick: float = 1.0  # enricher UpdateItem calls per tick (floor 1)
+    updates_per_tick: float = (
+        2.0  # enricher UpdateItem calls per tick (floor 2: revision, unsent mark removed)
+    )
     queries_per_series: float = 1.0  # enricher Query calls per series and batch (floor 1)
     series_per_batch: float = 10.0  # distinct series in a batch (at most the batch size)
     query_item_bytes: int = 330  # an enriched tick, as a Query reads it
@@ -124,7 +126,7 @@ class PerTick:
         scenario = enricher.get(f"{int(series_per_batch)}_series")
         if scenario:
             per_tick = scenario["calls_per_tick"]
-            values["updates_per_tick"] = per_tick.get("dynamodb:UpdateItem", 1.0)
+            values["updates_per_tick"] = per_tick.get("dynamodb:UpdateItem", 2.0)
             values["queries_per_series"] = (
                 scenario["calls_per_batch"].get("dynamodb:Query", series_per_batch) / series_per_batch
             )

@@ -53,10 +53,10 @@ RUNTIME_CALLS: tuple[str, ...] = ("logs:CreateLogStream", "logs:PutLogEvents")
 #: (statement Sid, action) a run may leave unused, and why a real account needs it. Keyed by the
 #: statement too, so the reason excuses that grant only, not the same action granted elsewhere.
 UNUSED_REASONS: dict[tuple[str, str], str] = {
-    ("ReadTableStream", "dynamodb:ListStreams"): (
+    ("ListTableStreams", "dynamodb:ListStreams"): (
         "the event source mapping lists the table's streams when it starts reading; the local "
         "poller is handed the stream ARN by the mapping (Lambda's DynamoDB execution-role permissions "
-        "list it with DescribeStream, GetShardIterator and GetRecords)"
+        'list it with DescribeStream, GetShardIterator and GetRecords; it accepts only Resource "*")'
     ),
     ("SendToOnFailureQueue", "sqs:SendMessage"): (
         "the mapping sends a batch's record to the on-failure queue only when it exhausts its retries; "
@@ -109,11 +109,16 @@ class Report:
         return [g for g in self.unused if (g.sid, g.action) not in UNUSED_REASONS]
 
     def unused_statements(self) -> list[tuple[str, str, str]]:
-        """(role, policy, sid) of the statements none of whose actions any call used."""
+        """(role, policy, sid) of the statements none of whose actions any call used.
+
+        A statement whose every action has a reason in :data:`UNUSED_REASONS` is not counted:
+        a real account needs it although this run cannot show the call.
+        """
         by_statement: dict[tuple[str, str, str], int] = {}
         for grant in self.grants:
             key = (grant.role, grant.policy, grant.sid)
-            by_statement[key] = by_statement.get(key, 0) + self.used.get(grant, 0)
+            excused = (grant.sid, grant.action) in UNUSED_REASONS
+            by_statement[key] = by_statement.get(key, 0) + (1 if excused else self.used.get(grant, 0))
         return sorted(key for key, uses in by_statement.items() if uses == 0)
 
     def headline(self) -> str:

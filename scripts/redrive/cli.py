@@ -59,7 +59,8 @@ def describe(outcome: Outcome) -> str:
     text += f" ({outcome.reason})" if outcome.reason else ""
     counts = [f"{outcome.records} record(s) replayed"]
     if outcome.path == "table":
-        counts.insert(0, f"{outcome.found} un-enriched tick(s) in the window")
+        counts.insert(0, f"{outcome.found} pending tick(s) found")
+        counts += [f"{outcome.unsent} unsent revision(s) sent again"] if outcome.unsent else []
         counts += [f"{outcome.enriched} enriched meanwhile"] if outcome.enriched else []
     counts += [f"{outcome.gone} gone"] if outcome.gone else []
     counts += [f"failed {outcome.failed}"] if outcome.failed else []
@@ -73,7 +74,7 @@ def summary(stats: RunStats) -> str:
     if stats.scans:
         text += (
             f"; {stats.scans} table scan(s): {stats.items_scanned} item(s) scanned,"
-            f" {stats.read_units:g} read unit(s) consumed, {stats.ticks_found} un-enriched tick(s) found"
+            f" {stats.read_units:g} read unit(s) consumed, {stats.ticks_found} pending tick(s) found"
         )
     return text
 

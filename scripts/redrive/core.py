@@ -8,7 +8,8 @@ Each message is replayed by one of two paths, and its outcome says which:
 - **table** (:mod:`scripts.redrive.table`): once the records are trimmed, the stream or
   shard is gone, or the range reads back empty, the ticks are found in the table by
   their receive time (the message's arrival window, :mod:`scripts.redrive.window`):
-  every un-enriched tick received in the window is replayed. The messages of a run that
+  every un-enriched tick received in the window is replayed, and every tick whose stored
+  revision was never notified (marked ``unsent``) is sent again. The messages of a run that
   need this share **one Scan of the whole table** (about table size / 4 KB / 2 read
   units); :class:`RunStats` reports what it read. A message whose arrival times are
   malformed is ``invalid`` and stays in the queue.
@@ -87,8 +88,9 @@ class Outcome:
     reason: str = ""  # table path: why the stream could not serve the message
     records: int = 0  # records replayed (dry run: that would be)
     gone: int = 0  # items deleted or expired: nothing to enrich
-    found: int = 0  # table path: un-enriched ticks the Scan found in the message's window
-    enriched: int = 0  # table path: of those, enriched by the time they were read again
+    found: int = 0  # table path: pending ticks (un-enriched in the window, or unsent) the Scan found
+    enriched: int = 0  # table path: of those, enriched and notified by the time they were read again
+    unsent: int = 0  # table path: of the records, ticks whose stored revision is sent again
     failed: list[str] = field(default_factory=list)  # sequence numbers (stream) or tick ids (table)
     detail: str = ""
     receipt_handle: str = field(default="", repr=False)
@@ -105,7 +107,7 @@ class RunStats:
     scans: int = 0
     items_scanned: int = 0
     read_units: float = 0.0  # consumed by the Scans, as DynamoDB reported them
-    ticks_found: int = 0  # un-enriched ticks the Scans assigned to messages
+    ticks_found: int = 0  # pending ticks the Scans assigned to messages
 
 
 @dataclass
@@ -228,6 +230,7 @@ class Redriver:
         assert info is not None
         replay = replay_records(self.ddb, info.table, ticks, info.stream_arn, info.region, int(info.start))
         outcome.records, outcome.gone, outcome.enriched = len(replay.records), replay.gone, replay.enriched
+        outcome.unsent = replay.unsent
         if self.dry_run:
             outcome.status = "dry run"
             return

@@ -1,10 +1,17 @@
-"""Un-enriched ticks found in the table itself, for messages whose stream records are gone.
+"""Pending ticks found in the table itself, for messages whose stream records are gone.
 
 DynamoDB Streams trims a record after 24 hours; the on-failure queue keeps its message
 up to 14 days, and the message holds no item keys, only its batch's arrival window
 (:mod:`scripts.redrive.window`). Such a message's ticks are found by what a failed tick
-looks like in the table (docs/design.md): a tick row (``sk`` starting ``t#``) without
-``enriched_at`` whose ``received_at`` lies in the window.
+looks like in the table (docs/design.md), a tick row (``sk`` starting ``t#``) that is either
+
+- **never enriched**: no ``enriched_at``, and its ``received_at`` lies in the window; or
+- **not notified**: it carries ``unsent`` (:data:`pricing.keys.UNSENT`), the stored
+  revision whose message SNS never accepted (the enricher sets it with the revision and
+  removes it once published). Such a tick is pending wherever it was received: a late
+  tick's record revises followers received long before it. One outside every window
+  goes with the run's first message, so the message whose batch failed to send it is
+  deleted only once it went out.
 
 **Cost.** One paginated Scan per run, whatever the number of such messages: its
 FilterExpression spans every window (their hull), and the ticks found are assigned to
@@ -13,13 +20,14 @@ for the items read before the filter, so the run costs about table size / 4 KB /
 units (eventually consistent): a 10 GB table, about 1.3 million. A narrower filter would
 cost the same. The Scan returns keys and ``received_at`` only.
 
-**What is replayed.** Every un-enriched tick in a window, not only the failed batch's:
-one found in the slack, or one whose own message is elsewhere in the queue, is pending
-work too. The Scan is eventually consistent, so each found tick is read again with a
-consistent GetItem just before its replay; one enriched meanwhile (an earlier replay of
-the run may have enriched it as a follower) or gone (TTL, deleted) is left alone.
-Replaying is safe: the enricher writes only changed values, each write conditional on
-the revision it read, and a replay of a stored revision writes nothing.
+**What is replayed.** Every pending tick, not only the failed batch's: one found in the
+slack, or one whose own message is elsewhere in the queue, is pending work too. The Scan
+is eventually consistent, so each found tick is read again with a consistent GetItem just
+before its replay; one enriched and notified meanwhile (an earlier replay of the run may
+have handled it as a follower) or gone (TTL, deleted) is left alone. Replaying is safe:
+the enricher writes only changed values, each write conditional on the revision it read;
+a replay of a stored revision writes nothing and sends it again only while it is marked
+unsent, so a second run sends nothing.
 
 The replayed records are INSERT-like Lambda records (:func:`scripts.lambda_events.lambda_record`)
 with the item as it is now, ``eventSourceARN`` the message's stream, and sequence
@@ -36,25 +44,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from pricing.keys import ENRICHED_AT, TICK_PREFIX, UNSENT
 from scripts.lambda_events import lambda_record
 from scripts.redrive.window import Window
 
-TICK_PREFIX = "t#"
 #: Records per invocation of a table replay: the mapping's default batch size, which
 #: the enricher's timeout is sized for.
 EVENT_RECORDS = 100
 
-_FILTER = "begins_with(#sk, :tick) AND attribute_not_exists(#enriched) AND #received BETWEEN :from AND :to"
-_NAMES = {"#pk": "pk", "#sk": "sk", "#received": "received_at", "#enriched": "enriched_at"}
+_FILTER = (
+    "begins_with(#sk, :tick) AND (attribute_exists(#unsent)"
+    " OR (attribute_not_exists(#enriched) AND #received BETWEEN :from AND :to))"
+)
+_NAMES = {"#pk": "pk", "#sk": "sk", "#received": "received_at", "#enriched": ENRICHED_AT, "#unsent": UNSENT}
 
 
 @dataclass(frozen=True, order=True)
 class TickKey:
-    """An un-enriched tick the Scan found."""
+    """A pending tick the Scan found: never enriched, or its stored revision ``unsent``."""
 
     received_ms: int
     pk: str
     sk: str
+    unsent: bool = False
 
     @property
     def key(self) -> dict[str, dict[str, str]]:
@@ -84,14 +96,14 @@ def scan_pending(
     page_limit: int | None = None,
     on_page: Callable[[], None] | None = None,
 ) -> ScanResult:
-    """Un-enriched ticks of ``table`` received in ``window``: one Scan, every page.
+    """Ticks of ``table`` never enriched and received in ``window``, or unsent: one Scan, every page.
 
     ``on_page`` runs after each page (to keep the messages' visibility while a large
     table is read); ``page_limit`` caps the items read per page (tests).
     """
     request: dict[str, Any] = {
         "TableName": table,
-        "ProjectionExpression": "#pk, #sk, #received",
+        "ProjectionExpression": "#pk, #sk, #received, #unsent",
         "FilterExpression": _FILTER,
         "ExpressionAttributeNames": _NAMES,
         "ExpressionAttributeValues": {
@@ -110,7 +122,7 @@ def scan_pending(
         result.scanned += int(page.get("ScannedCount", 0))
         result.read_units += float((page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0.0))
         result.ticks.extend(
-            TickKey(int(Decimal(item["received_at"]["N"])), item["pk"]["S"], item["sk"]["S"])
+            TickKey(int(Decimal(item["received_at"]["N"])), item["pk"]["S"], item["sk"]["S"], UNSENT in item)
             for item in page.get("Items", [])
         )
         if on_page is not None:
@@ -123,15 +135,23 @@ def scan_pending(
 def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[list[TickKey]]:
     """Each tick to the first of ``windows`` holding it (None: a message without one).
 
-    A tick in no window (the hull spans the gaps between windows) is left out; a tick in
-    two overlapping windows is replayed once.
+    A never-enriched tick in no window (the hull spans the gaps between windows) is left
+    out; an unsent one goes to the first message with a window (it is pending wherever it
+    was received). A tick in two overlapping windows is replayed once.
     """
     shares: list[list[TickKey]] = [[] for _ in windows]
+    first = next((index for index, window in enumerate(windows) if window is not None), None)
     for tick in sorted(ticks):
-        for index, window in enumerate(windows):
-            if window is not None and window.contains(tick.received_ms):
-                shares[index].append(tick)
-                break
+        holder = next(
+            (
+                i
+                for i, window in enumerate(windows)
+                if window is not None and window.contains(tick.received_ms)
+            ),
+            first if tick.unsent else None,
+        )
+        if holder is not None:
+            shares[holder].append(tick)
     return shares
 
 
@@ -142,20 +162,27 @@ class Replay:
     records: list[dict[str, Any]] = field(default_factory=list)
     ticks: dict[str, TickKey] = field(default_factory=dict)  # by the record's sequence number
     gone: int = 0  # deleted or expired since the Scan
-    enriched: int = 0  # enriched since the Scan
+    enriched: int = 0  # enriched, and notified, since the Scan
+    unsent: int = 0  # of the records, ticks whose stored revision is re-sent
 
 
 def replay_records(
     ddb: Any, table: str, ticks: Sequence[TickKey], stream_arn: str, region: str, first_sequence: int
 ) -> Replay:
-    """INSERT-like records of the ``ticks`` still un-enriched (consistent GetItem each)."""
+    """INSERT-like records of the ``ticks`` still un-enriched or unsent (consistent GetItem each).
+
+    The enricher, given a tick's record, writes it when it was never enriched and sends
+    its stored revision again when it is marked unsent.
+    """
     replay = Replay()
     for tick in sorted(ticks, key=lambda t: (t.pk, t.sk)):
         item = ddb.get_item(TableName=table, Key=tick.key, ConsistentRead=True).get("Item")
         if item is None:
             replay.gone += 1
             continue
-        if "enriched_at" in item:
+        if UNSENT in item:
+            replay.unsent += 1
+        elif ENRICHED_AT in item:
             replay.enriched += 1
             continue
         sequence = str(first_sequence + len(replay.records))

@@ -210,7 +210,7 @@ def test_modify_and_remove_records_are_ignored(aws: Aws) -> None:
     assert enrich(inserts(aws)) == []
     aws.deliveries()
     modifies = aws.stream_records()
-    assert len(modifies) == 6
+    assert len(modifies) == 2 * 6  # per tick: the revision write, then its unsent mark removed
     assert {r["eventName"] for r in modifies} == {"MODIFY"}  # the enricher's own writes
     delete(aws, "BTC-USD#binance", series_sk("BTC-USD", "binance", 0))
     [remove] = aws.stream_records()
@@ -315,19 +315,22 @@ def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
     first = {m["body"]["notification_id"]: m["body"] for m in aws.deliveries()}
     assert len(first) == 8
     stored = aws.items()
+    # the two revisions SNS did not accept stay marked unsent, durably; the sent ones are not
+    unsent = {f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in (1, 3)}
+    assert {f"{row['pk']}|{row['sk']}": row.get("unsent") for row in stored if "unsent" in row} == {
+        nid: 1 for nid in unsent
+    }
 
     monkeypatch.setattr(client, "publish_batch", real_publish)
     # Lambda replays from the lowest failed sequence number: records 1..9.
     assert enrich(records[1:]) == []
     replayed = {m["body"]["notification_id"]: m["body"] for m in aws.deliveries()}
-    assert len(replayed) == 9
-    for nid, body in first.items():
-        if nid in replayed:
-            assert replayed[nid] == body  # same id, same content: subscribers de-duplicate
+    assert set(replayed) == unsent  # exactly the unsent ones: the others went out already
     assert set(first) | set(replayed) == {
         f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in range(10)
     }
-    assert aws.items() == stored  # identical values, enriched_at kept
+    # identical values, enriched_at kept; only the marks are gone
+    assert aws.items() == [{k: v for k, v in row.items() if k != "unsent"} for row in stored]
 
 
 def test_publish_call_failure_fails_every_record_of_the_call(
@@ -347,11 +350,12 @@ def test_replay_is_idempotent(aws: Aws) -> None:
     send("BTC-USD", "binance", PRICES)
     records = inserts(aws)
     assert run_in_batches(records) == []
-    stored, sent = aws.items(), sorted(aws.deliveries(), key=lambda m: m["body"]["notification_id"])
+    stored, sent = aws.items(), aws.deliveries()
+    assert len(sent) == len(PRICES)
+    assert not [row for row in stored if "unsent" in row]  # every message went out
     assert run_in_batches(records) == []
     assert aws.items() == stored
-    again = sorted(aws.deliveries(), key=lambda m: m["body"]["notification_id"])
-    assert again == sent
+    assert aws.deliveries() == []  # a stored revision SNS accepted is not sent again
 
 
 def test_event_without_records_is_a_no_op(aws: Aws) -> None:
@@ -395,7 +399,7 @@ def test_calls_per_batch_of_ten(aws: Aws, n_series: int, per_series: int) -> Non
         assert enrich(records) == []
     assert dict(calls) == {
         "dynamodb:Query": n_series,
-        "dynamodb:UpdateItem": 10,
+        "dynamodb:UpdateItem": 10 + 10,  # the revisions, then their unsent marks removed
         "sns:PublishBatch": 1,
     }
     assert len(aws.deliveries()) == 10
@@ -411,4 +415,4 @@ def test_publish_batch_takes_ten_per_call(aws: Aws) -> None:
         assert enrich(records) == []
     assert calls["sns:PublishBatch"] == 3
     assert calls["dynamodb:Query"] == 1
-    assert calls["dynamodb:UpdateItem"] == 25
+    assert calls["dynamodb:UpdateItem"] == 25 + 25  # the revisions, then their unsent marks removed

@@ -7,6 +7,7 @@ Expected indicators come from the float re-statement in ``test_enricher.expected
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from decimal import Decimal
 from typing import Any
@@ -102,7 +103,7 @@ def test_late_tick_revises_the_followers_in_its_window(aws: Aws) -> None:
     assert {row["revised_by"] for row in revised} == {series_rows(aws, PK)[late]["sk"]}
     assert dict(calls) == {
         "dynamodb:Query": 1,
-        "dynamodb:UpdateItem": 1 + len(revised),
+        "dynamodb:UpdateItem": 2 * (1 + len(revised)),  # each revision, then its unsent mark removed
         "sns:PublishBatch": 2,
     }
     second = aws.deliveries()
@@ -152,8 +153,12 @@ def test_replayed_late_tick_sends_its_revisions_again(aws: Aws, monkeypatch: pyt
     assert enrich(records) == [records[0]["dynamodb"]["SequenceNumber"]]
     stored = aws.items()
     monkeypatch.setattr(client, "publish_batch", real_publish)
+    # the late tick and its changed followers: each revision marked unsent, durably
+    rows = series_rows(aws, PK)
+    marked = [i for i, row in enumerate(rows) if row.get("unsent") == row["revision"]]
+    assert marked == [0, *changed_by(PRICES[:12], 0)]
     assert enrich(records) == []  # the replay: nothing left to write, every message sent
-    assert aws.items() == stored
+    assert aws.items() == [{k: v for k, v in row.items() if k != "unsent"} for row in stored]
     messages = aws.deliveries()
     assert len(messages) == 1 + len(changed_by(PRICES[:12], 0))  # the late tick and its changed followers
     assert_subscriber_agrees(aws, earlier + messages)
@@ -166,7 +171,7 @@ def test_enriched_follower_that_already_saw_the_late_tick_is_not_renotified(aws:
     aws.deliveries()
     with count_calls(clients.dynamodb()) as calls:
         assert enrich(records[5:]) == []
-    assert calls["dynamodb:UpdateItem"] == 1  # tick 0 itself
+    assert calls["dynamodb:UpdateItem"] == 2  # tick 0 itself, then its unsent mark removed
     assert [m["body"]["revision"] for m in aws.deliveries()] == [1]
     assert_converged(aws, PK, PRICES[:6])
 
@@ -221,13 +226,21 @@ def test_shuffled_feed_within_a_few_positions_converges(aws: Aws) -> None:
     assert_subscriber_agrees(aws, aws.deliveries())
 
 
+def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, float]:
+    """The metrics of the last invocation, from its EMF line on stdout (what CloudWatch reads)."""
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    last = [line for line in lines if "RecordsFailed" in line][-1]
+    return {name: sum(values) for name, values in last.items() if isinstance(values, list)}
+
+
 def test_race_with_a_follower_read_before_the_late_tick_was_written(
-    aws: Aws, monkeypatch: pytest.MonkeyPatch
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Y's invocation reads the series, then late X is stored and enriched, then Y writes.
 
-    Lambda runs two batches of one series at once when a parallelization factor or split
-    shards allow it; the revision condition must turn Y's stale write into a retry.
+    Lambda runs two batches of one series at once at parallelization factor 2 (or when split
+    shards allow it); the revision condition refuses Y's stale write, and Y's record reads
+    the series again and succeeds in the same invocation: no RecordsFailed, one conflict.
     """
     send("BTC-USD", "binance", PRICES, order=[0, 1, 2, 3, 4, 6, 7, 8])
     assert run_in_batches(new_ticks(aws)) == []
@@ -246,8 +259,54 @@ def test_race_with_a_follower_read_before_the_late_tick_was_written(
         return history
 
     monkeypatch.setattr(SeriesHistory, "load", classmethod(load_then_race))
-    assert enrich([y_record]) == [y_record["dynamodb"]["SequenceNumber"]]  # stale write refused
-    monkeypatch.setattr(SeriesHistory, "load", original)
-    assert enrich([y_record]) == []  # Lambda retries it
+    capsys.readouterr()
+    assert enrich([y_record]) == []  # the stale write refused, then retried from a new read
+    metrics = emitted(capsys)
+    assert (metrics["RevisionConflicts"], metrics["ConflictsExhausted"], metrics["RecordsFailed"]) == (
+        1,
+        0,
+        0,
+    )
     assert_converged(aws, PK, PRICES[:10])
     assert_subscriber_agrees(aws, aws.deliveries())
+
+
+def test_a_record_that_keeps_losing_races_fails_outside_records_failed(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another writer changes Y between every read and write: the attempts are bounded."""
+    send("BTC-USD", "binance", PRICES, order=[0, 1, 2, 3, 4])
+    assert run_in_batches(new_ticks(aws)) == []
+    aws.deliveries()
+    send("BTC-USD", "binance", PRICES, order=[5])
+    [y_record] = new_ticks(aws)
+    y_key = {name: {"S": y_record["dynamodb"]["Keys"][name]["S"]} for name in ("pk", "sk")}
+    original = SeriesHistory.__dict__["load"]
+    real_load = original.__func__
+    loads: list[int] = []
+
+    def load_then_overwrite(cls: type[SeriesHistory], *args: Any) -> SeriesHistory:
+        history = real_load(cls, *args)
+        loads.append(1)
+        aws.client("dynamodb").update_item(  # another invocation's write, after this read
+            TableName=aws.table,
+            Key=y_key,
+            UpdateExpression="SET #r = if_not_exists(#r, :zero) + :one",
+            ExpressionAttributeNames={"#r": "revision"},
+            ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}},
+        )
+        return history
+
+    monkeypatch.setattr(SeriesHistory, "load", classmethod(load_then_overwrite))
+    capsys.readouterr()
+    assert enrich([y_record]) == [y_record["dynamodb"]["SequenceNumber"]]  # the mapping retries it
+    metrics = emitted(capsys)
+    assert len(loads) == 3  # CONFLICT_ATTEMPTS reads, each followed by a refused write
+    assert (metrics["RevisionConflicts"], metrics["ConflictsExhausted"], metrics["RecordsFailed"]) == (
+        3,
+        1,
+        0,
+    )
+    assert aws.deliveries() == []  # nothing stored by this record, nothing sent
+    monkeypatch.setattr(SeriesHistory, "load", original)
+    assert enrich([y_record]) == []  # once the other writer is done

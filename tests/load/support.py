@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scripts.local.aws import Clients
@@ -52,3 +54,70 @@ def deliver_rounds(
         answer = loaded.webhook(url_event(body, headers), context)
         outcome = json.loads(answer["body"]).get("status", "")
         results.put((index, answer["statusCode"], outcome))
+
+
+def enrich_in_parallel(
+    function_env: dict[str, str],
+    endpoint: str,
+    batch: list[dict[str, Any]],
+    barrier: Any,
+    results: Any,
+) -> None:
+    """In a process of its own (one enricher container, as at parallelization factor 2): read
+    the series for ``batch``, wait at ``barrier`` until the other container has read it too,
+    then write; put ``(failed sequence numbers, the invocation's EMF metrics)``.
+
+    Only the first read waits: a conflict's retry reads again at once, as in Lambda.
+    """
+    import contextlib
+    import io
+
+    from price_enricher.history import SeriesHistory
+
+    loaded = handlers.load(function_env, endpoint)
+    context = handlers.ENRICHER.new_context()
+    loaded.enricher({"Records": []}, context)  # cold start
+    real_load = SeriesHistory.__dict__["load"].__func__
+    waited: list[bool] = []
+
+    def load_then_wait(cls: type[SeriesHistory], *args: Any) -> SeriesHistory:
+        history = real_load(cls, *args)
+        if not waited:
+            waited.append(True)
+            barrier.wait()  # both containers hold the series as it was before either wrote
+        return history
+
+    SeriesHistory.load = classmethod(load_then_wait)  # type: ignore[method-assign,assignment]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        answer = loaded.enricher({"Records": batch}, context)
+    emf = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith('{"_aws"')]
+    metrics = {k: sum(v) for line in emf for k, v in line.items() if isinstance(v, list)}
+    results.put(([item["itemIdentifier"] for item in answer["batchItemFailures"]], metrics))
+
+
+def run_in_processes(
+    target: Callable[..., None], arguments: Sequence[tuple[Any, ...]], results: int
+) -> list[Any]:
+    """One spawned process per ``arguments`` entry, each running ``target(*entry, barrier, queue)``
+    (a barrier shared by all of them); the first ``results`` items they put on the queue.
+
+    Each process is its own Lambda container; every process must exit cleanly.
+    """
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(arguments), timeout=120)
+    queue = context.Queue()
+    workers = [
+        context.Process(target=target, args=(*entry, barrier, queue), daemon=True) for entry in arguments
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        answers = [queue.get(timeout=180) for _ in range(results)]
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+    assert all(worker.exitcode == 0 for worker in workers), [w.exitcode for w in workers]
+    return answers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,11 +19,11 @@ from botocore.stub import Stubber
 from scripts.local.aws import Clients
 from scripts.local.redrive import InProcessInvoker
 from scripts.redrive.core import BatchInfo, LambdaInvoker, Redriver
-from tests.load.support import make_poller
+from tests.load.support import enrich_in_parallel, make_poller, run_in_processes
 from tests.support import handlers
 from tests.support.account import Stack
 from tests.support.faults import Throttle
-from tests.support.ticks import interleaved
+from tests.support.ticks import insert_records, interleaved
 
 pytestmark = pytest.mark.load
 
@@ -218,3 +219,46 @@ def test_lambda_invoker_sends_the_event_and_reads_failures(clients: Clients) -> 
             },
         )
         assert LambdaInvoker(lam, "enricher")(event) == ["42"]
+
+
+def test_two_containers_racing_on_one_series_page_nobody(stack: Stack, moto_endpoint: str) -> None:
+    """Parallelization factor 2: two batches of one shard hold ticks of one series and run at
+    once. Both read the series before either writes, so the first batch's last tick and the
+    second batch's ticks (its followers) are written by both: one write of each pair loses.
+    The loser reads again and succeeds in the same invocation: no record fails, no
+    RecordsFailed, the conflicts are counted on their own, and everything converges."""
+    ticks = list(interleaved(1, 20, "race", start_ts=START_TS))
+    ddb = stack.clients("dynamodb")
+    for tick in ticks:
+        ddb.put_item(TableName=stack.table, Item=tick.item())
+    records = [
+        r for r in insert_records(stack.stream_records(), stack.stream_arn) if r["eventName"] == "INSERT"
+    ]
+    assert len(records) == 20
+    batches = [records[:10], records[10:]]
+
+    arguments = [(stack.function_env(), moto_endpoint, batch) for batch in batches]
+    outcomes = run_in_processes(enrich_in_parallel, arguments, len(batches))
+
+    assert [failed for failed, _ in outcomes] == [[], []]
+    metrics = [m for _, m in outcomes]
+    assert sum(m["RecordsFailed"] for m in metrics) == 0
+    assert sum(m["ConflictsExhausted"] for m in metrics) == 0
+    assert sum(m["RevisionConflicts"] for m in metrics) >= 1, "the race did not happen"
+
+    rows = {(row["pk"], row["sk"]): row for row in stack.rows()}
+    assert set(rows) == {tick.key for tick in ticks}
+    assert {row["revision"] for row in rows.values()} == {1}  # each written once, by the winner
+    assert not [key for key, row in rows.items() if "unsent" in row]  # every message went out
+    latest: dict[str, dict[str, Any]] = {}
+    for note in stack.notifications():
+        kept = latest.get(note["notification_id"])
+        if kept is None or note["revision"] > kept["revision"]:
+            latest[note["notification_id"]] = note
+    assert set(latest) == {tick.tick_id for tick in ticks}
+    for tick in ticks:
+        row, note = rows[tick.key], latest[tick.tick_id]
+        for name in INDICATORS:
+            assert (name in note) == (row.get(name) is not None), (tick.key, name)
+            if name in note:
+                assert Decimal(note[name]) == row[name], (tick.key, name)

@@ -36,6 +36,7 @@ from scripts.redrive.window import InvalidWindow, Window, arrival_window, hull
 from tests.load.support import make_poller
 from tests.support import handlers
 from tests.support.account import Stack
+from tests.support.faults import Throttle
 from tests.support.ticks import Tick
 
 pytestmark = pytest.mark.load
@@ -427,13 +428,7 @@ def test_one_scan_serves_every_expired_message_of_a_run(
         streams, answers = _streams_answering(
             moto_endpoint, "stream records expired", {sequence_of[m] for m in expired}
         )
-        redriver = Redriver(
-            sqs=clients("sqs"),
-            streams=streams,
-            ddb=ddb,
-            queue_url=stack.failure_queue_url,
-            invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
-        )
+        redriver = _in_process_redriver(stack, clients, streams, loaded)
         outcomes = {o.message_id: o for o in redriver.run()}
 
     assert answers.calls == ["GetShardIterator", "GetShardIterator"]
@@ -453,3 +448,105 @@ def test_one_scan_serves_every_expired_message_of_a_run(
         row = stack.row(*tick.key)
         assert row is not None
         assert row["revision"] == 1, tick.key
+
+
+def _in_process_redriver(
+    stack: Stack, clients: Clients, streams: Any, loaded: handlers.Handlers, **settings: Any
+) -> Redriver:
+    """A redriver of the stack's on-failure queue into the enricher loaded in this process."""
+    return Redriver(
+        sqs=clients("sqs"),
+        streams=streams,
+        ddb=stack.clients("dynamodb"),
+        queue_url=stack.failure_queue_url,
+        invoker_for=lambda _: InProcessInvoker(loaded.enricher, handlers.ENRICHER),
+        **settings,
+    )
+
+
+def _subscriber_view(notes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per notification_id, the message with the highest revision: what a subscriber keeps."""
+    view: dict[str, dict[str, Any]] = {}
+    for note in notes:
+        kept = view.get(note["notification_id"])
+        if kept is None or note["revision"] > kept["revision"]:
+            view[note["notification_id"]] = note
+    return view
+
+
+def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_from_the_table(
+    stack: Stack, moto_endpoint: str, clients: Clients
+) -> None:
+    """SNS is down while a late tick revises its followers and another series is enriched;
+    the mapping gives up, the stream trims the records, then the redrive runs: every
+    tick's latest revision reaches the subscriber once, and a second run sends nothing."""
+    ddb = stack.clients("dynamodb")
+    start_ts = _now_ms() - 600_000
+    series = _series("outage-a", 25, start_ts, 65_000)
+    late = series[10]  # arrives during the outage and revises the ticks after it
+    other = _series("outage-b", 6, start_ts, 3_000)  # enriched during the outage
+    an_hour_ago = _now_ms() - 3_600_000  # the followers were received long before the outage
+    for tick in series:
+        if tick is not late:
+            ddb.put_item(TableName=stack.table, Item=_tick_item(tick, an_hour_ago))
+
+    with handlers.loaded(stack.function_env(), moto_endpoint) as loaded:
+        _, _, _, enricher_clients = handlers._modules()
+        poller = make_poller(stack, loaded, clients, retries=1)
+        assert poller.run_until_idle(timeout_s=60, quiet_polls=3)
+        before = stack.notifications()
+        assert len(before) == len(series) - 1
+
+        outage = Throttle({"sns:PublishBatch": None}, outage_s=3_600).attach(enricher_clients.sns())
+        received = _now_ms()
+        for tick in [late, *other]:
+            ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received))
+        try:
+            assert poller.run_until_idle(timeout_s=90, quiet_polls=3)
+        finally:
+            outage.detach()
+        assert outage.injected["sns:PublishBatch"] > 0
+        assert poller.stats.records_to_destination == 1 + len(other)  # the mapping gave up
+        assert stack.notifications() == []
+        messages = _peek(stack)
+        assert messages
+
+        rows = {(row["pk"], row["sk"]): row for row in stack.rows()}
+        revised = {key for key, row in rows.items() if row["revision"] == 2}
+        assert len(revised) >= 5, "the late tick revised too few followers to test anything"
+        assert all(rows[key]["received_at"] == an_hour_ago for key in revised)  # outside every window
+        # stored, and durably marked as never notified: the late tick, its revised followers, series b
+        marked = {key for key, row in rows.items() if row.get("unsent") == row["revision"]}
+        assert marked == {late.key, *revised, *(tick.key for tick in other)}
+
+        streams, answers = _streams_answering(moto_endpoint, "stream records expired")
+        redriver = _in_process_redriver(stack, clients, streams, loaded, slack_s=60)
+        outcomes = redriver.run()
+        assert answers.calls
+        assert {(o.status, o.path) for o in outcomes} == {("redriven", "table")}
+        assert sum(o.unsent for o in outcomes) == len(marked)
+        assert _peek(stack) == []
+
+        after = stack.notifications()
+        # each unsent latest revision exactly once, nothing else
+        assert sorted((n["notification_id"], n["revision"]) for n in after) == sorted(
+            (f"{pk}|{sk}", rows[(pk, sk)]["revision"]) for pk, sk in marked
+        )
+        table = stack.rows()
+        assert not [row for row in table if "unsent" in row]
+        view = _subscriber_view(before + after)
+        assert set(view) == {f"{row['pk']}|{row['sk']}" for row in table}
+        for row in table:
+            note = view[f"{row['pk']}|{row['sk']}"]
+            assert note["revision"] == row["revision"]
+            for name in ("sma_5", "sma_20", "volatility_10"):
+                assert (name in note) == (name in row), (row["sk"], name)
+                if name in note:
+                    assert Decimal(note[name]) == row[name]
+
+        # A second run sends nothing: one message again (as a redelivery would) finds nothing pending.
+        clients("sqs").send_message(QueueUrl=stack.failure_queue_url, MessageBody=messages[0]["Body"])
+        [again] = redriver.run()
+        assert (again.status, again.path, again.found, again.records) == ("redriven", "table", 0, 0)
+        assert stack.notifications() == []
+        assert stack.rows() == table

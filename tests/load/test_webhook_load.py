@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import multiprocessing
 import threading
 import urllib.parse
 from collections import Counter
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.load.support import deliver_rounds
+from tests.load.support import deliver_rounds, run_in_processes
 from tests.support.account import Stack
 from tests.support.ticks import Tick, interleaved, signed_headers
 
@@ -86,27 +85,9 @@ def test_concurrent_redelivery_in_separate_processes_stores_it_once(stack: Stack
     for tick in interleaved(1, ROUNDS, "same"):
         body = tick.body()
         rounds.append((body, signed_headers(stack.secret, body)))  # one request, delivered many times
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES, timeout=120)
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=deliver_rounds,
-            args=(stack.function_env(), moto_endpoint, rounds, barrier, results),
-            daemon=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        answers = [results.get(timeout=180) for _ in range(PROCESSES * ROUNDS)]
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
-    assert all(worker.exitcode == 0 for worker in workers), [w.exitcode for w in workers]
+    answers = run_in_processes(
+        deliver_rounds, [(stack.function_env(), moto_endpoint, rounds)] * PROCESSES, PROCESSES * ROUNDS
+    )
     for index in range(ROUNDS):
         outcomes = Counter((status, outcome) for i, status, outcome in answers if i == index)
         assert outcomes == {(200, "stored"): 1, (200, "duplicate"): PROCESSES - 1}, (index, outcomes)

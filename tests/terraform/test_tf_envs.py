@@ -193,7 +193,6 @@ class EnvPlanChecks:
                 "dynamodb:DescribeStream",
                 "dynamodb:GetRecords",
                 "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
             },
             arn.format("sqs", f"crypto-prices-{env}-enricher-on-failure"): {"sqs:SendMessage"},
             table: {"dynamodb:Query", "dynamodb:UpdateItem"},
@@ -202,6 +201,8 @@ class EnvPlanChecks:
         if setting(env, "tracing_mode") == "PassThrough":  # no X-Ray statement without active tracing
             expected_webhook.pop("*")
             expected_enricher.pop("*")
+        # dynamodb:ListStreams accepts only Resource "*" (Service Authorization Reference).
+        expected_enricher.setdefault("*", set()).add("dynamodb:ListStreams")
         assert policies["webhook"] == expected_webhook
         assert policies["enricher"] == expected_enricher
 

@@ -27,6 +27,7 @@ from tfhelpers import (
 )
 
 from scripts.price_table import table_definition
+from tests.support import runbook
 
 pytestmark = pytest.mark.terraform
 
@@ -387,10 +388,11 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
                     "dynamodb:DescribeStream",
                     "dynamodb:GetRecords",
                     "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
                 ],
                 "resources": [f"{table}/stream/*"],
             },
+            # ListStreams accepts only "*": a statement of its own, for that action alone.
+            "ListTableStreams": {"actions": ["dynamodb:ListStreams"], "resources": ["*"]},
             "SendToOnFailureQueue": {"actions": ["sqs:SendMessage"], "resources": [queue]},
             "WriteIndicators": {"actions": ["dynamodb:UpdateItem"], "resources": [table]},
         }
@@ -441,6 +443,7 @@ class TestLambdaStreamWorkerExample(ExampleChecks, RejectsInvalidValues):
         found = statements(policy)
         assert set(found) == LOGS_AND_TRACES | {
             "OrdersReadDynamodbStream",
+            "OrdersListDynamodbStreams",
             "OrdersSendToOnFailureQueue",
             "WriteResults",
         }
@@ -449,10 +452,10 @@ class TestLambdaStreamWorkerExample(ExampleChecks, RejectsInvalidValues):
                 "dynamodb:DescribeStream",
                 "dynamodb:GetRecords",
                 "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
             ],
             "resources": [f"{table}/stream/*"],
         }
+        assert found["OrdersListDynamodbStreams"] == {"actions": ["dynamodb:ListStreams"], "resources": ["*"]}
         assert found["OrdersSendToOnFailureQueue"] == {"actions": ["sqs:SendMessage"], "resources": [queue]}
         stream = f"{table}/stream/2026-01-01T00:00:00.000"
         assert_grants(
@@ -738,6 +741,19 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
             assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
             assert alarm["ok_actions"] == ["arn:aws:sns:us-east-1:123456789012:ops-alarms"]
         assert len(external.of_type("aws_cloudwatch_metric_alarm")) == 11
+        # Every alarm, the pipeline's and both functions', links an existing section of docs/runbook.md,
+        # at the module's default location or where the caller says operators read it.
+        sections = runbook.anchors()
+        for plan, url in (
+            (own, "docs/runbook.md"),
+            (external, "https://git.example.com/ops/crypto-prices/blob/main/docs/runbook.md"),
+        ):
+            for address, alarm in plan.of_type("aws_cloudwatch_metric_alarm"):
+                link = runbook.LINK.search(alarm["alarm_description"])
+                assert link is not None, (address, alarm["alarm_description"])
+                assert link["url"] == url, address
+                assert link["anchor"] in sections, (address, link["anchor"])
+                assert len(alarm["alarm_description"]) <= 1024, address  # CloudWatch's limit
 
     def test_pipeline_alarms_see_every_failure(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, "modules/pipeline/examples/basic", "external-alarm-topic")
@@ -843,6 +859,10 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
                 ("AWS/Lambda", "Errors"),
                 ("AWS/Lambda", "Throttles"),
                 ("AWS/DynamoDB", "WriteThrottleEvents"),
+            },
+            "Revision conflicts (enricher)": {
+                ("crypto-prices", "RevisionConflicts"),
+                ("crypto-prices", "ConflictsExhausted"),
             },
             "Latency (p99, ms)": {("AWS/Lambda", "UrlRequestLatency"), ("AWS/Lambda", "Duration")},
             "Iterator age (max, ms)": {("AWS/Lambda", "IteratorAge")},

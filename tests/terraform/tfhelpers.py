@@ -284,6 +284,7 @@ UNSCOPABLE_ACTIONS = {
     "xray:PutTelemetryRecords",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
+    "dynamodb:ListStreams",  # Service Authorization Reference: no resource type, "*" only
 }
 
 

@@ -1,4 +1,7 @@
-"""The bench's capacity model: DynamoDB item-size rules and write units per tick (issue: <= 2)."""
+"""The bench's capacity model: DynamoDB item-size rules and write units per tick.
+
+The unsent mark (issue 17) costs one write per notification: 3 units per tick, was 2.
+"""
 
 from __future__ import annotations
 
@@ -26,17 +29,20 @@ def test_a_write_costs_one_unit_per_started_kilobyte(size: int, units: int) -> N
     assert capacity.write_units(size) == units
 
 
-def test_the_common_path_costs_two_write_units_and_an_event_id_one_more() -> None:
+def test_the_common_path_costs_three_write_units_and_an_event_id_one_more() -> None:
     figures = capacity.write_units_per_tick(capacity.sample_items())
-    assert figures["item_bytes"]["enriched"] < 1024  # every write of the path is one unit
-    assert figures["write_units_per_tick"] == 2  # PutItem + UpdateItem, no index entry
-    assert figures["write_units_per_tick_with_event_id"] == 3  # + the event-id claim
+    assert figures["item_bytes"]["unsent"] < 1024  # every write of the path is one unit
+    assert figures["item_bytes"]["unsent"] == figures["item_bytes"]["enriched"] + len("unsent") + 2
+    # PutItem + UpdateItem (revision, marked unsent) + UpdateItem (mark removed once published)
+    assert figures["write_units_per_tick"] == 3
+    assert figures["unsent_mark_write_units_per_notification"] == 1
+    assert figures["write_units_per_tick_with_event_id"] == 4  # + the event-id claim
 
 
 def test_capacity_per_env_follows_the_partition_limit_and_the_ttl() -> None:
     figures = capacity.capacity_figures({"prod": {"ttl_days": 365}}, (10.0,))
     prod = figures["envs"]["prod"]
-    assert prod["series_max_ticks_s"] == 1000 / 2
+    assert prod["series_max_ticks_s"] == 1000 / 3
     stored = figures["stored_bytes_per_tick"]["tick"] + figures["stored_bytes_per_tick"]["claim"]
     assert prod["table_gb"]["10"] == pytest.approx(10 * 365 * 86_400 * stored / 1e9)
 

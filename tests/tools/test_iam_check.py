@@ -185,3 +185,18 @@ def test_a_listed_reason_excuses_its_own_statement_only() -> None:
 
     report = Report([], Counter(), [grant("SendToOnFailureQueue"), grant("SendsOrders")], {})
     assert [g.sid for g in report.unexplained] == ["SendsOrders"]
+
+
+def test_a_statement_whose_only_action_is_excused_is_not_counted_unused() -> None:
+    """ListStreams has a statement of its own (Resource "*"): excused, it leaves the headline at 0."""
+    from collections import Counter
+
+    from scripts.local.iam_check import Grant, Report
+
+    def grant(sid: str) -> Grant:
+        return Grant("role", "p", sid, "dynamodb:ListStreams", {"Effect": "Allow", "Resource": "*"})
+
+    listed, other = grant("ListTableStreams"), grant("ListOtherStreams")
+    report = Report([], Counter(), [listed, other], {})
+    assert report.unused_statements() == [("role", "p", "ListOtherStreams")]
+    assert [g.sid for g in report.unexplained] == ["ListOtherStreams"]

@@ -39,6 +39,7 @@ variable "alarms" {
     enabled                     = optional(bool, true)
     topic_arn                   = optional(string)
     queue_age_seconds_threshold = optional(number, 3600)
+    runbook_url                 = optional(string) # null: the module's default, docs/runbook.md
   })
   default = {}
 }
