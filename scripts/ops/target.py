@@ -135,7 +135,8 @@ def terraform_outputs(
         check=False,
     )
     if done.returncode != 0 or not done.stdout.strip():
-        why = " ".join((done.stderr or "").split())[:200] or "no output"
+        lines = [" ".join(line.split()) for line in (done.stderr or "").splitlines() if line.strip()]
+        why = next((line for line in lines if line.startswith("Error")), lines[0] if lines else "no output")
         raise OpsError(
             f"no terraform outputs for envs/{env} ({why}): run `make apply ENV={env}` first, "
             "with the same -backend-config (TF_ARGS)"

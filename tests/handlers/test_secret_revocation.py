@@ -61,7 +61,9 @@ def test_rotate_then_revoke_moves_the_labels_as_documented(aws: Aws) -> None:
     assert pipeline_secret.revoke(manager, aws.secret_arn) is None  # nothing left to revoke
 
 
-def test_a_warm_webhook_refuses_the_revoked_value_once_the_ttl_has_passed(aws: Aws, clock: list[float]) -> None:
+def test_a_warm_webhook_refuses_the_revoked_value_once_the_ttl_has_passed(
+    aws: Aws, clock: list[float]
+) -> None:
     sender, manager = Sender(), aws.client("secretsmanager")
     assert sender.status(SECRET) == 200  # warm: the leaked value is cached
     pipeline_secret.rotate(manager, aws.secret_arn, NEW)
