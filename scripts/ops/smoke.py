@@ -31,7 +31,8 @@ from scripts.http_post import post
 from scripts.ops.target import OpsError, Target, add_target_arguments, aws_error, resolve, run_command
 
 SYMBOL, EXCHANGE = "SMOKE-USD", "smoke"
-DEFAULT_TIMEOUT_S = 60.0
+#: A new queue policy can take up to a minute to reach SNS (SQS SetQueueAttributes); SNS retries meanwhile.
+DEFAULT_TIMEOUT_S = 90.0
 #: The temporary queue's name after the environment's name prefix; the operator policy grants this pattern.
 QUEUE_INFIX = "-smoke-"
 
@@ -116,10 +117,9 @@ class Smoke:
             ],
         }
         sqs = self.target.clients("sqs")
-        queue_url = sqs.create_queue(
-            QueueName=name, Attributes={"Policy": json.dumps(policy), "MessageRetentionPeriod": "600"}
-        )["QueueUrl"]
+        queue_url = sqs.create_queue(QueueName=name, Attributes={"MessageRetentionPeriod": "600"})["QueueUrl"]
         try:
+            sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
             subscription = self.target.clients("sns").subscribe(
                 TopicArn=topic_arn,
                 Protocol="sqs",
