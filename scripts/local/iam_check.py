@@ -88,14 +88,15 @@ UNUSED_REASONS: dict[tuple[str, str], str] = {
         )
     },
     **{
-        ("SigningSecret", action): (
+        (sid, action): (
             "make local keeps the demo's signing secret (pipeline-sign and --serve use it); the "
             "end-to-end test rotates and revokes it and uses the grant"
         )
-        for action in (
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:PutSecretValue",
-            "secretsmanager:UpdateSecretVersionStage",
+        for sid, action in (
+            ("SigningSecret", "secretsmanager:DescribeSecret"),
+            ("SigningSecret", "secretsmanager:PutSecretValue"),
+            ("SigningSecret", "secretsmanager:UpdateSecretVersionStage"),
+            ("UsePipelineKey", "kms:GenerateDataKey"),  # PutSecretValue's
         )
     },
 }
@@ -161,9 +162,9 @@ class Report:
 
     def table(self) -> list[str]:
         """The grants, each with the calls it allowed, then the denials and unused actions with reasons."""
-        lines = [f"  {'role':<34} {'statement':<24} {'action':<32} calls"]
+        lines = [f"  {'role':<34} {'statement':<24} {'action':<40} calls"]
         for grant in self.grants:
-            lines.append(f"  {grant.role:<34} {grant.sid:<24} {grant.action:<32} {self.used.get(grant, 0)}")
+            lines.append(f"  {grant.role:<34} {grant.sid:<24} {grant.action:<40} {self.used.get(grant, 0)}")
         for verdict in self.denied:
             call = verdict.call
             lines.append(
