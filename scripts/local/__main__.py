@@ -47,7 +47,7 @@ from scripts.local.terraform import (
     TerraformError,
     terraform_variables,
 )
-from scripts.ops.target import OpsError
+from scripts.ops.target import OpsError, write_local_session
 
 log = logging.getLogger("scripts.local")
 
@@ -251,16 +251,7 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
                 f"filters {json.dumps(list(mapping.filters))}, on failure {mapping.on_failure_destination}"
             )
             # pipeline-smoke / pipeline-secret --env local read the endpoint, the URL and the outputs here
-            session_file.write_text(
-                json.dumps(
-                    {
-                        "endpoint": moto.endpoint,
-                        "url": pipeline.url,
-                        "secret_arn": deployment.secret_arn,
-                        "outputs": outputs,
-                    }
-                )
-            )
+            write_local_session(session_file, moto.endpoint, pipeline.url, deployment.secret_arn, outputs)
             stack.callback(session_file.unlink, missing_ok=True)
             console.print(
                 f"webhook (local Function URL) on {pipeline.url}; handler logs in {work / 'functions.log'}"

@@ -29,8 +29,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pricing.signature import signature_header
 from scripts.http_post import post
 from scripts.ops.target import OpsError, Target, add_target_arguments, aws_error, resolve, run_command
+from scripts.ops.topic_queue import subscribe_new_queue
 
 SYMBOL, EXCHANGE = "SMOKE-USD", "smoke"
+#: Seconds the temporary queue keeps a message: past any wait of one run.
+RETENTION = "600"
 #: A new queue policy can take up to a minute to reach SNS (SQS SetQueueAttributes); SNS retries meanwhile.
 DEFAULT_TIMEOUT_S = 90.0
 #: The temporary queue's name after the environment's name prefix; the operator policy grants this pattern.
@@ -84,9 +87,11 @@ class Smoke:
         queue_url = subscription = None
         try:
             with self.step("subscribe"):
-                queue_url, subscription = self._subscribe(
-                    topic, f"{prefix}{QUEUE_INFIX}{uuid.uuid4().hex[:8]}"
+                name = f"{prefix}{QUEUE_INFIX}{uuid.uuid4().hex[:8]}"
+                queue = subscribe_new_queue(
+                    self.target.clients, topic, name, {"MessageRetentionPeriod": "600"}
                 )
+                queue_url, subscription = queue.url, queue.subscription_arn
             with self.step("post"):
                 tick_id = self._post(url, secret)
             pk, sk = tick_id.split("|", 1)
@@ -100,37 +105,6 @@ class Smoke:
                 )
         finally:
             self._cleanup(queue_url, subscription)
-
-    def _subscribe(self, topic_arn: str, name: str) -> tuple[str, str]:
-        region, account = topic_arn.split(":")[3:5]
-        queue_arn = f"arn:{topic_arn.split(':')[1]}:sqs:{region}:{account}:{name}"
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue_arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-                }
-            ],
-        }
-        sqs = self.target.clients("sqs")
-        queue_url = sqs.create_queue(QueueName=name, Attributes={"MessageRetentionPeriod": "600"})["QueueUrl"]
-        try:
-            sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
-            subscription = self.target.clients("sns").subscribe(
-                TopicArn=topic_arn,
-                Protocol="sqs",
-                Endpoint=queue_arn,
-                Attributes={"RawMessageDelivery": "true"},
-                ReturnSubscriptionArn=True,
-            )["SubscriptionArn"]
-        except (BotoCoreError, ClientError):
-            self._cleanup(queue_url, None)
-            raise
-        return queue_url, subscription
 
     def _post(self, url: str, secret: str) -> str:
         body = json.dumps(

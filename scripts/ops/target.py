@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+from botocore.config import Config
 
 from scripts.envs import UnknownEnvironment, env_dir
 from scripts.plan import FAKE_CREDENTIALS, find_credentials
@@ -42,9 +43,12 @@ class OpsError(RuntimeError):
 class AwsClients:
     """boto3 clients of one session (credentials from the default chain), created once each."""
 
-    def __init__(self, session: boto3.session.Session, endpoint: str | None = None) -> None:
+    def __init__(
+        self, session: boto3.session.Session, endpoint: str | None = None, config: Config | None = None
+    ) -> None:
         self._session = session
         self.endpoint = endpoint
+        self._config = config
         self._clients: dict[str, Any] = {}
 
     @property
@@ -54,7 +58,9 @@ class AwsClients:
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint)
+            self._clients[service] = self._session.client(
+                service, endpoint_url=self.endpoint, config=self._config
+            )
         return self._clients[service]
 
 
@@ -102,6 +108,15 @@ def local_session(path: Path | None = None) -> dict[str, Any]:
         ) from None
     except ValueError:
         raise OpsError(f"{path} is not JSON: restart `make local ARGS=--serve`") from None
+
+
+def write_local_session(
+    path: Path, endpoint: str, url: str, secret_arn: str, outputs: Mapping[str, Any]
+) -> None:
+    """What ``make local`` leaves for the commands run with ``--env local`` (and pipeline-sign)."""
+    path.write_text(
+        json.dumps({"endpoint": endpoint, "url": url, "secret_arn": secret_arn, "outputs": dict(outputs)})
+    )
 
 
 def local_target(session_file: Path | None = None) -> Target:

@@ -34,8 +34,11 @@ from scripts.local.pipeline import LocalPipeline
 from scripts.local.runtime import queue_messages
 from scripts.local.summary import scan_table, tick_rows
 from scripts.local.terraform import ENV_DIR, LocalTerraform, terraform_variables
+from scripts.ops import smoke as smoke_command
+from scripts.ops import target
 from scripts.ops.smoke import EXCHANGE as SMOKE_EXCHANGE
 from scripts.ops.smoke import SYMBOL as SMOKE_SYMBOL
+from scripts.ops.target import write_local_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
@@ -238,7 +241,38 @@ def test_smoke_test_passes_against_the_deployment(deployed: Deployed, operator: 
     ]
 
 
-POISON_SK = "t#1700000000000000#e#poison"  # a tick key (docs/design.md), so the mapping's filter passes it
+def test_make_smoke_env_local_passes_against_the_running_deployment(
+    deployed: Deployed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make smoke ENV=local``: the command reads the session file make local writes."""
+    session = tmp_path / "session.json"
+    pipeline = deployed.pipeline
+    write_local_session(
+        session, deployed.moto.endpoint, pipeline.url, pipeline.deployment.secret_arn, deployed.outputs
+    )  # type: ignore[union-attr]
+    monkeypatch.setattr(target, "SESSION_FILE", session)
+    assert smoke_command.main(["--env", "local"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "smoke test of local:"
+    assert [line.split()[0] for line in out[1:-1]] == ["secret", "subscribe", "post", "enriched", "notified"]
+    assert re.fullmatch(r"smoke test of local passed in \d+\.\d\d s", out[-1])
+
+
+POISON_SK = "t#1700000000000000#e#poison"
+
+
+def unenrichable_tick(symbol: str, sk: str, ms: int) -> dict[str, dict[str, str]]:
+    """A tick row (binance) the enricher fails on: its price is not a number."""
+    return {
+        "pk": {"S": f"{symbol}#binance"},
+        "sk": {"S": sk},
+        "ts": {"N": str(ms)},
+        "symbol": {"S": symbol},
+        "exchange": {"S": "binance"},
+        "price": {"S": "not-a-price"},
+        "volume": {"N": "0"},
+        "received_at": {"N": str(ms)},
+    }  # a tick key (docs/design.md), so the mapping's filter passes it
 
 
 def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -> None:
@@ -249,17 +283,7 @@ def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -
     harness.drain()
     before = len(harness.messages)
     clients("dynamodb").put_item(
-        TableName=table,
-        Item={
-            "pk": {"S": "BTC-USD#binance"},
-            "sk": {"S": POISON_SK},
-            "ts": {"N": "1700000000000"},
-            "symbol": {"S": "BTC-USD"},
-            "exchange": {"S": "binance"},
-            "price": {"S": "not-a-price"},
-            "volume": {"N": "0"},
-            "received_at": {"N": "1700000000000"},
-        },
+        TableName=table, Item=unenrichable_tick("BTC-USD", POISON_SK, 1_700_000_000_000)
     )
     sender = FeedSender(pipeline.url, pipeline.secret)
     walk = RandomWalk(seed=SEED + 1)
@@ -369,19 +393,9 @@ def test_redrive_needs_only_the_operator_policy(deployed: Deployed, operator: Op
     poller.stop()
     table = deployed.outputs["table_name"]
     # a series of its own: once fixed and enriched, it revises no tick of the feed
-    key = {"pk": {"S": "RDRV-USD#binance"}, "sk": {"S": "t#1700000000000001#e#redrive"}}
-    clients("dynamodb").put_item(
-        TableName=table,
-        Item={
-            **key,
-            "ts": {"N": "1700000000001"},
-            "symbol": {"S": "RDRV-USD"},
-            "exchange": {"S": "binance"},
-            "price": {"S": "not-a-price"},
-            "volume": {"N": "0"},
-            "received_at": {"N": "1700000000001"},
-        },
-    )
+    item = unenrichable_tick("RDRV-USD", "t#1700000000000001#e#redrive", 1_700_000_000_001)
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    clients("dynamodb").put_item(TableName=table, Item=item)
     assert poller.run_until_idle(timeout_s=60)
     assert len(queue_messages(clients, mapping.on_failure_destination or "")) == 1
     (first,) = operator.redrive()

@@ -3,7 +3,6 @@ with a non-zero exit status and no traceback."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -79,9 +78,7 @@ def test_no_running_local_deployment(
 
 
 def write_session(path: Path, **outputs: object) -> None:
-    path.write_text(
-        json.dumps({"endpoint": "http://127.0.0.1:9", "url": "http://127.0.0.1:9/", "outputs": outputs})
-    )
+    target.write_local_session(path, "http://127.0.0.1:9", "http://127.0.0.1:9/", "s", outputs)
 
 
 def test_a_missing_output_and_a_bad_url_are_named(
