@@ -148,3 +148,18 @@ def test_make_targets_run_the_command_for_env(target_name: str, command: str) ->
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].endswith(command)
+
+
+def test_a_deployed_environment_without_credentials_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs found (the environment was applied), but the shell has no AWS credentials."""
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    outputs = {
+        "topic_arn": "arn:aws:sns:eu-west-1:1:t",
+        "webhook_url": "https://x.lambda-url.eu-west-1.on.aws/",
+    }
+    with pytest.raises(target.OpsError, match=r"^no AWS credentials: configure a profile"):
+        target.resolve("dev", outputs_of=lambda env: outputs)
