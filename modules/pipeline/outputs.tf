@@ -100,3 +100,8 @@ output "operator_policy_json" {
   description = "IAM policy for the operator's role: redrive (`make redrive ARGS=--aws`), `make smoke`, `make secret-rotate`/`secret-revoke`, on this environment's ARNs (docs/operations.md)."
   value       = data.aws_iam_policy_document.operator.json
 }
+
+output "webhook_secret_cache_ttl_seconds" {
+  description = "Seconds a warm webhook may still accept a revoked signing secret (SECRET_CACHE_TTL_SECONDS; docs/operations.md)."
+  value       = var.webhook.secret_cache_ttl_seconds
+}

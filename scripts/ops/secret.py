@@ -89,22 +89,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--ttl-seconds",
         type=int,
         default=None,
-        help="the webhook's SECRET_CACHE_TTL_SECONDS, for the printed bound (default: the handler's default)",
+        help="the webhook's SECRET_CACHE_TTL_SECONDS, for the printed bound (default: the "
+        "webhook_secret_cache_ttl_seconds output, else the handler's default)",
     )
     return parser.parse_args(argv)
 
 
-def target_of(args: argparse.Namespace, resolver: Callable[..., Target] = resolve) -> tuple[Any, str, str]:
-    """(secretsmanager client, secret id, where) from ``--env`` and/or ``--secret-id``."""
+@dataclass(frozen=True)
+class SecretTarget:
+    client: Any  # secretsmanager
+    secret_id: str
+    where: str  # the environment, or "AWS" for --secret-id alone
+    ttl_s: int | None  # the webhook's SECRET_CACHE_TTL_SECONDS when the outputs say it
+
+
+def target_of(args: argparse.Namespace, resolver: Callable[..., Target] = resolve) -> SecretTarget:
+    """The secret named by ``--env`` and/or ``--secret-id``."""
     if args.env:
         target = resolver(args.env, args.region)
-        return (
+        ttl = target.outputs.get("webhook_secret_cache_ttl_seconds")
+        return SecretTarget(
             target.clients("secretsmanager"),
             args.secret_id or target.output("webhook_secret_arn"),
             target.env,
+            int(ttl) if ttl else None,
         )
     if args.secret_id:
-        return aws_clients(args.region)("secretsmanager"), args.secret_id, "AWS"
+        return SecretTarget(aws_clients(args.region)("secretsmanager"), args.secret_id, "AWS", None)
     raise OpsError("say which secret: --env <env> (make secret-rotate ENV=<env>) or --secret-id <arn>")
 
 
@@ -118,18 +129,23 @@ def read_command(secret_id: str, env: str) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, resolver: Callable[..., Target] = resolve) -> int:
     args = parse_args(argv)
 
     def body() -> int:
-
-        ttl = args.ttl_seconds or DEFAULT_TTL_S
-        client, secret_id, where = target_of(args)
+        found = target_of(args, resolver)
+        client, secret_id, where = found.client, found.secret_id, found.where
+        ttl = args.ttl_seconds or found.ttl_s or DEFAULT_TTL_S
+        revoke_command = (
+            f"make secret-revoke ENV={where}"
+            if args.env
+            else f"pipeline-secret revoke --secret-id {secret_id}"
+        )
         if args.command == "rotate":
             done = rotate(client, secret_id)
             print(f"rotated {secret_id} ({where}): version {done.current} is AWSCURRENT")
             if done.previous:
-                print(f"version {done.previous} (the value senders use now) is AWSPREVIOUS: still accepted")
+                print(f"version {done.previous} (the value that was current) is AWSPREVIOUS: still accepted")
             if done.dropped:
                 print(
                     f"version {done.dropped} lost AWSPREVIOUS: warm webhooks stop accepting it within {ttl} s"
@@ -140,14 +156,17 @@ def main(argv: list[str] | None = None) -> int:
                 "refetches the secret after a mismatch at most that often); read it with: "
                 + read_command(secret_id, where)
             )
-            print("then: make secret-revoke ENV=... once every sender signs with the new value")
+            print(f"then: {revoke_command} once every sender signs with the new value")
             return 0
         revoked = revoke(client, secret_id)
         if revoked is None:
             print(f"{secret_id} ({where}) has no AWSPREVIOUS version: nothing to revoke")
             return 0
         print(f"revoked version {revoked} of {secret_id} ({where}): it is no longer AWSPREVIOUS")
-        print(f"warm webhooks stop accepting it within {ttl} s (their secret cache TTL); new ones at once")
+        print(
+            f"warm webhooks stop accepting it within {ttl} s (their secret cache TTL; twice that if every "
+            "Secrets Manager read fails meanwhile); containers started from now on refuse it at once"
+        )
         return 0
 
     return run_command(body)

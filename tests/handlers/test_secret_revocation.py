@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts.ops import secret as pipeline_secret
+from scripts.ops.target import Target
 from tests.handlers.conftest import SECRET, Aws, post, tick_body
 from webhook_processor import clients
 from webhook_processor import handler as webhook
@@ -130,7 +131,8 @@ def test_the_command_rotates_and_revokes_a_secret_by_id(aws: Aws, capsys: pytest
     out = capsys.readouterr().out
     current = next(v for v, labels in staged(aws).items() if "AWSCURRENT" in labels)
     assert f"version {current} is AWSCURRENT" in out
-    assert f"version {first} (the value senders use now) is AWSPREVIOUS" in out
+    assert f"version {first} (the value that was current) is AWSPREVIOUS" in out
+    assert f"then: pipeline-secret revoke --secret-id {aws.secret_arn}" in out
     assert "aws secretsmanager get-secret-value" in out
     value = aws.client("secretsmanager").get_secret_value(SecretId=aws.secret_arn)["SecretString"]
     assert value != SECRET
@@ -139,3 +141,17 @@ def test_the_command_rotates_and_revokes_a_secret_by_id(aws: Aws, capsys: pytest
     assert pipeline_secret.main(["revoke", "--secret-id", aws.secret_arn]) == 0
     assert f"revoked version {first}" in capsys.readouterr().out
     assert not staged(aws).get(first)
+
+
+def test_with_an_environment_the_bound_printed_is_its_ttl_output(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = {"webhook_secret_arn": aws.secret_arn, "webhook_secret_cache_ttl_seconds": 45}
+
+    def resolver(env: str, region: str | None) -> Target:
+        return Target(env, outputs, aws.client)
+
+    assert pipeline_secret.main(["rotate", "--env", "staging"], resolver=resolver) == 0
+    assert "then: make secret-revoke ENV=staging once every sender" in capsys.readouterr().out
+    assert pipeline_secret.main(["revoke", "--env", "staging"], resolver=resolver) == 0
+    assert "warm webhooks stop accepting it within 45 s" in capsys.readouterr().out

@@ -211,6 +211,9 @@ class EnvPlanChecks:
         env = self.env
         plan = plan_env(roots, lambda_zips, env)
         assert plan.output("pipeline")["operator_policy_json"] is UNKNOWN
+        # pipeline-secret prints the revocation bound from this output
+        ttl = plan.output("pipeline")["webhook_secret_cache_ttl_seconds"]
+        assert ttl == setting(env, "webhook", "secret_cache_ttl_seconds")
         (change,) = [
             c
             for c in plan.raw["resource_changes"]
