@@ -153,8 +153,8 @@ def terraform_outputs(
         lines = [" ".join(line.split()) for line in (done.stderr or "").splitlines() if line.strip()]
         why = next((line for line in lines if line.startswith("Error")), lines[0] if lines else "no output")
         raise OpsError(
-            f"no terraform outputs for envs/{env} ({why}): run `make apply ENV={env}` first, "
-            "with the same -backend-config (TF_ARGS)"
+            f"no terraform outputs for envs/{env} ({why}): run `make apply ENV={env}` first (on another "
+            f"machine: terraform init of envs/{env} with its backend, envs/README.md)"
         )
     try:
         outputs = json.loads(done.stdout)
