@@ -21,7 +21,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
-.PHONY: help venv lock package tfvars tfvars-all settings-docs plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
+.PHONY: help venv lock package tfvars tfvars-all settings-docs plan apply destroy require-env local test test-fast lint fmt checkov bench redrive secret-rotate secret-revoke smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,6 +97,15 @@ bench: package ## measure AWS calls, latency, throughput, sizes and cost; writes
 # (pipeline-local-redrive); make consumes the flag, neither tool takes it.
 redrive: $(STAMP) ## replay on-failure messages (stream, else a table Scan) into the enricher: local, or --aws (ARGS="--dry-run", "--aws --queue-url URL")
 	$(PY) -m $(if $(filter --aws,$(ARGS)),scripts.redrive,scripts.local.redrive) $(filter-out --aws,$(ARGS))
+
+secret-rotate: require-env $(STAMP) ## new webhook signing secret AWSCURRENT, the old one AWSPREVIOUS (ENV required; docs/operations.md)
+	$(PY) -m scripts.ops.secret rotate --env $(ENV) $(ARGS)
+
+secret-revoke: require-env $(STAMP) ## stop accepting the AWSPREVIOUS signing secret, within the cache TTL (ENV required)
+	$(PY) -m scripts.ops.secret revoke --env $(ENV) $(ARGS)
+
+smoke: require-env $(STAMP) ## one signed tick through the deployed ENV: row enriched, notification sent; each step timed
+	$(PY) -m scripts.ops.smoke --env $(ENV) $(ARGS)
 
 clean: ## remove build output and virtual environments
 	rm -rf $(BUILD) $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache

@@ -2,7 +2,8 @@
 
 Both ``AWSCURRENT`` and ``AWSPREVIOUS`` are accepted, so the secret rotates without
 downtime. The cache lives for ``ttl_s`` seconds (``SECRET_CACHE_TTL_SECONDS``, default
-:data:`DEFAULT_TTL_S`): a rotated-out or deleted secret stops being accepted within one TTL.
+:data:`DEFAULT_TTL_S`): a rotated-out or deleted secret stops being accepted within one TTL
+(two while every fetch fails: see below; docs/operations.md states the bound).
 After a signature mismatch the handler may call :meth:`SecretCache.refresh`, which refetches
 at most once per :data:`MIN_REFRESH_S`, so a stream of bad signatures cannot turn into a
 stream of fetches.

@@ -95,3 +95,13 @@ output "dashboard_name" {
   description = "Name of the pipeline's CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.pipeline.dashboard_name
 }
+
+output "operator_policy_json" {
+  description = "IAM policy for the operator's role: redrive (`make redrive ARGS=--aws`), `make smoke`, `make secret-rotate`/`secret-revoke`, on this environment's ARNs (docs/operations.md)."
+  value       = data.aws_iam_policy_document.operator.json
+}
+
+output "webhook_secret_cache_ttl_seconds" {
+  description = "Seconds a warm webhook may still accept a revoked signing secret (SECRET_CACHE_TTL_SECONDS; docs/operations.md)."
+  value       = var.webhook.secret_cache_ttl_seconds
+}

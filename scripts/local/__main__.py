@@ -34,6 +34,7 @@ from scripts.local import chart, iam_check, runtime
 from scripts.local.aws import Clients
 from scripts.local.feed import MAIN_SERIES, FeedResult, FeedSender, RandomWalk
 from scripts.local.moto_server import MotoServer
+from scripts.local.operator import OperatorSession
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.poller import StreamPoller
 from scripts.local.sign import curl_command
@@ -46,6 +47,7 @@ from scripts.local.terraform import (
     TerraformError,
     terraform_variables,
 )
+from scripts.ops.target import OpsError, write_local_session
 
 log = logging.getLogger("scripts.local")
 
@@ -248,11 +250,8 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
                 f"{mapping.bisect_on_error}, partial failures {mapping.report_batch_item_failures}, "
                 f"filters {json.dumps(list(mapping.filters))}, on failure {mapping.on_failure_destination}"
             )
-            session_file.write_text(
-                json.dumps(
-                    {"endpoint": moto.endpoint, "url": pipeline.url, "secret_arn": deployment.secret_arn}
-                )
-            )
+            # pipeline-smoke / pipeline-secret --env local read the endpoint, the URL and the outputs here
+            write_local_session(session_file, moto.endpoint, pipeline.url, deployment.secret_arn, outputs)
             stack.callback(session_file.unlink, missing_ok=True)
             console.print(
                 f"webhook (local Function URL) on {pipeline.url}; handler logs in {work / 'functions.log'}"
@@ -286,7 +285,10 @@ def run(args: argparse.Namespace, console: Console, shield: Callable[[], None]) 
                 console.print(iam.headline())
                 for line in iam.table():
                     console.print(line)
-                problems = summary.problems() + iam_problems(iam)
+                operator_iam, smoke_problems = run_operator_tools(pipeline, outputs, console)
+                problems = (
+                    summary.problems() + iam_problems(iam) + iam_problems(operator_iam) + smoke_problems
+                )
                 if problems:
                     console.print("problems: " + "; ".join(problems))
                     rc = 1
@@ -314,6 +316,28 @@ def iam_problems(report: iam_check.Report) -> list[str]:
     if report.unexplained:
         problems.append("unused grants: " + ", ".join(f"{g.role} {g.action}" for g in report.unexplained))
     return problems
+
+
+def run_operator_tools(
+    pipeline: LocalPipeline, outputs: dict, console: Console
+) -> tuple[iam_check.Report, list[str]]:
+    """``make smoke ENV=local`` and a redrive of the (empty) on-failure queue as the operator, then
+    the IAM line of the operator policy (operator_policy_json) for their calls."""
+    operator, problems = OperatorSession(pipeline, outputs), []
+    console.print("smoke test (pipeline-smoke --env local) as the operator:")
+    try:
+        smoke = operator.smoke(say=console.print)
+        console.print(f"smoke test passed in {sum(seconds for _, seconds in smoke.steps):.2f} s")
+    except OpsError as exc:
+        console.print(f"error: {exc}")
+        problems.append(str(exc))
+    outcomes = operator.redrive()
+    console.print(f"redrive as the operator: {len(outcomes)} message(s) in the on-failure queue")
+    report = operator.report()
+    console.print(report.headline().replace("IAM:", "IAM (operator policy):", 1))
+    for line in report.table():
+        console.print(line)
+    return report, problems
 
 
 def destroy(tf: LocalTerraform, console: Console) -> None:

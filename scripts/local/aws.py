@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from scripts.ops.target import AwsClients
 
 REGION = "us-east-1"
 
@@ -34,29 +35,17 @@ def use_moto_env(endpoint: str) -> None:
     os.environ.update(aws_env(endpoint))
 
 
-class Clients:
+class Clients(AwsClients):
     """boto3 clients for the moto endpoint, created once each."""
 
     def __init__(self, endpoint: str, region: str = REGION) -> None:
-        self.endpoint = endpoint
-        self.region = region
-        self._session = boto3.session.Session(
+        session = boto3.session.Session(
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
             region_name=region,
         )
-        self._config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=20)
-        self._clients: dict[str, Any] = {}
-
-    @property
-    def events(self) -> Any:
-        """The session's botocore event emitter: handlers registered here see calls of clients made later."""
-        return self._session.events
-
-    def __call__(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self._session.client(
-                service, endpoint_url=self.endpoint, config=self._config
-            )
-        return self._clients[service]
+        config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=20)
+        super().__init__(session, endpoint, config)
+        self.endpoint: str = endpoint
+        self.region = region

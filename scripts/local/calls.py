@@ -29,6 +29,7 @@ IAM_PREFIX = {"dynamodbstreams": "dynamodb"}
 
 #: (IAM prefix, operation) -> the IAM action that authorises it, where it is not the operation's name
 ACTION_OF = {
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
     ("sns", "PublishBatch"): "sns:Publish",
     ("sqs", "SendMessageBatch"): "sqs:SendMessage",
     ("sqs", "DeleteMessageBatch"): "sqs:DeleteMessage",
@@ -63,6 +64,9 @@ class Where:
     def table(self, name: str, index: str | None = None) -> str:
         arn = f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
         return f"{arn}/index/{index}" if index else arn
+
+    def function(self, name: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
 
     def queue(self, url: str) -> str:
         account, name = urlparse(url).path.strip("/").split("/")[-2:]
@@ -100,9 +104,18 @@ def authorisations(
             return [(action, where.table(params["TableName"], params.get("IndexName")))]
         return [(action, "*")]
     if prefix == "sns":
+        if "SubscriptionArn" in params:  # Unsubscribe, subscription attributes: the subscription's topic
+            return [(action, params["SubscriptionArn"].rsplit(":", 1)[0])]
         return [(action, params.get("TopicArn") or params.get("TargetArn") or "*")]
     if prefix == "sqs":
-        return [(action, where.queue(params["QueueUrl"]) if "QueueUrl" in params else "*")]
+        if "QueueUrl" in params:
+            return [(action, where.queue(params["QueueUrl"]))]
+        if "QueueName" in params:  # CreateQueue, GetQueueUrl: the queue of that name in this account
+            return [(action, f"arn:aws:sqs:{where.region}:{where.account}:{params['QueueName']}")]
+        return [(action, "*")]
+    if prefix == "lambda" and "FunctionName" in params:
+        name = params["FunctionName"]
+        return [(action, name if name.startswith("arn:") else where.function(name))]
     if prefix == "secretsmanager":
         return [(action, params.get("SecretId", "*"))]
     if prefix == "kms":

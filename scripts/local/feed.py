@@ -11,8 +11,6 @@ import json
 import math
 import random
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from pricing.signature import SIGNATURE_HEADER, WEBHOOK_ID, signature_header, standard_headers
+from scripts.http_post import Response, post
 
 SYMBOLS: dict[str, tuple[Decimal, Decimal]] = {
     # symbol: (start price, price step)
@@ -104,33 +103,6 @@ class RandomWalk:
     def ticks(self, n: int) -> Iterator[Tick]:
         for _ in range(n):
             yield self.next_tick()
-
-
-@dataclass
-class Response:
-    status: int
-    body: dict[str, Any]
-
-
-def post(
-    url: str, body: bytes, headers: dict[str, str], method: str = "POST", timeout: float = 30
-) -> Response:
-    """One HTTP request; the status and JSON body whatever the status."""
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) URL: {url}")
-    request = urllib.request.Request(url, data=body if method != "GET" else None, method=method)  # noqa: S310
-    for name, value in headers.items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - loopback http
-            status, raw = reply.status, reply.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    try:
-        parsed = json.loads(raw) if raw else {}
-    except ValueError:
-        parsed = {"raw": raw.decode("utf-8", "replace")}
-    return Response(status, parsed if isinstance(parsed, dict) else {"value": parsed})
 
 
 @dataclass

@@ -43,6 +43,8 @@ KMS_IMPLIED: dict[str, tuple[str, ...]] = {
     "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
     "sqs:ReceiveMessage": ("kms:Decrypt",),
     "secretsmanager:GetSecretValue": ("kms:Decrypt",),
+    # "Permissions for the KMS key": who creates or changes a secret value needs both.
+    "secretsmanager:PutSecretValue": ("kms:GenerateDataKey", "kms:Decrypt"),
 }
 
 #: What the Lambda runtime does with the execution role for each invoked function: it
@@ -62,6 +64,41 @@ UNUSED_REASONS: dict[tuple[str, str], str] = {
         "the mapping sends a batch's record to the on-failure queue only when it exhausts its retries; "
         "a run without a poison record has none (the end-to-end test sends one and sees the grant used)"
     ),
+    # The operator's policy (modules/pipeline/operator.tf): the tools make local's demo does not run.
+    ("ReadTicks", "dynamodb:Scan"): (
+        "the redrive's table fallback scans only once the stream has trimmed a failed batch's records "
+        "(24 hours); tests/load/test_redrive_expired.py runs that path"
+    ),
+    **{
+        ("RedriveOnFailureQueue", action): (
+            "make local's demo leaves no failed batch to redrive; the end-to-end test redrives a poison "
+            "record (released once while still failing, deleted once fixed) and uses it"
+        )
+        for action in ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage")
+    },
+    **{
+        (sid, action): (
+            "make local's demo leaves no failed batch to redrive; the end-to-end test redrives a poison "
+            "record from the stream and uses it"
+        )
+        for sid, action in (
+            ("RedriveReadStream", "dynamodb:GetShardIterator"),
+            ("RedriveReadStream", "dynamodb:GetRecords"),
+            ("RedriveInvokeEnricher", "lambda:InvokeFunction"),
+        )
+    },
+    **{
+        (sid, action): (
+            "make local keeps the demo's signing secret (pipeline-sign and --serve use it); the "
+            "end-to-end test rotates and revokes it and uses the grant"
+        )
+        for sid, action in (
+            ("SigningSecret", "secretsmanager:DescribeSecret"),
+            ("SigningSecret", "secretsmanager:PutSecretValue"),
+            ("SigningSecret", "secretsmanager:UpdateSecretVersionStage"),
+            ("UsePipelineKey", "kms:GenerateDataKey"),  # PutSecretValue's
+        )
+    },
 }
 
 
@@ -130,9 +167,9 @@ class Report:
 
     def table(self) -> list[str]:
         """The grants, each with the calls it allowed, then the denials and unused actions with reasons."""
-        lines = [f"  {'role':<34} {'statement':<24} {'action':<32} calls"]
+        lines = [f"  {'role':<34} {'statement':<24} {'action':<40} calls"]
         for grant in self.grants:
-            lines.append(f"  {grant.role:<34} {grant.sid:<24} {grant.action:<32} {self.used.get(grant, 0)}")
+            lines.append(f"  {grant.role:<34} {grant.sid:<24} {grant.action:<40} {self.used.get(grant, 0)}")
         for verdict in self.denied:
             call = verdict.call
             lines.append(
@@ -228,9 +265,12 @@ class Account:
     clients: Any
     functions: dict[str, dict[str, Any]]  # function name -> get_function_configuration
     _keys: dict[str, str | None] = field(default_factory=dict)
+    account_id: str | None = None  # without functions: the account the calls were made in
 
     @property
     def account(self) -> str:
+        if self.account_id:
+            return self.account_id
         return next(iter(self.functions.values()))["FunctionArn"].split(":")[4]
 
     def role_name(self, function: str) -> str:
@@ -258,10 +298,15 @@ class Account:
             elif action.startswith("sqs:"):
                 account, name = resource.split(":")[4:6]
                 sqs = self.clients("sqs")
-                url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-                key = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["KmsMasterKeyId"])[
-                    "Attributes"
-                ].get("KmsMasterKeyId")
+                try:
+                    url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+                except sqs.exceptions.QueueDoesNotExist:
+                    # deleted since: pipeline-smoke's temporary queue, which it creates without a key
+                    url = None
+                if url:
+                    key = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["KmsMasterKeyId"])[
+                        "Attributes"
+                    ].get("KmsMasterKeyId")
             elif action.startswith("secretsmanager:"):
                 key = self.clients("secretsmanager").describe_secret(SecretId=resource).get("KmsKeyId")
             self._keys[resource] = self.key_arn(key)
@@ -295,36 +340,70 @@ def with_implied(log: CallLog, account: Account) -> Counter[Call]:
     return counts
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a log's calls: its name in the log, its role, and the role's policies."""
+
+    name: str
+    role: str
+    role_arn: str
+    policies: list[tuple[str, list[dict[str, Any]]]]
+
+
 def check(log: CallLog, clients: Any, functions: Iterable[str]) -> Report:
     """Evaluate every call ``log`` holds for ``functions`` against their roles' policies on the server."""
     configs = {name: clients("lambda").get_function_configuration(FunctionName=name) for name in functions}
     account = Account(clients, configs)
     iam = clients("iam")
+    principals = [
+        Principal(
+            function,
+            account.role_name(function),
+            account.role_arn(function),
+            role_policies(iam, account.role_name(function)),
+        )
+        for function in configs
+    ]
+    return _check(log, account, principals)
+
+
+def check_policy(log: CallLog, clients: Any, principal: str, policy: Any, account_id: str) -> Report:
+    """Evaluate ``principal``'s calls in ``log`` against one policy document (JSON text or dict),
+    as if it were the only policy of a role of that name in ``account_id`` (the operator's role)."""
+    account = Account(clients, {}, account_id=account_id)
+    role_arn = f"arn:aws:iam::{account_id}:role/{principal}"
+    return _check(
+        log, account, [Principal(principal, principal, role_arn, [(principal, _statements(policy))])]
+    )
+
+
+def _check(log: CallLog, account: Account, principals: list[Principal]) -> Report:
     grants: list[Grant] = []
     statements_of: dict[str, list[dict[str, Any]]] = {}
-    for function in configs:
-        role = account.role_name(function)
-        statements_of[function] = []
-        for policy, statements in role_policies(iam, role):
-            statements_of[function].extend(statements)
+    by_name = {p.name: p for p in principals}
+    for principal in principals:
+        statements_of[principal.name] = []
+        for policy, statements in principal.policies:
+            statements_of[principal.name].extend(statements)
             for index, statement in enumerate(statements):
                 if statement.get("Effect") != "Allow":
                     continue
                 for action in _as_list(statement.get("Action", [])):
-                    grants.append(Grant(role, policy, statement.get("Sid") or f"#{index}", action, statement))
+                    sid = statement.get("Sid") or f"#{index}"
+                    grants.append(Grant(principal.role, policy, sid, action, statement))
     counts = with_implied(log, account)
     verdicts: list[Verdict] = []
     used: dict[Grant, int] = {}
     for call in sorted(counts):
-        if call.principal not in configs:
+        if call.principal not in by_name:
             continue
-        role = account.role_name(call.principal)
+        role = by_name[call.principal].role
         result = evaluate(call.action, call.resource, statements_of[call.principal])
         allowed, reason = result is PermissionResult.PERMITTED, ""
         if not allowed:
             reason = "explicitly denied" if result is PermissionResult.DENIED else "no statement allows it"
         elif call.action.startswith("kms:") and not key_policy_allows(
-            account.key_policy(call.resource), call.action, account.role_arn(call.principal), account.account
+            account.key_policy(call.resource), call.action, by_name[call.principal].role_arn, account.account
         ):
             allowed, reason = False, "the key policy neither allows the role nor delegates to IAM"
         verdicts.append(Verdict(call, role, allowed, reason))

@@ -24,6 +24,7 @@ import boto3
 from scripts.local.aws import Clients, aws_env
 from scripts.local.calls import CallLog
 from scripts.local.context import FunctionInfo
+from scripts.ops.topic_queue import subscribe_new_queue
 
 log = logging.getLogger(__name__)
 
@@ -217,31 +218,8 @@ class HarnessQueue:
     def __init__(self, clients: Clients, topic_arn: str, name: str = HARNESS_QUEUE) -> None:
         self.clients = clients
         self.topic_arn = topic_arn
-        sqs = clients("sqs")
-        self.url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-        self.arn: str = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": self.arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-                }
-            ],
-        }
-        sqs.set_queue_attributes(QueueUrl=self.url, Attributes={"Policy": json.dumps(policy)})
-        self.subscription_arn: str = clients("sns").subscribe(
-            TopicArn=topic_arn,
-            Protocol="sqs",
-            Endpoint=self.arn,
-            Attributes={"RawMessageDelivery": "true"},
-            ReturnSubscriptionArn=True,
-        )["SubscriptionArn"]
+        queue = subscribe_new_queue(clients, topic_arn, name)
+        self.url, self.arn, self.subscription_arn = queue.url, queue.arn, queue.subscription_arn
         self.messages: list[dict[str, Any]] = []
 
     def drain(self) -> list[dict[str, Any]]:

@@ -2,10 +2,12 @@
 
 ``--queue-url URL`` (``terraform output -json pipeline``: ``on_failure_queue_url``) with
 credentials in the environment; each message's ``requestContext.functionArn`` is invoked
-synchronously (``lambda:InvokeFunction``) with the rebuilt event. The caller needs
+synchronously (``lambda:InvokeFunction``) with the rebuilt event. The caller needs the
+module's ``operator_policy_json`` output (modules/pipeline/operator.tf, docs/operations.md):
 sqs:ReceiveMessage/DeleteMessage/ChangeMessageVisibility on the queue,
 dynamodb:GetShardIterator/GetRecords on the stream, dynamodb:GetItem and dynamodb:Scan on
-the table, and lambda:InvokeFunction on the enricher. The local deployment's queue is
+the table, lambda:InvokeFunction on the enricher, and kms:Decrypt on the pipeline's key (the
+queue is encrypted with it). The local deployment's queue is
 ``pipeline-local-redrive``'s (:mod:`scripts.local.redrive`).
 
 Each message is replayed from the stream while it holds the records (24 hours), else

@@ -25,13 +25,20 @@ from typing import Any
 import boto3
 import pytest
 
+from scripts.local import iam_check
 from scripts.local.aws import Clients
 from scripts.local.feed import FeedResult, FeedSender, RandomWalk
 from scripts.local.moto_server import MotoServer
+from scripts.local.operator import OperatorSession
 from scripts.local.pipeline import LocalPipeline
 from scripts.local.runtime import queue_messages
 from scripts.local.summary import scan_table, tick_rows
 from scripts.local.terraform import ENV_DIR, LocalTerraform, terraform_variables
+from scripts.ops import smoke as smoke_command
+from scripts.ops import target
+from scripts.ops.smoke import EXCHANGE as SMOKE_EXCHANGE
+from scripts.ops.smoke import SYMBOL as SMOKE_SYMBOL
+from scripts.ops.target import write_local_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
@@ -211,7 +218,63 @@ def test_on_failure_queue_is_empty(deployed: Deployed) -> None:
     assert poller.last_error is None
 
 
-POISON_SK = "t#1700000000000000#e#poison"  # a tick key (docs/design.md), so the mapping's filter passes it
+@pytest.fixture(scope="module")
+def operator(deployed: Deployed) -> OperatorSession:
+    """The operator's tools on the deployment, every call recorded for the operator policy's check."""
+    return OperatorSession(deployed.pipeline, deployed.outputs)
+
+
+def test_smoke_test_passes_against_the_deployment(deployed: Deployed, operator: OperatorSession) -> None:
+    """``make smoke ENV=local``'s code, with the endpoint and outputs of this run."""
+    queues_before = deployed.clients("sqs").list_queues().get("QueueUrls", [])
+    lines: list[str] = []
+    smoke = operator.smoke(say=lines.append)
+    assert [name for name, _ in smoke.steps] == ["secret", "subscribe", "post", "enriched", "notified"]
+    assert len(lines) == len(smoke.steps)
+    assert smoke.cleanup_problems == []
+    assert deployed.clients("sqs").list_queues().get("QueueUrls", []) == queues_before
+    rows = rows_by_key(deployed.clients, deployed.outputs["table_name"])
+    assert [
+        row
+        for (pk, _), row in rows.items()
+        if pk == f"{SMOKE_SYMBOL}#{SMOKE_EXCHANGE}" and "enriched_at" in row
+    ]
+
+
+def test_make_smoke_env_local_passes_against_the_running_deployment(
+    deployed: Deployed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make smoke ENV=local``: the command reads the session file make local writes."""
+    session = tmp_path / "session.json"
+    pipeline = deployed.pipeline
+    write_local_session(
+        session, deployed.moto.endpoint, pipeline.url, pipeline.deployment.secret_arn, deployed.outputs
+    )  # type: ignore[union-attr]
+    monkeypatch.setattr(target, "SESSION_FILE", session)
+    assert smoke_command.main(["--env", "local"]) == 0
+    # the handlers run in this process and log to stdout too: keep the command's own lines
+    out = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("{")]
+    assert out[0] == "smoke test of local:"
+    steps = [re.fullmatch(r"  (\w+) +\d+\.\d\d s", line) for line in out[1:-1]]
+    assert [step[1] for step in steps if step] == ["secret", "subscribe", "post", "enriched", "notified"]
+    assert re.fullmatch(r"smoke test of local passed in \d+\.\d\d s", out[-1])
+
+
+POISON_SK = "t#1700000000000000#e#poison"
+
+
+def unenrichable_tick(symbol: str, sk: str, ms: int) -> dict[str, dict[str, str]]:
+    """A tick row (binance) the enricher fails on: its price is not a number."""
+    return {
+        "pk": {"S": f"{symbol}#binance"},
+        "sk": {"S": sk},
+        "ts": {"N": str(ms)},
+        "symbol": {"S": symbol},
+        "exchange": {"S": "binance"},
+        "price": {"S": "not-a-price"},
+        "volume": {"N": "0"},
+        "received_at": {"N": str(ms)},
+    }  # a tick key (docs/design.md), so the mapping's filter passes it
 
 
 def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -> None:
@@ -222,17 +285,7 @@ def test_poison_record_lands_in_the_on_failure_queue_alone(deployed: Deployed) -
     harness.drain()
     before = len(harness.messages)
     clients("dynamodb").put_item(
-        TableName=table,
-        Item={
-            "pk": {"S": "BTC-USD#binance"},
-            "sk": {"S": POISON_SK},
-            "ts": {"N": "1700000000000"},
-            "symbol": {"S": "BTC-USD"},
-            "exchange": {"S": "binance"},
-            "price": {"S": "not-a-price"},
-            "volume": {"N": "0"},
-            "received_at": {"N": "1700000000000"},
-        },
+        TableName=table, Item=unenrichable_tick("BTC-USD", POISON_SK, 1_700_000_000_000)
     )
     sender = FeedSender(pipeline.url, pipeline.secret)
     walk = RandomWalk(seed=SEED + 1)
@@ -332,6 +385,98 @@ def test_a_missing_grant_is_reported_as_denied(deployed: Deployed) -> None:
     finally:
         iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(original))
     assert denied == {(deployment.enricher.name, "dynamodb:UpdateItem")}
+
+
+def test_redrive_needs_only_the_operator_policy(deployed: Deployed, operator: OperatorSession) -> None:
+    """A tick the enricher cannot take lands in the on-failure queue; a redrive while it still fails
+    releases the message, a redrive after the item is fixed replays it and deletes the message."""
+    pipeline, clients = deployed.pipeline, deployed.clients
+    _, poller, mapping = pipeline.parts()
+    poller.stop()
+    table = deployed.outputs["table_name"]
+    # a series of its own: once fixed and enriched, it revises no tick of the feed
+    item = unenrichable_tick("RDRV-USD", "t#1700000000000001#e#redrive", 1_700_000_000_001)
+    key = {"pk": item["pk"], "sk": item["sk"]}
+    clients("dynamodb").put_item(TableName=table, Item=item)
+    assert poller.run_until_idle(timeout_s=60)
+    assert len(queue_messages(clients, mapping.on_failure_destination or "")) == 1
+    (first,) = operator.redrive()
+    assert first.status == "still failing", first
+    clients("dynamodb").update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET price = :p",
+        ExpressionAttributeValues={":p": {"N": "2000.5"}},
+    )
+    (second,) = operator.redrive()
+    assert (second.status, second.path) == ("redriven", "stream"), second
+    assert queue_messages(clients, mapping.on_failure_destination or "") == []
+    assert (
+        "enriched_at" in clients("dynamodb").get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    )
+
+
+def test_rotate_and_revoke_on_the_deployment(deployed: Deployed, operator: OperatorSession) -> None:
+    """``pipeline-secret rotate`` then ``revoke`` on the deployed secret: a webhook container that starts
+    afterwards takes the new value and refuses the old one (the TTL bound of a warm one is tested in
+    tests/handlers/test_secret_revocation.py)."""
+    pipeline, clients = deployed.pipeline, deployed.clients
+    old = pipeline.secret
+    rotation, revoked = operator.rotate_and_revoke()
+    assert revoked == rotation.previous
+    new = clients("secretsmanager").get_secret_value(SecretId=deployed.outputs["webhook_secret_arn"])[
+        "SecretString"
+    ]
+    assert new != old
+    sys.modules["webhook_processor.handler"].SECRETS.clear()  # a new container
+    walk = RandomWalk(seed=SEED + 2)
+    assert FeedSender(pipeline.url, new).send_tick(walk.next_tick()).status == 200
+    assert FeedSender(pipeline.url, old).send_tick(walk.next_tick()).status == 401
+    pipeline.secret = new
+
+
+def test_operator_tools_are_allowed_by_the_operator_policy_alone(
+    deployed: Deployed, operator: OperatorSession
+) -> None:
+    """IAM by execution for the operator: the smoke test, both redrives and the rotation against
+    ``operator_policy_json``: nothing denied, every grant used but the table fallback's Scan."""
+    report = operator.report()
+    assert report.denied == [], report.table()
+    assert [(g.sid, g.action) for g in report.unused] == [("ReadTicks", "dynamodb:Scan")], report.table()
+    account, outputs = operator.account, deployed.outputs
+    key_arn = outputs["kms_key_arn"]
+    calls = {(c.principal, c.action, c.resource) for c in report.counts}
+    # named independently of the recorder: what each tool must have asked for
+    for action, resource in [
+        ("secretsmanager:GetSecretValue", outputs["webhook_secret_arn"]),
+        ("secretsmanager:PutSecretValue", outputs["webhook_secret_arn"]),
+        ("secretsmanager:UpdateSecretVersionStage", outputs["webhook_secret_arn"]),
+        ("kms:Decrypt", key_arn),
+        ("kms:GenerateDataKey", key_arn),
+        ("sns:Subscribe", outputs["topic_arn"]),
+        ("sns:Unsubscribe", outputs["topic_arn"]),
+        ("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{account}:table/{outputs['table_name']}"),
+        ("dynamodb:GetRecords", outputs["stream_arn"]),
+        ("sqs:ReceiveMessage", outputs["on_failure_queue_arn"]),
+        ("sqs:ChangeMessageVisibility", outputs["on_failure_queue_arn"]),
+        ("sqs:DeleteMessage", outputs["on_failure_queue_arn"]),
+        (
+            "lambda:InvokeFunction",
+            f"arn:aws:lambda:us-east-1:{account}:function:{outputs['enricher_function_name']}",
+        ),
+    ]:
+        assert ("operator", action, resource) in calls, (action, resource)
+    assert re.fullmatch(
+        r"IAM: \d+ calls checked \(\d+ distinct\), 0 denied, 0 statements unused", report.headline()
+    )
+    # the check can fail: without the key statement, the secret and the queue cannot be decrypted
+    policy = json.loads(outputs["operator_policy_json"])
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "UsePipelineKey"]
+    without_key = iam_check.check_policy(operator.calls, deployed.clients, "operator", policy, account)
+    assert {(v.call.action, v.call.resource) for v in without_key.denied} == {
+        ("kms:Decrypt", key_arn),
+        ("kms:GenerateDataKey", key_arn),
+    }
 
 
 def test_repackaging_unchanged_code_plans_no_changes(deployed: Deployed, zips: Path, tmp_path: Path) -> None:

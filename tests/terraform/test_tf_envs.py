@@ -19,7 +19,7 @@ from typing import Any
 import hcl2
 import pytest
 import yaml
-from tfhelpers import REPO_ROOT, UNKNOWN, check_all, iter_statements
+from tfhelpers import REPO_ROOT, UNKNOWN, _merge_unknown, check_all, iter_statements
 
 from scripts import tfversion
 from scripts.envs import backend_type, environments
@@ -205,6 +205,68 @@ class EnvPlanChecks:
         expected_enricher.setdefault("*", set()).add("dynamodb:ListStreams")
         assert policies["webhook"] == expected_webhook
         assert policies["enricher"] == expected_enricher
+
+    def test_operator_policy_grants_the_tools_calls_on_exact_arns(self, roots, lambda_zips):
+        """The operator's policy (redrive, smoke test, secret rotation; docs/operations.md): each
+        statement's actions on this environment's ARNs; the key's ARN is known only after apply."""
+        env = self.env
+        plan = plan_env(roots, lambda_zips, env)
+        assert plan.output("pipeline")["operator_policy_json"] is UNKNOWN
+        # pipeline-secret prints the revocation bound from this output
+        ttl = plan.output("pipeline")["webhook_secret_cache_ttl_seconds"]
+        assert ttl == setting(env, "webhook", "secret_cache_ttl_seconds")
+        (change,) = [
+            c
+            for c in plan.raw["resource_changes"]
+            if c["address"] == "module.pipeline.data.aws_iam_policy_document.operator"
+        ]
+        document = _merge_unknown(change["change"]["after"], change["change"].get("after_unknown", {}))
+        granted = {
+            s["sid"]: (s.get("effect") or "Allow", sorted(s["actions"]), s["resources"])
+            for s in document["statement"]
+        }
+        arn = f"arn:aws:{{}}:{config(env)['region']}:{config(env)['account_id']}:{{}}"
+        table = arn.format("dynamodb", f"table/crypto-prices-{env}-ticks")
+        prefix = f"crypto-prices-{env}"
+        assert granted == {
+            "RedriveOnFailureQueue": (
+                "Allow",
+                ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"],
+                [arn.format("sqs", f"{prefix}-enricher-on-failure")],
+            ),
+            "RedriveReadStream": (
+                "Allow",
+                ["dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                [f"{table}/stream/*"],
+            ),
+            "ReadTicks": ("Allow", ["dynamodb:GetItem", "dynamodb:Scan"], [table]),
+            "RedriveInvokeEnricher": (
+                "Allow",
+                ["lambda:InvokeFunction"],
+                [arn.format("lambda", f"function:{prefix}-enricher")],
+            ),
+            "SigningSecret": (
+                "Allow",
+                [
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                ],
+                [arn.format("secretsmanager", f"secret:crypto-prices/{env}/webhook-signing-secret-??????")],
+            ),
+            "SmokeSubscription": (
+                "Allow",
+                ["sns:Subscribe", "sns:Unsubscribe"],
+                [arn.format("sns", f"{prefix}-enriched-ticks")],
+            ),
+            "SmokeQueue": (
+                "Allow",
+                ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:ReceiveMessage", "sqs:SetQueueAttributes"],
+                [arn.format("sqs", f"{prefix}-smoke-*")],
+            ),
+            "UsePipelineKey": ("Allow", ["kms:Decrypt", "kms:GenerateDataKey"], [UNKNOWN]),
+        }
 
     def test_kms_is_granted_on_the_key_arn(self, roots, lambda_zips):
         plan = plan_env(roots, lambda_zips, self.env)
