@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from scripts import tf
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 from scripts.envs import environments
 from scripts.local.terraform import LocalTerraform, Progress, TerraformError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Event lines in the shape of Terraform's machine-readable UI (`terraform apply -json`).
 EVENTS = [
