@@ -14,7 +14,7 @@ import pytest
 from scripts import backend, plan, tf
 from scripts.errors import UserError, one_line
 from scripts.local import sign
-from scripts.redrive import __main__ as redrive
+from scripts.redrive import aws as redrive
 
 REPO = Path(__file__).resolve().parents[2]
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/pipeline-dev-enricher-on-failure"
