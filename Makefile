@@ -59,7 +59,7 @@ env: $(STAMP) ## a new environment from another: make env NEW=qa FROM=dev (confi
 state-bucket: require-env $(STAMP) ## create the S3 state bucket of config/ENV.backend.hcl, once per account
 	$(PY) -m scripts.state_bucket --env $(ENV)
 
-plan: package ## terraform plan envs/ENV (default dev; offline when no AWS credentials) TF_ARGS="..."
+plan: package ## render settings if the YAML changed, terraform plan envs/ENV (default dev; offline without credentials)
 	$(PY) -m scripts.plan --env $(PLAN_ENV) -- $(TF_ARGS)
 
 require-env:
@@ -67,7 +67,7 @@ require-env:
 	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS=\"-target=... -backend-config=...\"]; environments: $(ENVS)" >&2; \
 	  exit 2; fi
 
-apply: require-env package ## terraform init + apply of envs/ENV (ENV required) TF_ARGS="..."
+apply: require-env package ## render settings, terraform init (config/ENV.backend.hcl) + apply of envs/ENV (ENV required)
 	$(TF) --env $(ENV) apply $(TF_ARGS)
 
 destroy: require-env package ## terraform init + destroy of envs/ENV (ENV required) TF_ARGS="..."

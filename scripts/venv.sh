@@ -43,7 +43,7 @@ if [ ! -x "$venv/bin/python" ]; then
 else
   echo "==> [1/3] updating $venv (Python $version)"
 fi
-echo "==> [2/3] installing $packages hash-locked packages of requirements/dev.txt (about 1 min)"
+echo "==> [2/3] installing $packages hash-locked packages of requirements/dev.txt (one to a few minutes)"
 "$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/dev.txt
 echo "==> [3/3] installing this project in editable mode (the pipeline-* commands)"
 # setuptools warns (ten lines) that an editable install can be shadowed by folders of the same

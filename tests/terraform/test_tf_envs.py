@@ -504,15 +504,8 @@ def test_an_edited_yaml_reaches_the_plan_without_make_tfvars(tmp_path, lambda_zi
     assert "\nlog_level: DEBUG\n" in config.read_text()
     config.write_text(config.read_text().replace("\nlog_level: DEBUG\n", "\nlog_level: INFO\n"))
 
-    planned = _run(
-        copy,
-        "scripts.plan",
-        "--env",
-        "dev",
-        "--no-summary",
-        "--build",
-        str(lambda_zips["webhook_processor"].parent),
-    )
+    build = str(lambda_zips["webhook_processor"].parent)
+    planned = _run(copy, "scripts.plan", "--env", "dev", "--no-summary", "--build", build)
     assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
     assert "envs/dev/settings.tf differed from config/dev.yaml: rendering it" in planned.stdout
     assert 'log_level                   = "INFO"' in (copy / "envs" / "dev" / "settings.tf").read_text()
@@ -550,15 +543,8 @@ def test_a_root_planned_before_its_settings_are_rendered_gets_them_rendered(tmp_
     """No "Reference to undeclared local value": the plan renders the missing settings.tf first."""
     copy = _repo_copy(tmp_path / "repo")
     (copy / "envs" / "staging" / "settings.tf").unlink()
-    planned = _run(
-        copy,
-        "scripts.plan",
-        "--env",
-        "staging",
-        "--no-summary",
-        "--build",
-        str(lambda_zips["webhook_processor"].parent),
-    )
+    build = str(lambda_zips["webhook_processor"].parent)
+    planned = _run(copy, "scripts.plan", "--env", "staging", "--no-summary", "--build", build)
     assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
     assert (
         "envs/staging/settings.tf was not rendered from config/staging.yaml: rendering it" in planned.stdout
