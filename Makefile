@@ -53,7 +53,7 @@ settings-docs: $(STAMP) ## regenerate config/schema.json and the envs/README.md 
 	$(PY) -m scripts.settings_docs
 
 env: $(STAMP) ## a new environment from another: make env NEW=qa FROM=dev (config/NEW.yaml, envs/NEW/main.tf)
-	@if [ -z "$(NEW)" ]; then echo "error: NEW is required: make env NEW=<name> [FROM=dev]" >&2; exit 2; fi
+	$(if $(NEW),,$(error NEW is required: make env NEW=<name> [FROM=dev]))
 	$(PY) -m scripts.new_env --new $(NEW) --from $(or $(FROM),dev)
 
 state-bucket: require-env $(STAMP) ## create the S3 state bucket of config/ENV.backend.hcl, once per account
@@ -62,10 +62,9 @@ state-bucket: require-env $(STAMP) ## create the S3 state bucket of config/ENV.b
 plan: package ## render settings if the YAML changed, terraform plan envs/ENV (default dev; offline without credentials)
 	$(PY) -m scripts.plan --env $(PLAN_ENV) -- $(TF_ARGS)
 
+# $(error) stops make with one line (a failing recipe would add make's own "*** Error" line).
 require-env:
-	@if [ -z "$(ENV)" ]; then \
-	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS=\"-target=... -backend-config=...\"]; environments: $(ENVS)" >&2; \
-	  exit 2; fi
+	$(if $(ENV),,$(error ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS="-target=..."]; environments: $(ENVS)))
 
 apply: require-env package ## render settings, terraform init (config/ENV.backend.hcl) + apply of envs/ENV (ENV required)
 	$(TF) --env $(ENV) apply $(TF_ARGS)

@@ -129,7 +129,8 @@ def test_make_redrive_picks_the_tool_by_aws(args: str, command: str) -> None:
 def test_apply_and_destroy_require_env(target: str) -> None:
     done = _make(target)
     assert done.returncode != 0
-    assert "ENV is required" in done.stderr
+    (line,) = done.stderr.splitlines()  # one line: make's $(error), no "*** Error" after it
+    assert "ENV is required" in line
     # make finds the environments the way scripts/envs.py does: config/<env>.yaml with envs/<env>/.
     assert "environments: " + " ".join(environments()) in done.stderr
     assert "terraform" not in done.stdout  # nothing ran

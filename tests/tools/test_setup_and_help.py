@@ -128,7 +128,8 @@ def test_make_env_without_new_says_how() -> None:
     clean = {k: v for k, v in os.environ.items() if k not in ("NEW", "MAKEFLAGS", "MAKELEVEL")}
     done = subprocess.run(["make", "-s", "env"], cwd=REPO, env=clean, capture_output=True, text=True)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == "error: NEW is required: make env NEW=<name> [FROM=dev]"
+    (line,) = done.stderr.splitlines()
+    assert line.endswith("*** NEW is required: make env NEW=<name> [FROM=dev].  Stop."), line
 
 
 # --------------------------------------------------------------------------------- help texts
