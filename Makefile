@@ -21,19 +21,20 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
-.PHONY: help venv lock package tfvars tfvars-all settings-docs plan apply destroy require-env local test test-fast lint fmt checkov bench redrive secret-rotate secret-revoke smoke clean
+.PHONY: help venv lock package tfvars tfvars-all settings-docs env state-bucket plan apply destroy require-env local test test-fast lint fmt validate checkov bench redrive secret-rotate secret-revoke smoke clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	  '{name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1)} \
+	   END {for (i = 1; i <= NR; i++) printf "  make %-*s  %s\n", width, name[i], text[i]}'
 
 # The dev lock (requirements/dev.txt) pins every package with its hashes; pip refuses anything else.
-$(STAMP): requirements/dev.txt lambda_src/requirements.txt pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
-	@touch $(STAMP)
+# scripts/venv.sh checks Python >= 3.11 first and rebuilds a .venv left half-installed (no stamp)
+# or made by another interpreter.
+$(STAMP): requirements/dev.txt lambda_src/requirements.txt pyproject.toml scripts/venv.sh
+	@scripts/venv.sh "$(PYTHON)" "$(VENV)" "$(STAMP)"
 
-venv: $(STAMP) ## create .venv from the hash-locked requirements/dev.txt, with the pipeline-* commands
+venv: $(STAMP) ## create .venv (Python >= 3.11, PYTHON=...) from the hash-locked requirements/dev.txt
 
 lock: $(STAMP) ## re-resolve requirements/*.in into the hash-locked requirements/*.txt
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/dev.txt requirements/dev.in
@@ -51,15 +52,21 @@ tfvars-all: $(STAMP) ## render settings.tf for every environment
 settings-docs: $(STAMP) ## regenerate config/schema.json and the envs/README.md settings table from modules/pipeline
 	$(PY) -m scripts.settings_docs
 
-plan: package ## terraform plan envs/ENV (default dev; offline when no AWS credentials) TF_ARGS="..."
+env: $(STAMP) ## a new environment from another: make env NEW=qa FROM=dev (config/NEW.yaml, envs/NEW/main.tf)
+	$(if $(NEW),,$(error NEW is required: make env NEW=<name> [FROM=dev]))
+	$(PY) -m scripts.new_env --new $(NEW) --from $(or $(FROM),dev)
+
+state-bucket: require-env $(STAMP) ## create the S3 state bucket of config/ENV.backend.hcl, once per account
+	$(PY) -m scripts.state_bucket --env $(ENV)
+
+plan: package ## render settings if the YAML changed, terraform plan envs/ENV (default dev; offline without credentials)
 	$(PY) -m scripts.plan --env $(PLAN_ENV) -- $(TF_ARGS)
 
+# $(error) stops make with one line (a failing recipe would add make's own "*** Error" line).
 require-env:
-	@if [ -z "$(ENV)" ]; then \
-	  echo "error: ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS=\"-target=... -backend-config=...\"]; environments: $(ENVS)" >&2; \
-	  exit 2; fi
+	$(if $(ENV),,$(error ENV is required: make $(MAKECMDGOALS) ENV=<env> [TF_ARGS="-target=..."]; environments: $(ENVS)))
 
-apply: require-env package ## terraform init + apply of envs/ENV (ENV required) TF_ARGS="..."
+apply: require-env package ## render settings, terraform init (config/ENV.backend.hcl) + apply of envs/ENV (ENV required)
 	$(TF) --env $(ENV) apply $(TF_ARGS)
 
 destroy: require-env package ## terraform init + destroy of envs/ENV (ENV required) TF_ARGS="..."
@@ -84,6 +91,9 @@ fmt: $(STAMP) ## format Python and HCL
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 	$(TF) fmt -recursive .
+
+validate: $(STAMP) ## terraform fmt check, then init + validate of every root and example (offline)
+	$(PY) -m scripts.validate
 
 checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-locked requirements/checkov.txt)
 	$(PY) -m scripts.checkov_env

@@ -15,6 +15,12 @@ import sys
 import venv
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: python scripts/checkov_env.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.clihelp import description
+from scripts.errors import one_line
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV = REPO_ROOT / ".venv-checkov"
 LOCK = REPO_ROOT / "requirements" / "checkov.txt"
@@ -45,8 +51,9 @@ def ensure(venv_dir: Path = VENV, lock: Path = LOCK) -> Path:
     return binary
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pipeline-checkov-env", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-checkov-env", description=description(__doc__))
     parser.add_argument(
         "--version", action="store_true", help="print the locked checkov version and exit (installs nothing)"
     )

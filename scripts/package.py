@@ -28,6 +28,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: python scripts/package.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.errors import one_line
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SRC_ROOT = REPO_ROOT / "lambda_src"
 FUNCTIONS = ("webhook_processor", "price_enricher")
@@ -211,6 +216,7 @@ def build(out_dir: Path, functions: Iterable[str] = FUNCTIONS, src_root: Path = 
     return built
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build deterministic Lambda zips.")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build", help="output folder")

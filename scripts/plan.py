@@ -3,7 +3,12 @@
 Whether AWS credentials are configured is decided by botocore's own credential chain (the one the
 AWS CLI and SDKs use): environment variables, a profile's static keys, ``credential_process``, SSO,
 assume-role, web identity, container and instance roles. With credentials this is a normal
-``terraform init`` (S3 backend) and ``terraform plan`` in envs/<env>.
+``terraform init`` (the S3 backend of config/<env>.backend.hcl, scripts/backend.py) and
+``terraform plan`` in envs/<env>; a credential source that is configured but fails (a profile
+typo, an expired SSO token) stops the command in one line before Terraform runs.
+
+Either way envs/<env>/settings.tf is first brought up to date with config/<env>.yaml
+(scripts/render_tfvars.py: rendered and checked when it differs), so a plan never uses old settings.
 
 Without any, it plans offline, and says so, in a scratch copy (build/plan/<env>/) of modules/ and
 envs/<env> plus one file, ``offline_override.tf`` (:data:`OFFLINE_OVERRIDE`), that Terraform merges
@@ -38,8 +43,11 @@ import botocore.session
 if __package__ in (None, ""):  # run as a file: python scripts/plan.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts import backend
+from scripts.clihelp import description
 from scripts.envs import UnknownEnvironment, backend_type, env_dir
-from scripts.tf import backend_key_args, split_init_args
+from scripts.errors import UserError, one_line
+from scripts.tf import split_init_args
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
@@ -103,9 +111,9 @@ def find_credentials(session: botocore.session.Session | None = None) -> Credent
 
 
 def _run(
-    cmd: list[str], cwd: Path, env: dict[str, str], capture: bool = False
+    cmd: list[str], cwd: Path, env: dict[str, str], capture: bool = False, note: str = ""
 ) -> subprocess.CompletedProcess:
-    print("+ terraform " + " ".join(cmd[1:]), f"  (in {cwd.relative_to(REPO_ROOT)})", flush=True)
+    print("+ terraform " + " ".join(cmd[1:]), f"  (in {cwd.relative_to(REPO_ROOT)}){note}", flush=True)
     return subprocess.run(cmd, cwd=cwd, env=env, check=True, text=True, capture_output=capture)
 
 
@@ -144,8 +152,18 @@ def summarize(terraform: str, workdir: Path, plan_file: Path, env: dict[str, str
         print(f"  {count:3d}  {rtype}")
 
 
+def credential_error(found: CredentialCheck) -> str:
+    """One line for a configured credential source that fails (an unknown profile, an expired
+    SSO token, a failing credential_process): Terraform would fail on it, at length."""
+    if found.method == "profile":
+        profiles = ", ".join(sorted(botocore.session.Session().available_profiles)) or "none"
+        return f"{found.error} (AWS_PROFILE={os.environ.get('AWS_PROFILE', '')!r}; profiles: {profiles})"
+    return f"AWS credentials ({found.method}) failed: {found.error}"
+
+
+@one_line
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-plan", description=description(__doc__))
     parser.add_argument(
         "--env", required=True, help="an environment: config/<env>.yaml and envs/<env>/ (make plan ENV=...)"
     )
@@ -167,15 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root_dir = env_dir(args.env, REPO_ROOT)
     except UnknownEnvironment as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(str(exc)) from None
     try:
         terraform = terraform_binary()
     except TerraformVersionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 127
+        raise UserError(str(exc), 127) from None
+    from scripts.render_tfvars import sync_settings  # render_tfvars imports this module
+
     env = {**os.environ, **terraform_env(), "TF_IN_AUTOMATION": "1"}
     init_extra, plan_extra = split_init_args(args.extra)
+    init_extra = backend.resolve_paths(init_extra)  # init runs in another folder
     plan_args = ["plan", "-input=false", *zip_vars(args.build)]
     local_state = backend_type(root_dir) == "local"
     found = CredentialCheck(None) if local_state or args.offline else find_credentials()
@@ -185,14 +204,18 @@ def main(argv: list[str] | None = None) -> int:
         workdir = root_dir
         init = [terraform, "init", "-input=false"]
     elif args.online or found.configured:
+        if found.error:
+            raise UserError(credential_error(found))
+        init_extra = backend.init_args(args.env, init_extra)
         source = "--online given" if args.online and not found.configured else f"source: {found.method}"
         print(f"AWS credentials configured ({source}): normal init (S3 backend) and plan.")
-        if found.error:
-            print(f"  warning: the credential source failed: {found.error}")
         workdir = root_dir
-        init = [terraform, "init", "-input=false", *backend_key_args(args.env)]
+        init = [terraform, "init", "-input=false"]
     else:
         why = "--offline given" if args.offline else "no AWS credentials configured"
+        ignored = [arg for arg in init_extra if arg.startswith("-backend-config=")]
+        init_extra = [arg for arg in init_extra if arg not in ignored]
+        print(sync_settings(args.env), flush=True)
         workdir = scratch_copy(args.env)
         print(
             f"Offline plan ({why}: botocore's credential chain found none: environment, profiles "
@@ -200,19 +223,23 @@ def main(argv: list[str] | None = None) -> int:
             f"  - scratch copy {workdir.relative_to(REPO_ROOT)} whose {OVERRIDE_NAME} sets a local backend\n"
             "    instead of S3 and a provider that makes no STS, account or metadata API call;\n"
             "  - fake credentials;\n"
-            "  - the account id of terraform.tfvars, not checked against any credentials.\n"
+            f"  - the account_id of config/{args.env}.yaml, not checked against any credentials.\n"
             "  The plan shows what a first apply would create; it cannot be applied."
+            + ("\n  Ignored (no S3 backend offline): " + " ".join(ignored) if ignored else "")
         )
         env.update(FAKE_CREDENTIALS)
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             env.pop(name, None)
         init = [terraform, "init", "-input=false"]
 
+    if workdir == root_dir:
+        print(sync_settings(args.env), flush=True)
     plan_file = BUILD / "plan" / f"{args.env}.tfplan"
     plan_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         _run([*init, *init_extra], workdir, env)
-        _run([terraform, *plan_args, f"-out={plan_file}", *plan_extra], workdir, env)
+        note = "; Terraform prints nothing while it plans, about 15 s"
+        _run([terraform, *plan_args, f"-out={plan_file}", *plan_extra], workdir, env, note=note)
         if not args.no_summary:
             summarize(terraform, workdir, plan_file, env)
     except subprocess.CalledProcessError as exc:

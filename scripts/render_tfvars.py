@@ -31,8 +31,10 @@ if __package__ in (None, ""):  # run as a file: python scripts/render_tfvars.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import plan
+from scripts.clihelp import description
 from scripts.envs import UnknownEnvironment, require
 from scripts.envs import environments as discovered_environments
+from scripts.errors import UserError, one_line
 from scripts.settings_docs import json_schema, settings
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
@@ -49,7 +51,7 @@ CHECK_DIR = REPO_ROOT / "build" / "tfvars-check"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The configuration cannot be rendered; the message names the file and key."""
 
 
@@ -248,8 +250,25 @@ def write(env: str, text: str, out_dir: Path | None = None) -> Path:
     return target
 
 
+def sync_settings(env: str) -> str:
+    """Bring envs/<env>/settings.tf up to date with config/<env>.yaml before a plan or an apply:
+    render it, and when it differs from the file (or there is none) check it with Terraform and
+    write it. Returns the line that says which; raises ConfigError naming the file and key."""
+    text = render(env)
+    target = ENVS_DIR / env / SETTINGS_FILE
+    shown = f"envs/{env}/{SETTINGS_FILE}"
+    if target.is_file() and target.read_text() == text:
+        return f"{shown} is up to date with config/{env}.yaml"
+    why = "differed from" if target.is_file() else "was not rendered from"
+    print(f"{shown} {why} config/{env}.yaml: rendering it (checked by terraform, about 10 s)", flush=True)
+    check_with_terraform(env, text)
+    write(env, text)
+    return f"rendered {shown} from config/{env}.yaml"
+
+
+@one_line
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--env", help="environment to render (config/<env>.yaml)")
     group.add_argument("--all", action="store_true", help="render every environment")
@@ -266,14 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # Validate and render everything first, so one bad file writes nothing at all.
-    try:
-        rendered = {env: render(env) for env in envs}
-        if not args.no_terraform:
-            for env, text in rendered.items():
-                check_with_terraform(env, text)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    rendered = {env: render(env) for env in envs}
+    if not args.no_terraform:
+        for n, (env, text) in enumerate(rendered.items(), 1):
+            print(f"[{n}/{len(rendered)}] checking config/{env}.yaml with terraform", flush=True)
+            check_with_terraform(env, text)
     stale = []
     for env, text in rendered.items():
         target = ENVS_DIR / env / SETTINGS_FILE
@@ -286,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     if stale:
         print("error: out of date, run `make tfvars-all`: " + ", ".join(stale), file=sys.stderr)
         return 1
+    if args.check:
+        print(f"up to date: the settings.tf of {', '.join(envs)} match their config/<env>.yaml")
     return 0
 
 

@@ -24,6 +24,7 @@ import hcl2
 if __package__ in (None, ""):  # run as a file: python scripts/settings_docs.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.clihelp import description
 from scripts.tfvariables import PIPELINE_MODULE, REPO_ROOT, TypeTree, Variable, read_variables
 
 SCHEMA_PATH = REPO_ROOT / "config" / "schema.json"
@@ -180,7 +181,7 @@ def generated(module: Path = PIPELINE_MODULE) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")
     args = parser.parse_args(argv)
     stale = []

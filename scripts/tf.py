@@ -5,11 +5,10 @@ terraform, with the checked terraform binary (scripts/tfversion.py) and the CLI 
 scripts/tfcli.py.
 
 ``pipeline-tf --env dev apply|destroy [extra args...]`` (``make apply`` / ``make destroy``):
-``terraform init`` of envs/<env> first (so a fresh clone works), then the command. Extra
-arguments are split by :func:`split_init_args`: init's own flags (``-backend-config=...``,
-``-reconfigure``, ``-upgrade``, ``-migrate-state``) go to init, all others (``-target=...``,
-``-var=...``) to the command. An S3 backend's state key defaults to ``envs/<env>/terraform.tfstate``
-(:func:`backend_key_args`); bucket and region come from ``-backend-config``.
+envs/<env>/settings.tf rendered from config/<env>.yaml when it differs, ``terraform init`` of
+envs/<env> with the environment's backend (scripts/backend.py), then the command. Extra arguments
+are split by :func:`split_init_args`: init's own flags (``-backend-config=...``, ``-reconfigure``,
+``-upgrade``, ``-migrate-state``) go to init, all others (``-target=...``, ``-var=...``) to the command.
 """
 
 from __future__ import annotations
@@ -24,7 +23,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: python scripts/tf.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.envs import UnknownEnvironment, backend_type, env_dir
+from scripts import backend
+from scripts.envs import UnknownEnvironment, env_dir
+from scripts.errors import UserError, one_line
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
@@ -32,6 +33,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("apply", "destroy")
 #: Flags that only ``terraform init`` accepts; given to make's TF_ARGS they go to init.
 INIT_FLAGS = ("-backend-config", "-reconfigure", "-upgrade", "-migrate-state", "-force-copy", "-backend")
+HELP = """\
+usage: pipeline-tf [terraform arguments...]
+       pipeline-tf --env ENV {apply,destroy} [extra terraform arguments...]
+
+Run terraform with the project's checked binary and CLI config (offline provider mirror when
+present). The first form passes every argument to terraform as it is.
+
+With --env (make apply / make destroy ENV=...): render envs/ENV/settings.tf from
+config/ENV.yaml when it differs, terraform init of envs/ENV with the environment's backend
+(config/ENV.backend.hcl, state key envs/ENV/terraform.tfstate), then apply or destroy. Extra
+arguments that are init's flags (-backend-config=..., -reconfigure, -upgrade, -migrate-state)
+go to init, the others (-target=..., -var=...) to the command."""
 
 
 def split_init_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -59,20 +72,12 @@ def split_init_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
     return init, rest
 
 
-def backend_key_args(env_name: str) -> list[str]:
-    """``-backend-config=key=envs/<env>/terraform.tfstate`` for an S3 backend, placed before the
-    caller's init arguments so that a ``key`` they give (a flag or a file) wins; else nothing."""
-    if backend_type(REPO_ROOT / "envs" / env_name) != "s3":
-        return []
-    return [f"-backend-config=key=envs/{env_name}/terraform.tfstate"]
-
-
 def deploy_commands(terraform: str, env_name: str, command: str, extra: Sequence[str]) -> list[list[str]]:
     """The terraform commands of ``make apply`` / ``make destroy`` for one environment."""
     init_args, command_args = split_init_args(extra)
     chdir = f"-chdir={env_dir(env_name, REPO_ROOT)}"
     return [
-        [terraform, chdir, "init", "-input=false", *backend_key_args(env_name), *init_args],
+        [terraform, chdir, "init", "-input=false", *backend.init_args(env_name, init_args)],
         [terraform, chdir, command, "-input=false", *command_args],
     ]
 
@@ -96,11 +101,13 @@ def deploy(argv: list[str]) -> int:
     try:
         env_dir(args.env, REPO_ROOT)
     except UnknownEnvironment as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    terraform = terraform_binary()
+        raise UserError(str(exc)) from None
+    from scripts.render_tfvars import sync_settings  # render_tfvars imports this module's users
+
+    commands = deploy_commands(terraform_binary(), args.env, args.command, args.extra)
+    print(sync_settings(args.env), flush=True)
     env = {**os.environ, **terraform_env()}
-    for command in deploy_commands(terraform, args.env, args.command, args.extra):
+    for command in commands:
         print("+ terraform " + " ".join(command[2:]), flush=True)
         done = subprocess.run(command, env=env, check=False)
         if done.returncode != 0:
@@ -108,18 +115,18 @@ def deploy(argv: list[str]) -> int:
     return 0
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["-h"], ["--help"]):
-        print(__doc__)
+        print(HELP)
         return 0
     try:
         if argv and argv[0].startswith("--env"):
             return deploy(argv)
         terraform = terraform_binary()
     except TerraformVersionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 127
+        raise UserError(str(exc), 127) from None
     env = {**os.environ, **terraform_env()}
     os.execve(terraform, [terraform, *argv], env)
     return 0  # not reached

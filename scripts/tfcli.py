@@ -23,6 +23,12 @@ import os
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: python scripts/tfcli.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.clihelp import description
+from scripts.errors import one_line
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = REPO_ROOT / "build" / "terraform" / "cli.tfrc"
 CANDIDATE_MIRRORS = (
@@ -90,8 +96,9 @@ def terraform_env(
     return {"TF_CLI_CONFIG_FILE": str(config_path), "CHECKPOINT_DISABLE": "1"}
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--export", action="store_true", help="print shell export lines")
     args = parser.parse_args(argv)
     extra = terraform_env()

@@ -26,6 +26,12 @@ from typing import Any
 import hcl2
 from hcl2 import SerializationOptions
 
+if __package__ in (None, ""):  # run as a file: python scripts/tfdocs.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.clihelp import description
+from scripts.errors import one_line
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
@@ -327,8 +333,9 @@ def module_folders(args: list[str]) -> list[Path]:
     return sorted(p.parent for p in (REPO_ROOT / "modules").glob("*/variables.tf"))
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--check", action="store_true", help="report out-of-date READMEs, change nothing")
     parser.add_argument("modules", nargs="*", help="module folders (default: modules/*)")
     args = parser.parse_args(argv)

@@ -16,6 +16,13 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: python scripts/tfversion.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.clihelp import description
+from scripts.errors import one_line
 
 REQUIRED = "1.11"
 
@@ -66,9 +73,10 @@ def terraform_binary() -> str:
     return binary
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     """Print the required version (``--check``: also check the installed one)."""
-    parser = argparse.ArgumentParser(prog="pipeline-tfversion", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="pipeline-tfversion", description=description(main.__doc__))
     parser.add_argument("--check", action="store_true", help="exit 1 unless terraform on PATH is new enough")
     args = parser.parse_args(argv)
     if args.check:

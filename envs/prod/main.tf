@@ -12,8 +12,8 @@ terraform {
     }
   }
 
-  # Partial configuration: bucket and region come from `terraform init -backend-config=...`, and
-  # make plan/apply/destroy add key=envs/prod/terraform.tfstate unless told otherwise (envs/README.md).
+  # Partial configuration: bucket and region are in config/prod.backend.hcl, which make
+  # plan/apply/destroy pass to init with key=envs/prod/terraform.tfstate (scripts/backend.py).
   backend "s3" {
     encrypt      = true
     use_lockfile = true

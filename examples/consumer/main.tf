@@ -1,7 +1,7 @@
 # A root of another repository that uses three modules through their inputs and outputs only. In that
-# repository each source pins a release of this one (README.md, "Releases: pinning a module"):
+# repository each source pins a release of this one (docs/releases.md):
 #
-#   source = "git::https://<host>/<org>/<repo>.git//modules/kms?ref=v<version>"
+#   source = "git::https://<host>/<org>/<repo>.git//modules/kms?ref=<commit of the release in releases.toml>"
 #
 # Here the sources are local paths so the tests validate and plan this root against the current code.
 

@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench import capacity, cost, inprocess, report, static
+from scripts.clihelp import description
 from scripts.envs import environments
+from scripts.errors import one_line
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RATES = (10.0, 100.0, 1000.0)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-bench", description=description(__doc__))
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench", help="output folder")
     parser.add_argument("--quick", action="store_true", help="fewer ticks, no e2e, no terraform plan")
     parser.add_argument("--skip-e2e", action="store_true", help="skip (d) (terraform apply on moto, ~2 min)")
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     return figures
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

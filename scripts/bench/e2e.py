@@ -27,6 +27,7 @@ from typing import Any
 
 from scripts.bench.loadgen import SECRET_ENV
 from scripts.bench.stats import summary
+from scripts.errors import one_line
 from scripts.local.aws import Clients
 from scripts.local.moto_server import MotoServer
 from scripts.local.pipeline import LocalPipeline
@@ -196,6 +197,7 @@ def measure(work: Path, zips: Path, phases: list[Phase]) -> dict[str, Any]:
     return result
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pipeline-bench-e2e", description=__doc__)
     parser.add_argument("--out", type=Path, required=True, help="JSON result file")

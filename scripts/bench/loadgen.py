@@ -34,6 +34,7 @@ from typing import Any
 
 from pricing.signature import SIGNATURE_HEADER, signature_header
 from scripts.bench.stats import summary
+from scripts.errors import one_line
 
 SECRET_ENV = "BENCH_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 
@@ -169,6 +170,7 @@ class LoadGenerator:
         }
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pipeline-loadgen",

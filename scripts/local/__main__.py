@@ -30,6 +30,7 @@ from types import FrameType
 from typing import TextIO
 
 from pricing.signature import signature_header
+from scripts.errors import one_line
 from scripts.local import chart, iam_check, runtime
 from scripts.local.aws import Clients
 from scripts.local.feed import MAIN_SERIES, FeedResult, FeedSender, RandomWalk
@@ -58,7 +59,7 @@ WORK_DIR = BUILD / "local"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.local",
+        prog="pipeline-local",
         description="Deploy envs/local to a local moto server with Terraform, run the pipeline on it "
         "with a signed demo feed, print a summary and a chart, then destroy and stop everything.",
     )
@@ -385,6 +386,7 @@ def serve_forever(console: Console, url: str, secret: str, session_file: Path) -
         time.sleep(3600)
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(

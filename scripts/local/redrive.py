@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.clihelp import description
+from scripts.errors import one_line
 from scripts.local import runtime
 from scripts.local.aws import Clients, use_moto_env
 from scripts.local.context import INVOCATION_LOCK, FunctionInfo
@@ -43,7 +45,7 @@ class InProcessInvoker:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="pipeline-local-redrive", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-local-redrive", description=description(__doc__))
     parser.add_argument("--endpoint", help="moto endpoint (default: build/local/session.json)")
     parser.add_argument(
         "--queue-url", help="on-failure queue URL (default: the enricher mapping's on-failure destination)"
@@ -80,6 +82,7 @@ def local_redriver(args: argparse.Namespace) -> Redriver:
     )
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     return report(local_redriver(args), args.max_messages)

@@ -24,17 +24,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pricing.signature import SIGNATURE_HEADER, signature_header, standard_headers
+from scripts.errors import UserError, one_line
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
 
 
-def load_session(path: Path = SESSION_FILE) -> dict[str, str]:
+def load_session(path: Path = SESSION_FILE, instead: str = "--secret") -> dict[str, str]:
+    """The running local deployment's session; UserError naming ``instead``, the option that
+    would have made it unnecessary, when none runs."""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise SystemExit(
-            f"no running local deployment ({path} is missing): start `python -m scripts.local --serve` "
-            "or pass --secret"
+        raise UserError(
+            f"no running local deployment ({path} is missing): pass {instead}, "
+            "or start one with `make local ARGS=--serve`"
         ) from None
 
 
@@ -59,9 +62,11 @@ def curl_command(url: str, body: str, header: str | Mapping[str, str]) -> str:
     )
 
 
+@one_line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Sign a webhook body: prints the X-Signature value, or the Standard Webhooks headers."
+        prog="pipeline-sign",
+        description="Sign a webhook body: prints the X-Signature value, or the Standard Webhooks headers.",
     )
     parser.add_argument("--body", required=True, help="the exact request body (JSON text)")
     parser.add_argument(
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         headers = signature_header(secret, body, args.timestamp)
     if args.curl:
-        url = args.url or (session or load_session(args.session))["url"]
+        url = args.url or (session or load_session(args.session, instead="--url"))["url"]
         print(curl_command(url, args.body, headers))
     elif isinstance(headers, str):
         print(headers)

@@ -1,6 +1,6 @@
 """What both redrive commands share: the run's flags, one line per message, the exit status.
 
-``pipeline-redrive`` (:mod:`scripts.redrive.__main__`) replays into a deployed enricher;
+``pipeline-redrive`` (:mod:`scripts.redrive.aws`) replays into a deployed enricher;
 ``pipeline-local-redrive`` (:mod:`scripts.local.redrive`) into the local deployment's,
 in its own process. Both hand a :class:`~scripts.redrive.core.Redriver` to :func:`report`.
 """

@@ -3,14 +3,18 @@ through their inputs and outputs only; validated and planned against the current
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from tfhelpers import _IGNORE, REPO_ROOT, UNKNOWN, Plan, Root, check_all, iter_statements
 
 from scripts import tfdocs
+from tests.e2e.releases import load_releases, version_key
 
 pytestmark = pytest.mark.terraform
 
@@ -89,10 +93,71 @@ def test_plan(plan: Plan) -> None:
     assert plan.outputs["customer_index_arn"].get("value", UNKNOWN) is UNKNOWN
 
 
-def test_readme_shows_the_pinned_source() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert 'source = "git::https://<host>/<org>/<repo>.git//modules/dynamodb-stream?ref=v0.1.0"' in readme
-    assert (
-        "git::https://<host>/<org>/<repo>.git//modules/kms?ref=v<version>"
-        in (REPO_ROOT / RELPATH / "main.tf").read_text()
+PINNING_DOC = REPO_ROOT / "docs" / "releases.md"
+PLACEHOLDER_REPO = "git::https://<host>/<org>/<repo>.git"
+
+
+def _pinned_example() -> str:
+    """The HCL block of docs/releases.md that pins modules with a git source."""
+    blocks = re.findall(r"```hcl\n(.*?)```", PINNING_DOC.read_text(), flags=re.DOTALL)
+    (example,) = [block for block in blocks if "?ref=" in block]
+    return example
+
+
+def test_the_pinning_guide_pins_the_newest_release_by_its_commit() -> None:
+    newest = max(load_releases(), key=lambda r: version_key(r.version))
+    refs = re.findall(r'source = "([^"]+)"', _pinned_example())
+    assert refs
+    for ref in refs:
+        assert ref.startswith(f"{PLACEHOLDER_REPO}//modules/"), ref
+        assert ref.endswith(f"?ref={newest.commit}"), ref
+    assert "commit of the release in releases.toml" in (REPO_ROOT / RELPATH / "main.tf").read_text()
+
+
+def test_a_consumer_pinned_the_documented_way_validates_from_a_clone(
+    tmp_path: Path, tf_env: dict[str, str]
+) -> None:
+    """A clone without tags, the guide's example with the clone as <repo>: init fetches the pinned
+    commit, validate passes, and each module's README at that commit documents every argument."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--no-tags", str(REPO_ROOT), str(clone)], check=True)
+    assert not subprocess.run(["git", "tag"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    example = _pinned_example()
+    checked = []
+    for module, source, body in re.findall(
+        r'module "([^"]+)" \{\n\s*source = "([^"]+)"\n(.*?)\n\}', example, re.DOTALL
+    ):
+        path, commit = source.removeprefix(f"{PLACEHOLDER_REPO}//").split("?ref=")
+        readme = subprocess.run(
+            ["git", "show", f"{commit}:{path}/README.md"],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        documented = set(re.findall(r'<a name="input_([a-z0-9_]+)">', readme))
+        passed = set(re.findall(r"^\s*([a-z0-9_]+)\s*=", body, re.MULTILINE))
+        assert passed, module
+        assert passed <= documented, (module, passed - documented)
+        checked.append(module)
+    assert checked == ["kms", "table"]
+    consumer = tmp_path / "consumer"
+    consumer.mkdir()
+    (consumer / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n\n'
+        + example.replace(PLACEHOLDER_REPO, f"git::file://{clone}")
     )
+    env = {**os.environ, **tf_env}
+    init = subprocess.run(
+        ["terraform", "init", "-input=false", "-no-color"],
+        cwd=consumer,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    validated = subprocess.run(
+        ["terraform", "validate", "-json", "-no-color"], cwd=consumer, env=env, capture_output=True, text=True
+    )
+    result = json.loads(validated.stdout)
+    assert result["valid"], result["diagnostics"]

@@ -547,3 +547,69 @@ def test_a_limit_changed_in_the_module_is_refused_by_tfvars_and_plan_in_the_same
     assert words in " ".join((planned.stdout + planned.stderr).split()), (
         planned.stdout[-3000:] + planned.stderr
     )
+
+
+def _planned(copy: Path, env_name: str) -> dict[str, Any]:
+    """``terraform show -json`` of the offline plan scripts/plan.py saved for ``env_name``."""
+    shown = subprocess.run(
+        ["terraform", "show", "-json", str(copy / "build" / "plan" / f"{env_name}.tfplan")],
+        cwd=copy / "build" / "plan" / env_name / "envs" / env_name,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(shown.stdout)
+
+
+def test_an_edited_yaml_reaches_the_plan_without_make_tfvars(tmp_path, lambda_zips, tf_env):
+    copy = _repo_copy(tmp_path / "repo")
+    config = copy / "config" / "dev.yaml"
+    assert "\nlog_level: DEBUG\n" in config.read_text()
+    config.write_text(config.read_text().replace("\nlog_level: DEBUG\n", "\nlog_level: INFO\n"))
+
+    build = str(lambda_zips["webhook_processor"].parent)
+    planned = _run(copy, "scripts.plan", "--env", "dev", "--no-summary", "--build", build)
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    assert "envs/dev/settings.tf differed from config/dev.yaml: rendering it" in planned.stdout
+    assert 'log_level                   = "INFO"' in (copy / "envs" / "dev" / "settings.tf").read_text()
+    changes = {c["address"]: c["change"]["after"] for c in _planned(copy, "dev")["resource_changes"]}
+    # The webhook's variables hold the secret's ARN, unknown until apply; the enricher's are known.
+    enricher = changes["module.pipeline.module.enricher.aws_lambda_function.this"]
+    assert enricher["environment"][0]["variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    # The offline plan names the file the account id comes from.
+    assert "the account_id of config/dev.yaml" in planned.stdout
+    assert "terraform.tfvars" not in planned.stdout
+
+
+def test_make_env_creates_an_environment_that_plans(tmp_path, lambda_zips, tf_env):
+    copy = _repo_copy(tmp_path / "repo")
+    created = _run(copy, "scripts.new_env", "--new", "qa", "--from", "staging")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert "rendered envs/qa/settings.tf from config/qa.yaml" in created.stdout
+    assert "set account_id in config/qa.yaml and bucket in config/qa.backend.hcl" in created.stdout
+
+    planned = _run(
+        copy, "scripts.plan", "--env", "qa", "--build", str(lambda_zips["webhook_processor"].parent)
+    )
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    assert "envs/qa/settings.tf is up to date with config/qa.yaml" in planned.stdout
+    (table,) = [
+        c["change"]["after"]
+        for c in _planned(copy, "qa")["resource_changes"]
+        if c["type"] == "aws_dynamodb_table"
+    ]
+    assert table["name"] == "crypto-prices-qa-ticks"
+    assert table["tags"]["Environment"] == "qa"
+
+
+def test_a_root_planned_before_its_settings_are_rendered_gets_them_rendered(tmp_path, lambda_zips, tf_env):
+    """No "Reference to undeclared local value": the plan renders the missing settings.tf first."""
+    copy = _repo_copy(tmp_path / "repo")
+    (copy / "envs" / "staging" / "settings.tf").unlink()
+    build = str(lambda_zips["webhook_processor"].parent)
+    planned = _run(copy, "scripts.plan", "--env", "staging", "--no-summary", "--build", build)
+    assert planned.returncode == 0, planned.stdout[-3000:] + planned.stderr
+    assert (
+        "envs/staging/settings.tf was not rendered from config/staging.yaml: rendering it" in planned.stdout
+    )
+    assert "undeclared local value" not in planned.stdout + planned.stderr

@@ -12,6 +12,8 @@ from scripts import tf
 from scripts.envs import environments
 from scripts.local.terraform import LocalTerraform, Progress, TerraformError
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 # Event lines in the shape of Terraform's machine-readable UI (`terraform apply -json`).
 EVENTS = [
     {"@level": "info", "@message": "Terraform 1.11.4", "type": "version", "terraform": "1.11.4"},
@@ -118,11 +120,16 @@ def test_destroy_initialises_first() -> None:
 
 
 def test_s3_state_key_defaults_to_the_environment_and_a_given_key_wins() -> None:
-    (init, _) = tf.deploy_commands("terraform", "staging", "apply", ["-backend-config=key=other.tfstate"])
+    (init, _) = tf.deploy_commands(
+        "terraform", "staging", "apply", ["-backend-config=bucket=b", "-backend-config=key=other.tfstate"]
+    )
     backend = [arg for arg in init if arg.startswith("-backend-config")]
-    # Terraform applies -backend-config in order: the caller's key comes last and wins.
+    # Terraform applies -backend-config in order: the environment's file after the default key,
+    # the caller's arguments last, so a key they give wins.
     assert backend == [
         "-backend-config=key=envs/staging/terraform.tfstate",
+        f"-backend-config={REPO_ROOT / 'config' / 'staging.backend.hcl'}",
+        "-backend-config=bucket=b",
         "-backend-config=key=other.tfstate",
     ]
     (init, _) = tf.deploy_commands("terraform", "local", "apply", [])

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make venv`: .venv from the hash-locked requirements/dev.txt, with the pipeline-* commands.
+#   scripts/venv.sh [--dry-run] PYTHON VENV STAMP
+# --dry-run checks the interpreter and says whether VENV would be kept or rebuilt, then stops.
+set -euo pipefail
+dry_run=
+if [ "${1:-}" = --dry-run ]; then dry_run=1; shift; fi
+python=$1 venv=$2 stamp=$3
+
+# pyproject.toml's requires-python, checked before any package: an older Python would fail later on
+# a package that needs 3.11, without saying why.
+version=$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(sys.version_info < (3, 11))' 2>/dev/null) || {
+  echo "error: Python >= 3.11 is required; $python is ${version:-not found}: run make venv PYTHON=python3.11 (or newer)" >&2
+  exit 1
+}
+
+# A .venv without its stamp (an install that failed or was interrupted) or made by another
+# interpreter is rebuilt from scratch: installing over it would keep what the failed run left.
+reason=
+if [ -d "$venv" ]; then
+  made_by=$(sed -n 's/^version[_info]* *= *\([0-9.]*\).*/\1/p' "$venv/pyvenv.cfg" 2>/dev/null | head -n 1)
+  if [ ! -f "$stamp" ]; then
+    reason="no $stamp: an earlier install did not finish"
+  elif [ "$made_by" != "$version" ]; then
+    reason="made by Python ${made_by:-unknown}, not $python's $version"
+  elif ! "$venv/bin/python" -c '' 2>/dev/null; then
+    reason="its interpreter does not run"
+  fi
+fi
+if [ -n "$dry_run" ]; then
+  echo "Python $version: ${reason:+rebuild $venv ($reason)}${reason:-keep $venv}"
+  exit 0
+fi
+if [ -n "$reason" ]; then
+  echo "==> rebuilding $venv: $reason"
+  rm -rf "$venv"
+fi
+
+packages=$(grep -c '^[A-Za-z0-9]' requirements/dev.txt)
+if [ ! -x "$venv/bin/python" ]; then
+  echo "==> [1/3] creating $venv with $python (Python $version)"
+  "$python" -m venv "$venv"
+else
+  echo "==> [1/3] updating $venv (Python $version)"
+fi
+echo "==> [2/3] installing $packages hash-locked packages of requirements/dev.txt (one to a few minutes)"
+"$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/dev.txt
+echo "==> [3/3] installing this project in editable mode (the pipeline-* commands)"
+# setuptools warns (ten lines) that an editable install can be shadowed by folders of the same
+# name: this checkout is the package, so that is the point.
+PYTHONWARNINGS=ignore::UserWarning "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .
+touch "$stamp"
+echo "==> $venv ready: make help lists what to run next"

@@ -1,0 +1,175 @@
+"""The first steps of a new user: make venv checks Python and heals a broken .venv, make env scaffolds
+an environment, and every command's help reads as plain text."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from scripts import new_env, render_tfvars
+from scripts.errors import UserError
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_SH = REPO / "scripts" / "venv.sh"
+ENTRY_POINTS: dict[str, str] = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def _fake_python(folder: Path, version: str) -> Path:
+    """An interpreter that reports ``version`` and fails the >= 3.11 check the way Python would."""
+    major, minor, _ = (int(part) for part in version.split("."))
+    path = folder / f"python{version}"
+    path.write_text(f"#!/bin/sh\necho {version}\nexit {1 if (major, minor) < (3, 11) else 0}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def _venv_sh(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(VENV_SH), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_make_venv_refuses_an_old_python_first(tmp_path: Path) -> None:
+    done = _venv_sh(
+        _fake_python(tmp_path, "3.10.12"), tmp_path / ".venv", tmp_path / ".venv/.installed", cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"error: Python >= 3.11 is required; {tmp_path}/python3.10.12 is 3.10.12: "
+        "run make venv PYTHON=python3.11 (or newer)"
+    )
+    assert not (tmp_path / ".venv").exists()
+
+
+@pytest.mark.parametrize(
+    ("made_by", "stamped", "expected"),
+    [
+        ("3.10.12", False, "rebuild .venv (no .venv/.installed: an earlier install did not finish)"),
+        ("3.12.1", True, "rebuild .venv (made by Python 3.12.1, not "),
+        (sys.version.split()[0], True, "keep .venv"),
+    ],
+)
+def test_make_venv_rebuilds_a_half_installed_or_foreign_venv(
+    tmp_path: Path, made_by: str, stamped: bool, expected: str
+) -> None:
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion = {made_by}\n")
+    os.symlink(sys.executable, venv / "bin" / "python")
+    if stamped:
+        (venv / ".installed").touch()
+    done = _venv_sh("--dry-run", sys.executable, ".venv", ".venv/.installed", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout
+
+
+# ------------------------------------------------------------------------------------ make env
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    for part in ("config", "envs"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns(".terraform*"))
+    return tmp_path
+
+
+def test_make_env_writes_the_new_names_and_state_key(tree: Path) -> None:
+    written = new_env.create("qa", "dev", root=tree)
+    assert sorted(p.relative_to(tree).as_posix() for p in written) == [
+        "config/qa.backend.hcl",
+        "config/qa.yaml",
+        "envs/qa/main.tf",
+    ]
+    config = (tree / "config" / "qa.yaml").read_text()
+    assert "\nenvironment: qa\n" in config
+    assert "CostCenter: crypto-qa" in config
+    assert not re.search(r"\bdev\b", config), config
+    main_tf = (tree / "envs" / "qa" / "main.tf").read_text()
+    assert main_tf.startswith("# The qa environment:")
+    assert "config/qa.yaml" in main_tf
+    assert "key=envs/qa/terraform.tfstate" in main_tf
+    assert not re.search(r"\bdev\b", main_tf), main_tf
+    assert "ENV=qa" in (tree / "config" / "qa.backend.hcl").read_text()
+    # The rest of main.tf is the source's, so tests/terraform/test_tf_envs.py holds it the same.
+    assert main_tf.replace("qa", "dev") == (tree / "envs" / "dev" / "main.tf").read_text()
+    # The schema check passes: the environment renders.
+    assert re.search(r'\benvironment\s+= "qa"', render_tfvars.render("qa", config_dir=tree / "config"))
+
+
+def test_make_env_from_local_keeps_the_local_backend(tree: Path) -> None:
+    new_env.create("lab", "local", root=tree)
+    assert 'backend "local" {}' in (tree / "envs" / "lab" / "main.tf").read_text()
+    assert "local.settings" in (tree / "envs" / "lab" / "main.tf").read_text()
+
+
+@pytest.mark.parametrize(
+    ("new", "source", "message"),
+    [
+        ("staging", "dev", "environment 'staging' exists already (config/staging.yaml"),
+        ("QA", "dev", "NEW='QA': a name is lowercase letters and digits"),
+        ("qa", "nope", "FROM=nope: no environment 'nope'"),
+    ],
+)
+def test_make_env_refuses(tree: Path, new: str, source: str, message: str) -> None:
+    with pytest.raises(UserError, match=re.escape(message)):
+        new_env.create(new, source, root=tree)
+
+
+def test_make_env_without_new_says_how() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in ("NEW", "MAKEFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "-s", "env"], cwd=REPO, env=clean, capture_output=True, text=True)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.endswith("*** NEW is required: make env NEW=<name> [FROM=dev].  Stop."), line
+
+
+# --------------------------------------------------------------------------------- help texts
+
+
+def _help(name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    module_name, function = ENTRY_POINTS[name].split(":")
+    main = getattr(importlib.import_module(module_name), function)
+    monkeypatch.setattr(sys, "argv", [f"/somewhere/{name}"])
+    try:
+        status = main(["--help"])
+    except SystemExit as exc:
+        status = exc.code
+    assert status in (0, None), name
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
+def test_help_names_the_command_and_reads_as_plain_text(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _help(name, monkeypatch, capsys)
+    assert text.startswith(f"usage: {name}"), text.splitlines()[0]
+    assert not re.search(r":(func|data|mod|class):`", text), text
+    if name not in ("pipeline-loadgen", "pipeline-bench-e2e"):  # their help is their whole docstring
+        assert "``" not in text, text
+    # The description is whole: its last sentence ends.
+    description = text.split("\n\n")[1]
+    if not description.lstrip().startswith(("options:", "positional")):
+        assert description.rstrip().endswith((".", ")", ":")), description
+
+
+def test_make_help_aligns_every_description() -> None:
+    done = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("  make ")]
+    assert len(rows) > 10
+    columns = {re.match(r"  make \S+\s+", row).end() for row in rows}  # type: ignore[union-attr]
+    assert len(columns) == 1, rows
+
+
+def test_tfvars_check_says_so_when_everything_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
+    assert render_tfvars.main(["--all", "--check", "--no-terraform"]) == 0
+    assert capsys.readouterr().out.startswith("up to date: the settings.tf of ")
