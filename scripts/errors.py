@@ -54,7 +54,13 @@ def describe_aws_error(exc: Exception) -> str | None:
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         operation = getattr(exc, "operation_name", "the call")
-        return f"AWS refused {operation}: {error.get('Code', 'error')}: {error.get('Message', exc)}"
+        code = error.get("Code", "error")
+        hint = (
+            ": your role lacks a grant (the operator tools need the pipeline's operator_policy_json output)"
+            if "AccessDenied" in code or "Authoriz" in code
+            else ""
+        )
+        return f"AWS refused {operation}: {code}: {error.get('Message', exc)}{hint}"
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return str(exc)
     return None

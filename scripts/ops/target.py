@@ -11,17 +11,16 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.exceptions
 from botocore.config import Config
 
 from scripts.envs import UnknownEnvironment, env_dir
+from scripts.errors import USAGE_EXIT, UserError, describe_aws_error, one_line
 from scripts.plan import FAKE_CREDENTIALS, find_credentials
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
@@ -32,12 +31,16 @@ SESSION_FILE = REPO_ROOT / "build" / "local" / "session.json"
 LOCAL_ENV = "local"
 
 
-class OpsError(RuntimeError):
+class OpsError(UserError):
     """A user's mistake or a failed step: printed as one line, exit status :attr:`status`."""
 
-    def __init__(self, message: str, status: int = 2) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, message: str, status: int = USAGE_EXIT) -> None:
+        super().__init__(message, status)
+
+    @property
+    def status(self) -> int:
+        """The command's exit status."""
+        return self.exit_code
 
 
 class AwsClients:
@@ -204,30 +207,10 @@ def _region_of(outputs: Mapping[str, Any]) -> str | None:
 
 
 def aws_error(exc: Exception) -> str:
-    """One line for an AWS failure: the code and what to check."""
-    if isinstance(exc, botocore.exceptions.NoCredentialsError):
-        return "no AWS credentials: configure a profile (aws configure / aws sso login) or export AWS_PROFILE"
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "ClientError")
-        hint = (
-            ": your role lacks a grant of the operator policy (terraform output operator_policy_json)"
-            if "AccessDenied" in code or "Authoriz" in code
-            else ""
-        )
-        return f"AWS refused {exc.operation_name}: {code}: {error.get('Message', '')}{hint}"
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return f"cannot reach AWS: {exc}: check the region and the network"
-    return f"AWS call failed: {type(exc).__name__}: {exc}"
+    """One line for an AWS failure: the code and what to check (scripts/errors.py's wording)."""
+    return describe_aws_error(exc) or f"AWS call failed: {type(exc).__name__}: {exc}"
 
 
 def run_command(body: Callable[[], int]) -> int:
     """Run a command's body: an :class:`OpsError` or an AWS failure is one line on stderr, no traceback."""
-    try:
-        return body()
-    except OpsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.status
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        print(f"error: {aws_error(exc)}", file=sys.stderr)
-        return 1
+    return one_line(body)() or 0

@@ -251,9 +251,21 @@ def test_one_line_turns_an_aws_refusal_into_one_line(capsys: pytest.CaptureFixtu
         )
 
     assert main() == 1
-    assert (
-        _one_line(capsys.readouterr().err) == "error: AWS refused ReceiveMessage: AccessDenied: not allowed"
+    assert _one_line(capsys.readouterr().err) == (
+        "error: AWS refused ReceiveMessage: AccessDenied: not allowed: your role lacks a grant"
+        " (the operator tools need the pipeline's operator_policy_json output)"
     )
+
+
+def test_one_line_passes_other_refusals_without_the_grant_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    @one_line
+    def main() -> int:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Scan"
+        )
+
+    assert main() == 1
+    assert _one_line(capsys.readouterr().err) == "error: AWS refused Scan: ThrottlingException: slow down"
 
 
 def test_one_line_leaves_a_bug_as_a_traceback() -> None:
