@@ -19,8 +19,8 @@ secondary index caps the series (a local secondary index limits every partition 
   signature's window.
 - notification / tick id: ``"<pk>|<sk>"`` (``|`` never occurs in a pk).
 
-Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; event-id claims
-sort before them, request claims after.
+Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims (``e#``,
+``r#``) sort before them.
 """
 
 from __future__ import annotations

@@ -51,7 +51,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_METRICS_NAMESPACE": "Test",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "TICK_TTL_DAYS", "MAX_BODY_BYTES", "SECRET_CACHE_TTL_SECONDS"):
+    for name in (
+        "AWS_PROFILE",
+        "TICK_TTL_DAYS",
+        "MAX_BODY_BYTES",
+        "MAX_BATCH_TICKS",
+        "SECRET_CACHE_TTL_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     # One session for the handlers' clients, one for the tests' own: a botocore session
     # caches service models, and reloading them for every test dominated the run time.
