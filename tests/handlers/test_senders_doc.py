@@ -52,6 +52,15 @@ def format_rows(text: str) -> list[str]:
 
 
 @pytest.fixture
+def examples(aws: Aws) -> tuple[str, list[str]]:
+    """The secret the document exports (now the deployed one) and its example blocks."""
+    setup, *blocks = bash_blocks(section("Request formats"))
+    secret = documented_secret(setup)
+    aws.client("secretsmanager").put_secret_value(SecretId=aws.secret_arn, SecretString=secret)
+    return secret, blocks
+
+
+@pytest.fixture
 def endpoint(aws: Aws) -> Any:
     running = FunctionUrlServer(webhook.handler, FUNCTION).start()
     try:
@@ -80,14 +89,11 @@ def run_example(block: str, url: str, secret: str, cwd: Path) -> dict[str, Any]:
 
 
 def test_every_request_format_has_one_example_and_each_is_stored(
-    aws: Aws, endpoint: str, tmp_path: Path
+    aws: Aws, examples: tuple[str, list[str]], endpoint: str, tmp_path: Path
 ) -> None:
-    formats = section("Request formats")
-    setup, *examples = bash_blocks(formats)
-    secret = documented_secret(setup)
-    aws.client("secretsmanager").put_secret_value(SecretId=aws.secret_arn, SecretString=secret)
-    assert len(examples) == len(format_rows(formats)) == 4
-    answers = [run_example(example, endpoint, secret, tmp_path) for example in examples]
+    secret, blocks = examples
+    assert len(blocks) == len(format_rows(section("Request formats"))) == 4
+    answers = [run_example(block, endpoint, secret, tmp_path) for block in blocks]
     single = [answer for answer in answers if "results" not in answer]
     batches = [answer for answer in answers if "results" in answer]
     assert [(a["status"], a["symbol"]) for a in single] == [
@@ -105,15 +111,12 @@ def test_every_request_format_has_one_example_and_each_is_stored(
     assert aws.count() == 6
 
 
-def test_an_example_run_again_as_it_was_signed_is_a_duplicate(
-    aws: Aws, endpoint: str, tmp_path: Path
+def test_an_example_run_again_is_a_duplicate_by_its_webhook_id(
+    aws: Aws, examples: tuple[str, list[str]], endpoint: str, tmp_path: Path
 ) -> None:
-    """The Standard Webhooks example re-signs on every run but keeps its webhook-id."""
-    formats = section("Request formats")
-    setup, *examples = bash_blocks(formats)
-    secret = documented_secret(setup)
-    aws.client("secretsmanager").put_secret_value(SecretId=aws.secret_arn, SecretString=secret)
-    [standard] = [example for example in examples if "--standard" in example]
+    """The Standard Webhooks example signs anew on every run but keeps its webhook-id."""
+    secret, blocks = examples
+    [standard] = [block for block in blocks if "--standard" in block]
     assert run_example(standard, endpoint, secret, tmp_path)["status"] == "stored"
     assert run_example(standard, endpoint, secret, tmp_path)["status"] == "duplicate"
     assert aws.count() == 1
