@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from scripts.bench.stats import summary
 from scripts.bench.writeunits import WriteUnits
+from scripts.local import moto_transactions
 from tests.support import handlers
 from tests.support.account import Stack
 from tests.support.callcount import CallClock, CallCounter, count_calls
@@ -39,6 +40,7 @@ def mocked() -> Iterator[tuple[Stack, handlers.Handlers]]:
         saved = boto3.DEFAULT_SESSION
         stack.callback(setattr, boto3, "DEFAULT_SESSION", saved)
         stack.enter_context(_quiet_environment())
+        moto_transactions.install()  # a cancelled transaction leaves the stream readable
         stack.enter_context(mock_aws())
         session = boto3.session.Session(region_name=REGION)
         cache: dict[str, Any] = {}

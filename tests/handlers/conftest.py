@@ -22,12 +22,15 @@ from moto import mock_aws
 
 from price_enricher import clients as enricher_clients
 from price_enricher import handler as enricher
+from scripts.local import moto_transactions
 from scripts.price_table import table_definition
 from tests.support.stream_reader import StreamReader
 from webhook_processor import clients as webhook_clients
 from webhook_processor import handler as webhook
 
 REGION = "us-east-1"
+# A cancelled transaction must leave the table's stream readable, as in DynamoDB.
+moto_transactions.install()
 SECRET = "whsec-current-0123456789"
 # the attributes Powertools' inject_lambda_context reads from the Lambda context
 CONTEXT = SimpleNamespace(
