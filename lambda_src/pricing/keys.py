@@ -13,10 +13,14 @@ secondary index caps the series (a local secondary index limits every partition 
 - event-id claim ``sk``: ``"e#<event_id>"``, one small item per ``event_id`` that holds
   the content digest and the tick's ``sk``: it makes an ``event_id`` unique in its series
   whatever the tick's time, so a reuse with other content is detected (409).
+- request claim ``sk``: ``"r#<request digest>"`` (``"r#<request digest>.<position>"`` for
+  an element of a batch), the same small item for a tick whose only identity is the signed
+  request that brought it (no ``event_id``, no ``timestamp``); it expires with the
+  signature's window.
 - notification / tick id: ``"<pk>|<sk>"`` (``|`` never occurs in a pk).
 
-Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims sort
-before them.
+Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims (``e#``,
+``r#``) sort before them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 TTL_ATTRIBUTE = "expires_at"
 TICK_PREFIX = "t#"
 CLAIM_PREFIX = "e#"
+REQUEST_CLAIM_PREFIX = "r#"
 #: Bounds of the tick range of a series: ``"t$"`` is the first string after every ``"t#..."``.
 TICK_FIRST = TICK_PREFIX
 TICK_LAST = "t$"
@@ -54,6 +59,12 @@ def tick_sort_key(time_us: int, *, event_id: str | None, digest: str) -> str:
 def claim_sort_key(event_id: str) -> str:
     """Sort key of the item that claims ``event_id`` inside its series."""
     return f"{CLAIM_PREFIX}{event_id}"
+
+
+def request_claim_sort_key(request_digest: str, position: int | None = None) -> str:
+    """Sort key of the item that claims a signed request (or element ``position`` of its batch)."""
+    suffix = "" if position is None else f".{position}"
+    return f"{REQUEST_CLAIM_PREFIX}{request_digest}{suffix}"
 
 
 def is_tick_key(sk: object) -> bool:

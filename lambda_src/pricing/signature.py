@@ -21,10 +21,17 @@ Keys, from a stored secret (a Secrets Manager value; AWSCURRENT and AWSPREVIOUS 
   specification's rule, what its libraries and Svix do); any other secret is used as its
   UTF-8 bytes.
 
-Which scheme: when ``webhook-signature`` is sent, Standard Webhooks, and an ``X-Signature``
-sent along is ignored; otherwise ``X-Signature``. A request with neither signature header
-but another ``webhook-*`` header is read as Standard Webhooks, so its answer names the
-header it lacks. An empty header counts as absent.
+**Svix's names**: Svix's libraries and service send the Standard Webhooks scheme under the
+``svix-`` prefix (``svix-id``, ``svix-timestamp``, ``svix-signature``); they are read as
+aliases of the ``webhook-*`` headers, with the same rules. The two prefixes are never
+mixed: when any ``webhook-*`` header is sent, the ``webhook-*`` set is read and every
+``svix-*`` header is ignored; the ``svix-*`` set is read only when no ``webhook-*`` header
+comes.
+
+Which scheme: when a ``webhook-signature`` (or ``svix-signature``) is sent, Standard
+Webhooks, and an ``X-Signature`` sent along is ignored; otherwise ``X-Signature``. A request
+with neither signature header but another ``webhook-*``/``svix-*`` header is read as
+Standard Webhooks, so its answer names the header it lacks. An empty header counts as absent.
 
 A signature is valid when its timestamp is within :data:`TOLERANCE_S` of now (past or
 future) and any of its ``v1`` entries matches any accepted secret; every entry is compared
@@ -53,6 +60,10 @@ SIGNATURE_HEADER = "X-Signature"
 WEBHOOK_ID = "webhook-id"
 WEBHOOK_TIMESTAMP = "webhook-timestamp"
 WEBHOOK_SIGNATURE = "webhook-signature"
+#: Svix's names of the three Standard Webhooks headers, in the same order.
+SVIX_ID = "svix-id"
+SVIX_TIMESTAMP = "svix-timestamp"
+SVIX_SIGNATURE = "svix-signature"
 #: The prefix of a Standard Webhooks secret whose rest is the base64 of the key.
 STANDARD_SECRET_PREFIX = b"whsec_"
 
@@ -190,12 +201,19 @@ def parse(headers: Mapping[str, str]) -> Signed | Verdict:
     or when no ``X-Signature`` is sent but another ``webhook-*`` header is; else X-Signature.
     """
     x_signature = headers.get(SIGNATURE_HEADER.lower())
-    msg_id = headers.get(WEBHOOK_ID)
-    timestamp = headers.get(WEBHOOK_TIMESTAMP)
-    signature = headers.get(WEBHOOK_SIGNATURE)
+    msg_id, timestamp, signature = standard_names(headers)
     if _present(signature) or (not _present(x_signature) and (_present(msg_id) or _present(timestamp))):
         return parse_standard(msg_id, timestamp, signature)
     return parse_header(x_signature)
+
+
+def standard_names(headers: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """The id, timestamp and signature header values: the ``webhook-*`` set when any of it is
+    present, else the ``svix-*`` set (never a mix of the two)."""
+    webhook = (headers.get(WEBHOOK_ID), headers.get(WEBHOOK_TIMESTAMP), headers.get(WEBHOOK_SIGNATURE))
+    if any(_present(value) for value in webhook):
+        return webhook
+    return headers.get(SVIX_ID), headers.get(SVIX_TIMESTAMP), headers.get(SVIX_SIGNATURE)
 
 
 def parse_header(value: str | None) -> SignatureHeader | Verdict:
@@ -270,6 +288,21 @@ def _utf8_encodable(text: str) -> bool:
     except UnicodeEncodeError:  # a lone surrogate: it has no bytes to sign
         return False
     return True
+
+
+def request_digest(header: Signed, body: bytes) -> str:
+    """SHA-256 (hex) of what a verified signature covers: the scheme, its timestamp (and
+    message id) and the body.
+
+    Two requests have the same digest exactly when they carry the same signed content, so a
+    captured replay maps to the request it copies, while a resend signed again at another
+    second does not. Extra or reordered ``v1`` entries (anyone can append one) change nothing.
+    """
+    if isinstance(header, StandardHeaders):
+        signed = b"webhook|%s|%d|" % (header.msg_id.encode("utf-8"), header.timestamp)
+    else:
+        signed = b"x-signature|%d|" % header.timestamp
+    return hashlib.sha256(signed + body).hexdigest()
 
 
 def check_time(header: Signed, now_s: float) -> Verdict:

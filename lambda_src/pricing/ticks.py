@@ -1,12 +1,14 @@
-"""Exact parsing and validation of a tick body into a :class:`Tick`.
+"""Exact parsing and validation of a request body into :class:`Tick` values.
 
-The body must be a UTF-8 JSON object ``{symbol, price, exchange, volume?, timestamp?,
-event_id?}``. Numbers are parsed as :class:`~decimal.Decimal` (never float), ``NaN`` and
-``Infinity`` are rejected, duplicate and unknown keys are rejected, and every price and
-volume must be storable exactly in DynamoDB. A tick must carry a ``timestamp`` or an
-``event_id`` (its own, else the delivery's id when the transport has one): with neither, a
-redelivery could not be told from a new tick. Any invalid input raises :class:`TickError`
-with a short reason meant for the sender; nothing else escapes :func:`parse_tick`.
+A body is one tick, a UTF-8 JSON object ``{symbol, price, exchange, volume?, timestamp?,
+event_id?}``, or a batch, a JSON array of such objects (:func:`load_body`). Numbers are
+parsed as :class:`~decimal.Decimal` (never float), ``NaN`` and ``Infinity`` are rejected,
+duplicate and unknown keys are rejected, and every price and volume must be storable
+exactly in DynamoDB. ``timestamp`` and ``event_id`` are optional: a tick with neither is
+the original request format, stamped with its receive time (how a redelivery of each kind
+is recognised is the handler's business, see webhook_processor/identity.py). Any invalid
+input raises :class:`TickError` with a short reason meant for the sender; nothing else
+escapes :func:`load_body`, :func:`parse_tick` or :func:`tick_of`.
 """
 
 from __future__ import annotations
@@ -88,12 +90,22 @@ class Tick:
 
 
 def parse_tick(raw: bytes, *, now_ms: int, message_id: str | None = None) -> Tick:
-    """Parse and validate a raw body; raise :class:`TickError` when it is not a valid tick.
+    """Parse and validate a raw single-tick body; raise :class:`TickError` when it is not one."""
+    obj = load_body(raw)
+    if not isinstance(obj, dict):
+        raise TickError("body must be a JSON object")
+    return tick_of(obj, now_ms=now_ms, message_id=message_id)
 
-    ``message_id`` is the id of the delivery (Standard Webhooks' ``webhook-id``): it is the
-    tick's ``event_id`` when the body has none, and must then be a valid ``event_id``.
+
+def tick_of(obj: Any, *, now_ms: int, message_id: str | None = None) -> Tick:
+    """Validate one decoded tick object (a body, or an element of a batch).
+
+    ``message_id`` is the id of the delivery (Standard Webhooks' ``webhook-id``, in a batch
+    ``<webhook-id>:<position>``): it is the tick's ``event_id`` when the object has none,
+    and must then be a valid ``event_id``.
     """
-    obj = _load_object(raw)
+    if not isinstance(obj, dict):
+        raise TickError("a tick must be a JSON object")
     unknown = sorted(k for k in obj if k not in FIELDS)
     if unknown:
         raise TickError(f"unknown field: {unknown[0][:40]!r}")
@@ -107,7 +119,7 @@ def parse_tick(raw: bytes, *, now_ms: int, message_id: str | None = None) -> Tic
     if volume < 0:
         raise TickError("volume must be >= 0")
     timestamp = obj.get("timestamp")
-    tick = Tick(
+    return Tick(
         symbol=_symbol(obj["symbol"]),
         exchange=_exchange(obj["exchange"]),
         price=price,
@@ -116,9 +128,6 @@ def parse_tick(raw: bytes, *, now_ms: int, message_id: str | None = None) -> Tic
         event_id=_event_id(obj["event_id"]) if obj.get("event_id") is not None else _message_id(message_id),
         timestamp_sub_us=_sub_microseconds(timestamp),
     )
-    if tick.timestamp_us is None and tick.event_id is None:
-        raise TickError("send a timestamp or an event_id: without either a redelivery cannot be recognised")
-    return tick
 
 
 def _sub_microseconds(value: Any) -> str:
@@ -146,7 +155,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _load_object(raw: bytes) -> dict[str, Any]:
+def load_body(raw: bytes) -> dict[str, Any] | list[Any]:
+    """The decoded JSON body, an object (one tick) or an array (a batch); :class:`TickError` otherwise."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -165,8 +175,8 @@ def _load_object(raw: bytes) -> dict[str, Any]:
         raise TickError("body is nested too deeply") from None
     except (ValueError, ArithmeticError):  # JSONDecodeError, decimal.InvalidOperation
         raise TickError("body is not valid JSON") from None
-    if not isinstance(obj, dict):
-        raise TickError("body must be a JSON object")
+    if not isinstance(obj, dict | list):
+        raise TickError("body must be a JSON object (a tick) or an array (a batch of ticks)")
     return obj
 
 

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 
 from webhook_processor.secrets import DEFAULT_TTL_S
 
-DEFAULT_MAX_BODY_BYTES = 4096
+#: Room for a full batch (DEFAULT_MAX_BATCH_TICKS ticks of about 120 bytes) and then some.
+DEFAULT_MAX_BODY_BYTES = 16_384
+#: Ticks one batch request may carry (MAX_BATCH_TICKS); the pipeline module's
+#: ``webhook.max_batch_ticks`` sets it, validated against the same range.
+DEFAULT_MAX_BATCH_TICKS = 100
+MAX_BATCH_TICKS_RANGE = (1, 1000)
 #: Seconds the signing secret is cached (SECRET_CACHE_TTL_SECONDS); the Terraform module sets it.
 DEFAULT_SECRET_CACHE_TTL_S = DEFAULT_TTL_S
 
@@ -20,13 +25,14 @@ class ConfigError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``,
-    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600)."""
+    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600), ``MAX_BATCH_TICKS`` (1 to 1000)."""
 
     table_name: str
     secret_id: str
     ttl_days: int
     max_body_bytes: int
     secret_cache_ttl_s: int = DEFAULT_SECRET_CACHE_TTL_S
+    max_batch_ticks: int = DEFAULT_MAX_BATCH_TICKS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -39,6 +45,7 @@ class Settings:
             secret_cache_ttl_s=_integer(
                 env, "SECRET_CACHE_TTL_SECONDS", DEFAULT_SECRET_CACHE_TTL_S, 10, 3600
             ),
+            max_batch_ticks=_integer(env, "MAX_BATCH_TICKS", DEFAULT_MAX_BATCH_TICKS, *MAX_BATCH_TICKS_RANGE),
         )
 
 

@@ -1,11 +1,27 @@
 """The conditional writes of an accepted tick, per docs/design.md.
 
-A tick without ``event_id`` costs one PutItem: its sort key carries its event time and a
-digest of its content, so a redelivery hits the same key and the condition
-``attribute_not_exists`` makes it a no-op. A tick with ``event_id`` first claims the id
-inside its series (one small item holding the digest and the tick's key), then writes the
-tick the same way: a reuse of the id with other content is a :class:`Conflict`, whatever
-the time it carries. Nothing is ever overwritten.
+Nothing is ever overwritten, and one identity never names two stored ticks. By the
+identity the sender gives (webhook_processor/identity.py):
+
+- ``content`` (a ``timestamp``, no id): one PutItem. The sort key carries the event time and
+  a digest of the content, so a redelivery hits the same key and ``attribute_not_exists``
+  makes it a no-op.
+- ``request`` (neither): a claim of the signed request, then the tick, two PutItems. The
+  claim holds the tick's key (its receive time), so a replay finds it and rewrites nothing;
+  it carries its own short TTL (the signature's window), and its condition counts a claim
+  whose TTL has passed as absent, since DynamoDB deletes expired items lazily, up to days
+  later. A replay is the same signed body, so it can never carry other content: a claim
+  left without its tick (tick PutItem failed) is completed by the replay, or expires.
+- ``event_id``: the claim and the tick in one TransactWriteItems (two Puts, both
+  ``attribute_not_exists``), so a claim never exists without its tick from this code. A
+  redelivery finds the claim and is ``duplicate``; other content under the id is a
+  :class:`Conflict`, whatever the time it carries. A claim whose tick does not exist
+  (written by an older version as two PutItems whose second failed) never blocks its id:
+  with the same content the tick is written under a ConditionCheck that the claim still
+  names it; with other content the claim is taken over in one transaction whose
+  ConditionCheck requires the claimed tick to be absent. Every write of a tick under an id
+  is thus conditioned on the claim in the same transaction, and the takeover on the old
+  tick's absence: two different ticks can never both be stored under one id.
 """
 
 from __future__ import annotations
@@ -16,42 +32,49 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pricing.keys import (
-    TTL_ATTRIBUTE,
-    claim_sort_key,
-    notification_id,
-    series_key,
-    tick_sort_key,
-    time_us_of,
-)
+from pricing.keys import TTL_ATTRIBUTE, notification_id, series_key, tick_sort_key, time_us_of
 from pricing.ticks import Tick
+from webhook_processor.identity import EVENT_ID, REQUEST, Identity
 
 DAY_S = 86_400
+STORED = "stored"
+DUPLICATE = "duplicate"
+#: Transactions tried for one event_id before the request is answered 503 (each retry
+#: follows a concurrent change of the claim, so more than this is contention, not progress).
+MAX_ATTEMPTS = 3
 Item = dict[str, dict[str, str]]
+_NEW = "attribute_not_exists(#pk)"
 
 
 class Conflict(Exception):
     """The tick's ``event_id`` already names a tick with other content; the first one stays."""
 
 
+class Contention(Exception):
+    """The id's claim kept changing under concurrent requests: the sender should retry (503)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What the sender gets back: ``status`` is ``stored`` or ``duplicate``."""
+    """What the sender gets back: ``status`` is ``stored`` or ``duplicate``, ``dedup`` the
+    identity the tick was recognised by (``event_id``, ``content`` or ``request``)."""
 
     status: str
     tick_id: str
     symbol: str
     exchange: str
     timestamp: int
+    dedup: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON body of the 200 answer."""
+        """The JSON body of the 200 answer (an element of a batch's results)."""
         return {
             "status": self.status,
             "tick_id": self.tick_id,
             "symbol": self.symbol,
             "exchange": self.exchange,
             "timestamp": self.timestamp,
+            "dedup": self.dedup,
         }
 
 
@@ -80,46 +103,220 @@ def tick_key(tick: Tick, received_us: int, digest: str) -> str:
     return tick_sort_key(tick.event_time_us(received_us), event_id=tick.event_id, digest=digest)
 
 
-def build_claim(tick: Tick, *, tick_sk: str, digest: str, received_us: int, ttl_days: int) -> Item:
-    """The item that reserves ``tick.event_id`` in its series for the tick at ``tick_sk``."""
-    assert tick.event_id is not None
+def build_claim(
+    tick: Tick,
+    *,
+    claim_sk: str,
+    tick_sk: str,
+    digest: str,
+    received_us: int,
+    ttl_days: int,
+    expires_s: int | None = None,
+) -> Item:
+    """The item that reserves an identity (``claim_sk``) in the tick's series for the tick at
+    ``tick_sk``; ``expires_s`` replaces the tick's TTL (a request claim's short one)."""
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
-        "sk": {"S": claim_sort_key(tick.event_id)},
+        "sk": {"S": claim_sk},
         "tick_sk": {"S": tick_sk},
         "digest": {"S": digest},
     }
-    _expire(item, received_us, ttl_days)
+    if expires_s is not None:
+        item[TTL_ATTRIBUTE] = {"N": str(expires_s)}
+    else:
+        _expire(item, received_us, ttl_days)
     return item
 
 
-def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_days: int) -> Receipt:
+def store_tick(
+    client: Any, table: str, tick: Tick, *, identity: Identity, received_us: int, ttl_days: int
+) -> Receipt:
     """Store ``tick`` once; a redelivery is ``duplicate``; raise :class:`Conflict` on a reused id.
 
-    Any other AWS error propagates (the handler answers 503 so the sender retries; a retry
-    after a claim without its tick finds the claim and writes the tick).
+    Any other AWS error propagates (the handler answers 503 so the sender retries, and the
+    retry completes what this call left half done).
     """
     digest = tick.digest()
-    sk = tick_key(tick, received_us, digest)
-    if tick.event_id is not None:
-        claim = build_claim(tick, tick_sk=sk, digest=digest, received_us=received_us, ttl_days=ttl_days)
-        held = _put_new(client, table, claim)
-        if held is not None:
-            if held.get("digest", {}).get("S") != digest:
-                raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
-            # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
-            sk = held["tick_sk"]["S"]
-    item = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=sk)
-    old = _put_new(client, table, item)
-    if old is not None and not _same_tick(old, item):
-        raise Conflict("a different tick is stored under this tick's key")
+    item = build_item(tick, received_us=received_us, ttl_days=ttl_days)
+    if identity.claim_sk is None:
+        status = _put_tick(client, table, item)
+    else:
+        claim = build_claim(
+            tick,
+            claim_sk=identity.claim_sk,
+            tick_sk=item["sk"]["S"],
+            digest=digest,
+            received_us=received_us,
+            ttl_days=ttl_days,
+            expires_s=identity.expires_s,
+        )
+        if identity.kind == REQUEST:
+            item, status = _store_after_request_claim(client, table, tick, claim, item, received_us, ttl_days)
+        else:
+            assert identity.kind == EVENT_ID
+            item, status = _store_with_event_claim(client, table, tick, claim, item, received_us, ttl_days)
     return Receipt(
-        status="stored" if old is None else "duplicate",
+        status=status,
         tick_id=notification_id(item["pk"]["S"], item["sk"]["S"]),
         symbol=tick.symbol,
         exchange=tick.exchange,
         timestamp=int(item["ts"]["N"]),
+        dedup=identity.kind,
     )
+
+
+# --- request identity: claim, then tick -----------------------------------------------------
+
+
+def _store_after_request_claim(
+    client: Any, table: str, tick: Tick, claim: Item, item: Item, received_us: int, ttl_days: int
+) -> tuple[Item, str]:
+    held = _put_new(client, table, claim, now_s=received_us // 1_000_000)
+    if held is not None:
+        if _text(held, "digest") != claim["digest"]["S"]:
+            raise Conflict("this request's claim names a different tick")  # a digest collision
+        # The request's first delivery fixed the tick's key (its receive time).
+        item = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=_text(held, "tick_sk"))
+    return item, _put_tick(client, table, item)
+
+
+# --- event_id identity: claim and tick together -------------------------------------------------
+
+
+def _store_with_event_claim(
+    client: Any, table: str, tick: Tick, claim: Item, item: Item, received_us: int, ttl_days: int
+) -> tuple[Item, str]:
+    for _ in range(MAX_ATTEMPTS):
+        reasons = _transact(client, [_put(table, claim), _put(table, item)])
+        if reasons is None:
+            return item, STORED
+        held_claim, held_tick = reasons[0].get("Item"), reasons[1].get("Item")
+        if not held_claim:
+            # No claim, yet the tick's key is taken: only a row written before claims existed.
+            return item, _duplicate_or_conflict(held_tick, item)
+        held_sk = _text(held_claim, "tick_sk")
+        if _text(held_claim, "digest") != claim["digest"]["S"]:
+            if held_tick and held_sk == item["sk"]["S"]:
+                raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
+            if _take_over(client, table, held_claim, claim, item):
+                return item, STORED
+            continue
+        if held_tick and held_sk == item["sk"]["S"]:
+            return item, _duplicate_or_conflict(held_tick, item)
+        # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
+        repaired = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=held_sk)
+        status = _write_claimed_tick(client, table, held_claim, repaired)
+        if status is not None:
+            return repaired, status
+    raise Contention(f"event_id {tick.event_id!r} is being written concurrently")
+
+
+def _write_claimed_tick(client: Any, table: str, held_claim: dict[str, Any], item: Item) -> str | None:
+    """Write the tick an existing claim names, only while the claim still names it.
+
+    ``duplicate`` when the tick is there, ``stored`` when it was missing (an orphan claim
+    completed), None when the claim changed meanwhile (the caller starts again).
+    """
+    unchanged = _claim_unchanged(table, held_claim)
+    reasons = _transact(client, [{"ConditionCheck": unchanged}, _put(table, item)])
+    if reasons is None:
+        return STORED
+    if reasons[1].get("Item"):
+        return _duplicate_or_conflict(reasons[1]["Item"], item)
+    return None
+
+
+def _take_over(client: Any, table: str, held_claim: dict[str, Any], claim: Item, item: Item) -> bool:
+    """Replace a claim whose tick was never stored; :class:`Conflict` when its tick exists.
+
+    False when the claim changed meanwhile (the caller starts again).
+    """
+    replace = _claim_unchanged(table, held_claim)
+    replace.pop("Key")
+    replace["Item"] = claim
+    operations = [{"Put": replace}, _put(table, item)]
+    held_sk = _text(held_claim, "tick_sk")
+    if held_sk != item["sk"]["S"]:
+        # The claimed tick must be absent; when it has this tick's key, the Put's own condition says so.
+        absent = {"TableName": table, "Key": {"pk": claim["pk"], "sk": {"S": held_sk}}}
+        operations.append(
+            {
+                "ConditionCheck": {
+                    **absent,
+                    "ConditionExpression": _NEW,
+                    "ExpressionAttributeNames": {"#pk": "pk"},
+                }
+            }
+        )
+    reasons = _transact(client, operations)
+    if reasons is None:
+        return True
+    if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[1:]):
+        event_id = item.get("event_id", {}).get("S")
+        raise Conflict(f"event_id {event_id!r} was already used for a different tick")
+    return False
+
+
+def _claim_unchanged(table: str, held_claim: dict[str, Any]) -> dict[str, Any]:
+    """A condition (ConditionCheck operation) that the claim still holds what was read."""
+    return {
+        "TableName": table,
+        "Key": {"pk": held_claim["pk"], "sk": held_claim["sk"]},
+        "ConditionExpression": "#digest = :digest AND #tick_sk = :tick_sk",
+        "ExpressionAttributeNames": {"#digest": "digest", "#tick_sk": "tick_sk"},
+        "ExpressionAttributeValues": {":digest": held_claim["digest"], ":tick_sk": held_claim["tick_sk"]},
+    }
+
+
+def _put(table: str, item: Item) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": item,
+            "ConditionExpression": _NEW,
+            "ExpressionAttributeNames": {"#pk": "pk"},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def _transact(client: Any, operations: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Run a TransactWriteItems; None when it committed, else one cancellation reason per operation.
+
+    Any cancellation other than failed conditions (a conflicting transaction, throttling)
+    propagates as the ClientError: the handler answers 503 and the sender retries.
+    """
+    try:
+        client.transact_write_items(TransactItems=operations)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons")
+        if not isinstance(reasons, list) or len(reasons) != len(operations):
+            raise
+        if any(r.get("Code") not in ("None", "ConditionalCheckFailed", None) for r in reasons):
+            raise
+        for operation, reason in zip(operations, reasons, strict=True):
+            asked = "ReturnValuesOnConditionCheckFailure" in next(iter(operation.values()))
+            if asked and reason.get("Code") == "ConditionalCheckFailed" and not reason.get("Item"):
+                raise  # cannot tell a redelivery from a conflict: 503, the sender retries
+        return reasons
+    return None
+
+
+# --- single writes ----------------------------------------------------------------------------
+
+
+def _put_tick(client: Any, table: str, item: Item) -> str:
+    return _duplicate_or_conflict(_put_new(client, table, item), item)
+
+
+def _duplicate_or_conflict(old: dict[str, Any] | None, item: Item) -> str:
+    if old is None:
+        return STORED
+    if not _same_tick(old, item):
+        raise Conflict("a different tick is stored under this tick's key")
+    return DUPLICATE
 
 
 def _expire(item: Item, received_us: int, ttl_days: int) -> None:
@@ -127,19 +324,23 @@ def _expire(item: Item, received_us: int, ttl_days: int) -> None:
         item[TTL_ATTRIBUTE] = {"N": str(received_us // 1_000_000 + ttl_days * DAY_S)}
 
 
-def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:
+def _put_new(client: Any, table: str, item: Item, now_s: int | None = None) -> dict[str, Any] | None:
     """PutItem unless the key exists; None when written, else the item already there.
 
-    The failed condition returns the stored item itself (``ALL_OLD``): no read, and no
-    ``dynamodb:GetItem`` grant, is needed to compare it.
+    With ``now_s``, an item whose TTL is before ``now_s`` counts as absent (expired, not yet
+    deleted). The failed condition returns the stored item itself (``ALL_OLD``): no read,
+    and no ``dynamodb:GetItem`` grant, is needed to compare it.
     """
+    condition: dict[str, Any] = {"ConditionExpression": _NEW, "ExpressionAttributeNames": {"#pk": "pk"}}
+    if now_s is not None:
+        condition = {
+            "ConditionExpression": f"{_NEW} OR #ttl < :now",
+            "ExpressionAttributeNames": {"#pk": "pk", "#ttl": TTL_ATTRIBUTE},
+            "ExpressionAttributeValues": {":now": {"N": str(now_s)}},
+        }
     try:
         client.put_item(
-            TableName=table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(#pk)",
-            ExpressionAttributeNames={"#pk": "pk"},
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            TableName=table, Item=item, ReturnValuesOnConditionCheckFailure="ALL_OLD", **condition
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -154,6 +355,12 @@ def _put_new(client: Any, table: str, item: Item) -> dict[str, Any] | None:
 def _same_tick(old: dict[str, Any], new: Item) -> bool:
     """Same price and volume by value (the key already fixes series, time and identity)."""
     return all(_number(old.get(name)) == Decimal(new[name]["N"]) for name in ("price", "volume"))
+
+
+def _text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    text = value.get("S") if isinstance(value, dict) else None
+    return text if isinstance(text, str) else None
 
 
 def _number(attribute: Any) -> Decimal | None:

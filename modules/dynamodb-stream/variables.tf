@@ -23,7 +23,7 @@ variable "hash_key" {
 }
 
 variable "range_key" {
-  description = "Sort key attribute, or null for none. Default `sk` (S): `t#<event time, us>#e#<event_id>` or `t#<us>#h#<digest>` for ticks, `e#<event_id>` for event-id claims."
+  description = "Sort key attribute, or null for none. Default `sk` (S): `t#<event time, us>#e#<event_id>` or `t#<us>#h#<digest>` for ticks, `e#<event_id>` for event-id claims, `r#<request digest>` for request claims."
   type = object({
     name = string
     type = optional(string, "S")

@@ -38,6 +38,8 @@ locals {
     SECRET_CACHE_TTL_SECONDS = tostring(var.webhook.secret_cache_ttl_seconds)
     }, var.webhook.max_body_bytes == null ? {} : {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
+    }, var.webhook.max_batch_ticks == null ? {} : {
+    MAX_BATCH_TICKS = tostring(var.webhook.max_batch_ticks)
   })
 
   powertools = {
@@ -71,11 +73,12 @@ module "table" {
   point_in_time_recovery = true
   table_class            = var.table.table_class
   deletion_protection    = var.table.deletion_protection
-  ttl_attribute          = var.tick_ttl_days > 0 ? local.price_table.ttl_attribute : null
-  hash_key               = local.price_table.hash_key
-  range_key              = local.price_table.range_key
-  stream_view_type       = local.price_table.stream_view_type
-  tags                   = local.tags
+  # Always on: request claims (sk "r#...") carry a TTL of minutes whatever tick_ttl_days is.
+  ttl_attribute    = local.price_table.ttl_attribute
+  hash_key         = local.price_table.hash_key
+  range_key        = local.price_table.range_key
+  stream_view_type = local.price_table.stream_view_type
+  tags             = local.tags
 }
 
 module "webhook_secret" {
@@ -158,7 +161,8 @@ module "webhook" {
       resources = [local.secret_arn]
     }
     StoreTicks = {
-      actions   = ["dynamodb:PutItem"]
+      # ConditionCheckItem: an event_id's tick is written only while its claim names it (store.py).
+      actions   = ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]
       resources = [local.table_arn]
     }
   }

@@ -93,7 +93,7 @@ variable "table" {
 }
 
 variable "tick_ttl_days" {
-  description = "Days a tick is kept: > 0 turns DynamoDB TTL on (`expires_at`) and sets the webhook's TICK_TTL_DAYS; 0 keeps ticks forever."
+  description = "Days a tick is kept (the webhook's TICK_TTL_DAYS); 0 keeps ticks forever. DynamoDB TTL (`expires_at`) is on either way: request claims expire with the signature window."
   type        = number
   default     = 0
   nullable    = false
@@ -141,12 +141,13 @@ variable "tracing_mode" {
 }
 
 variable "webhook" {
-  description = "Webhook function (Function URL, HMAC-verified in the handler). `reserved_concurrency` null (default) leaves it unreserved; set it to cap what the public URL can consume."
+  description = "Webhook function (Function URL, HMAC-verified in the handler). `reserved_concurrency` null (default) leaves it unreserved; set it to cap what the public URL can consume. `max_body_bytes` and `max_batch_ticks` (ticks per batch request) null keep the handler's defaults (docs/senders.md)."
   type = object({
     memory_size              = optional(number, 256)
     timeout                  = optional(number, 10)
     reserved_concurrency     = optional(number)
     max_body_bytes           = optional(number)
+    max_batch_ticks          = optional(number)
     url_auth_type            = optional(string, "NONE")
     secret_cache_ttl_seconds = optional(number, 300)
   })
@@ -161,6 +162,11 @@ variable "webhook" {
   validation {
     condition     = var.webhook.max_body_bytes == null || try(var.webhook.max_body_bytes >= 256 && var.webhook.max_body_bytes <= 1048576, false)
     error_message = "webhook.max_body_bytes must be from 256 to 1048576 (the range the webhook handler accepts; a tick is a few hundred bytes)."
+  }
+
+  validation {
+    condition     = var.webhook.max_batch_ticks == null || try(var.webhook.max_batch_ticks >= 1 && var.webhook.max_batch_ticks <= 1000 && floor(var.webhook.max_batch_ticks) == var.webhook.max_batch_ticks, false)
+    error_message = "webhook.max_batch_ticks must be a whole number from 1 to 1000 (the range the webhook handler accepts; a batch must also fit in max_body_bytes)."
   }
 
   validation {

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench import capacity, cost, inprocess, report, static
+from scripts.bench import capacity, cost, ingest, inprocess, report, static
 from scripts.clihelp import description
 from scripts.envs import environments
 from scripts.errors import one_line
@@ -84,6 +84,8 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     figures["imports"] = _timed("imports", steps, lambda: static.import_figures(zips))
     progress(f"webhook in-process: {webhook_ticks} ticks ...")
     figures["webhook"] = _timed("webhook", steps, lambda: inprocess.webhook_figures(webhook_ticks))
+    progress(f"ingest in-process: single and batch requests of each kind, {ingest.BATCH} ticks each ...")
+    figures["ingest"] = _timed("ingest", steps, lambda: ingest.ingest_figures())
     progress(f"enricher in-process: {batches} batches x 3 scenarios ...")
     figures["enricher"] = _timed("enricher", steps, lambda: inprocess.enricher_figures(batches))
     figures["late_tick"] = figures["enricher"].pop("late_tick")

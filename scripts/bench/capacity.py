@@ -20,6 +20,8 @@ from tests.support.handlers import LAMBDA_SRC
 
 #: One partition's write throughput (write units per second) and read throughput.
 PARTITION_WRITE_UNITS_S = 1000
+#: A TransactWriteItems costs twice a standard write per item (a ConditionCheck too).
+TRANSACTION_FACTOR = 2
 #: Storage DynamoDB bills per item on top of its attributes.
 ITEM_OVERHEAD_BYTES = 100
 KB = 1024
@@ -64,7 +66,8 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     if str(LAMBDA_SRC) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SRC))
     from pricing.indicators import indicators
-    from pricing.keys import UNSENT
+    from pricing.keys import UNSENT, claim_sort_key, request_claim_sort_key
+    from pricing.signature import TOLERANCE_S
     from pricing.ticks import parse_tick
     from webhook_processor.store import build_claim, build_item
 
@@ -75,7 +78,23 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     tick = build_item(with_id, received_us=RECEIVED_US, ttl_days=ttl_days)
     plain = build_item(without_id, received_us=RECEIVED_US, ttl_days=ttl_days)
     claim = build_claim(
-        with_id, tick_sk=tick["sk"]["S"], digest=with_id.digest(), received_us=RECEIVED_US, ttl_days=ttl_days
+        with_id,
+        claim_sk=claim_sort_key(SAMPLE["event_id"]),
+        tick_sk=tick["sk"]["S"],
+        digest=with_id.digest(),
+        received_us=RECEIVED_US,
+        ttl_days=ttl_days,
+    )
+    original = {k: v for k, v in SAMPLE.items() if k not in ("event_id", "timestamp")}
+    anonymous = parse_tick(json.dumps(original).encode(), now_ms=RECEIVED_US // 1000)
+    request_claim = build_claim(
+        anonymous,
+        claim_sk=request_claim_sort_key("0" * 64),  # a request digest: SHA-256 in hex
+        tick_sk=build_item(anonymous, received_us=RECEIVED_US, ttl_days=ttl_days)["sk"]["S"],
+        digest=anonymous.digest(),
+        received_us=RECEIVED_US,
+        ttl_days=ttl_days,
+        expires_s=RECEIVED_US // 1_000_000 + TOLERANCE_S + 1,
     )
     window = [Decimal("65012.34") * (1 + Decimal(i % 7 - 3) / 997) for i in range(20)]
     enriched = dict(tick)
@@ -86,7 +105,14 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     enriched["revised_by"] = {"S": tick["sk"]["S"]}  # the largest form: written by a late tick
     # As the revision write leaves it, until the notification is published (pricing.keys.UNSENT).
     unsent = {**enriched, UNSENT: enriched["revision"]}
-    return {"tick": tick, "tick_without_id": plain, "claim": claim, "enriched": enriched, "unsent": unsent}
+    return {
+        "tick": tick,
+        "tick_without_id": plain,
+        "claim": claim,
+        "request_claim": request_claim,
+        "enriched": enriched,
+        "unsent": unsent,
+    }
 
 
 def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -94,23 +120,32 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     put = write_units(item_size(items["tick_without_id"]))
     put_id = write_units(item_size(items["tick"]))
     claim = write_units(item_size(items["claim"]))
+    request_claim = write_units(item_size(items["request_claim"]))
     # The revision write stores the unsent mark; removing it once SNS accepted the message is
     # a write of its own, billed on the larger item (the one with the mark).
     update = write_units(item_size(items["unsent"]))
     sent = write_units(item_size(items["unsent"]))
+    # An event_id's claim and tick go in one TransactWriteItems: twice the units of each item.
+    together = TRANSACTION_FACTOR * (claim + put_id)
     return {
         "item_bytes": {name: item_size(item) for name, item in items.items()},
         "paths": {
             "tick with timestamp (common path)": put + update + sent,
-            "tick with timestamp and event_id": claim + put_id + update + sent,
+            "original body, no timestamp or event_id": request_claim + put + update + sent,
+            "tick with event_id (one transaction)": together + update + sent,
             "redelivery (duplicate)": put,
-            "redelivery with event_id (duplicate)": claim + put_id,
-            "event_id reused with other content (409)": claim,
+            "replay of an original-body request": request_claim + put,
+            "redelivery with event_id (duplicate)": together,
+            "event_id reused with other content (409)": together,
+            # the failed first transaction, then one conditioned on the claim (a check counts as 1 KB)
+            "orphan claim completed (same content)": together + TRANSACTION_FACTOR * (1 + put_id),
+            "orphan claim taken over (other content)": together + TRANSACTION_FACTOR * (1 + claim + put_id),
             "each follower a late tick changes": update + sent,
             "of which: unsent mark removed after publish": sent,
         },
         "write_units_per_tick": put + update + sent,
-        "write_units_per_tick_with_event_id": claim + put_id + update + sent,
+        "write_units_per_tick_original_body": request_claim + put + update + sent,
+        "write_units_per_tick_with_event_id": together + update + sent,
         "unsent_mark_write_units_per_notification": sent,
     }
 
@@ -159,7 +194,8 @@ def capacity_section(figures: dict[str, Any]) -> list[str]:
         lines.append(f"{path:<44} {units:>11}")
     lines.append(
         f"write_units_per_tick = {cap['write_units_per_tick']} "
-        f"(with event_id {cap['write_units_per_tick_with_event_id']}; no index writes)"
+        f"(original body {cap.get('write_units_per_tick_original_body', '?')}, "
+        f"with event_id {cap['write_units_per_tick_with_event_id']}; no index writes)"
     )
     rates = list(next(iter(cap["envs"].values()))["table_gb"]) if cap["envs"] else []
     header = f"{'env':<8} {'TTL d':>6} {'series max ticks/s':>19} {'series GB @10/s':>16}"

@@ -71,7 +71,8 @@ class PerTick:
 
     webhook_ms: float = 15.0  # billed duration of one webhook invocation
     enricher_ms_per_record: float = 6.0  # billed duration of an enricher batch, per record
-    puts_per_tick: float = 1.0  # webhook PutItem calls per accepted tick (floor 1)
+    puts_per_tick: float = 1.0  # items the webhook writes per accepted tick (the tick, and its claim)
+    webhook_write_units: float = 1.0  # WRU of those writes (a transaction's items count twice)
     updates_per_tick: float = (
         2.0  # enricher UpdateItem calls per tick (floor 2: revision, unsent mark removed)
     )
@@ -87,8 +88,8 @@ class PerTick:
 
     @property
     def write_units(self) -> float:
-        """WRU per tick: one per PutItem (claim and tick, each under 1 KB) and UpdateItem; no index."""
-        return self.puts_per_tick + self.updates_per_tick
+        """WRU per tick: the webhook's writes and the enricher's UpdateItem (under 1 KB); no index."""
+        return self.webhook_write_units + self.updates_per_tick
 
     @property
     def stored_bytes(self) -> float:
@@ -120,9 +121,15 @@ class PerTick:
             values["query_item_bytes"] = capacity["query"]["item_bytes"]
             values["query_extra_items"] = capacity["query"]["extra_items"]
         if webhook.get("own_ms", {}).get("p50") is not None:
-            puts = webhook["calls_per_tick"].get("dynamodb:PutItem", 1.0)
-            values["puts_per_tick"] = puts
-            values["webhook_ms"] = math.ceil(webhook["own_ms"]["p50"] + puts * ddb_ms)  # billed per 1 ms
+            calls = webhook["calls_per_tick"]
+            puts, transactions = (
+                calls.get("dynamodb:PutItem", 0.0),
+                calls.get("dynamodb:TransactWriteItems", 0.0),
+            )
+            values["puts_per_tick"] = (puts + 2 * transactions) or 1.0  # a transaction: claim + tick
+            values["webhook_write_units"] = webhook.get("write_units_per_tick", values["puts_per_tick"])
+            # billed per 1 ms
+            values["webhook_ms"] = math.ceil(webhook["own_ms"]["p50"] + (puts + transactions) * ddb_ms)
         scenario = enricher.get(f"{int(series_per_batch)}_series")
         if scenario:
             per_tick = scenario["calls_per_tick"]
@@ -216,7 +223,7 @@ def estimate(
             "M WRU",
             ddb["write_request_units_per_million"],
             f"ticks x {w.write_units:g} WRU "
-            f"({w.puts_per_tick:g} PutItem + {w.updates_per_tick:g} UpdateItem, no index)",
+            f"({w.webhook_write_units:g} webhook + {w.updates_per_tick:g} UpdateItem, no index)",
         )
     )
     add(

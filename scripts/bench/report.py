@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripts.bench import capacity, cost
+from scripts.bench import capacity, cost, ingest
 from scripts.bench.stats import describe, min_samples
 
 TOO_FEW = "-"
@@ -304,6 +304,18 @@ def late_tick_section(figures: Mapping[str, Any]) -> Section | None:
     return Section("a late tick (arrives after the ticks behind it were enriched)", [table])
 
 
+def ingest_section(figures: Mapping[str, Any]) -> Section | None:
+    """Write units and Lambda invocations per tick, single requests and batches of each kind."""
+    measured = figures.get("ingest")
+    if not measured:
+        return None
+    title = (
+        f"ingest: webhook write units and Lambda invocations per tick, single and batch of"
+        f" {measured['batch_size']} (the enricher adds its UpdateItem)"
+    )
+    return Section(title, ingest.ingest_lines(measured))
+
+
 #: The report, in order; add a section by appending a function ``figures -> Section``.
 SECTIONS: list[SectionFunction] = [
     calls_section,
@@ -312,6 +324,7 @@ SECTIONS: list[SectionFunction] = [
     e2e_section,
     static_section,
     from_lines(capacity.capacity_section),
+    ingest_section,
     late_tick_section,
     cost_section,
 ]

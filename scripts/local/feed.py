@@ -3,6 +3,9 @@
 Most ticks are signed with ``X-Signature``; every ``standard_every``-th one with the
 Standard Webhooks headers instead, its ``event_id`` sent as ``webhook-id`` and left out of
 the body (the webhook takes it from there), so both schemes and the id's path are exercised.
+Some ticks go in batches (a signed JSON array, ``batch_size`` ticks a request, one run in
+``batch_every``), and the first batch is resent as it was: its elements answer ``duplicate``
+and count as redeliveries.
 """
 
 from __future__ import annotations
@@ -50,7 +53,11 @@ class Tick:
 
     def body(self, with_event_id: bool = True) -> bytes:
         """The JSON body; without ``event_id`` when a Standard Webhooks ``webhook-id`` carries it."""
-        payload = {
+        return json.dumps(self.payload(with_event_id), separators=(",", ":")).encode("utf-8")
+
+    def payload(self, with_event_id: bool = True) -> dict[str, Any]:
+        """The tick as a JSON object (a body, or an element of a batch)."""
+        payload: dict[str, Any] = {
             "symbol": self.symbol,
             "exchange": self.exchange,
             "price": str(self.price),
@@ -59,7 +66,7 @@ class Tick:
         }
         if with_event_id:
             payload["event_id"] = self.event_id
-        return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        return payload
 
     def standard_request(self, secret: str) -> tuple[bytes, dict[str, str]]:
         """Body and Standard Webhooks headers: the event_id travels as ``webhook-id``."""
@@ -127,7 +134,6 @@ def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
     base = {"symbol": "BTC-USD", "exchange": "binance"}
     negative = json.dumps({**base, "price": "-1", "event_id": "x"}).encode()
     missing = json.dumps({**base, "event_id": "x"}).encode()
-    anonymous = json.dumps({**base, "price": "1"}).encode()
     reused = json.loads(good)
     reused["price"] = str(sample.price + 1)  # the sample's event_id, another price
     conflict = json.dumps(reused, separators=(",", ":")).encode()
@@ -149,7 +155,7 @@ def bad_ticks(secret: str, sample: Tick) -> list[BadTick]:
         BadTick("negative price", 400, negative, signed(negative)),
         BadTick("missing price", 400, missing, signed(missing)),
         BadTick("not JSON", 400, not_json, signed(not_json)),
-        BadTick("neither timestamp nor event_id", 400, anonymous, signed(anonymous)),
+        BadTick("empty batch", 400, b"[]", signed(b"[]")),
         BadTick("event_id reused for another price", 409, conflict, signed(conflict)),
         BadTick("oversized body", 413, huge, signed(huge)),
         BadTick("GET instead of POST", 405, b"", {}, method="GET"),
@@ -168,6 +174,8 @@ class FeedResult:
     receipts: list[tuple[Tick, dict[str, Any]]] = field(default_factory=list)  # stored ticks
     redeliveries: int = 0
     standard_webhooks: int = 0  # good ticks sent with Standard Webhooks headers (redeliveries included)
+    batches: int = 0  # batch requests (the resent one included)
+    batched: int = 0  # ticks sent inside batches
     late: int = 0  # ticks held back and sent after their successors were enriched
     bad: list[tuple[BadTick, int]] = field(default_factory=list)  # (bad tick, status got)
     latencies_ms: list[float] = field(default_factory=list)
@@ -206,9 +214,9 @@ class FeedSender:
             self._standard[tick.event_id] = bool(self.standard_every) and n % self.standard_every == 0
         return self._standard[tick.event_id]
 
-    def _record(self, response: Response, elapsed_ms: float) -> None:
+    def _record(self, response: Response, elapsed_ms: float, ticks: int = 1) -> None:
         result = self.result
-        result.sent += 1
+        result.sent += ticks
         result.statuses[response.status] += 1
         result.latencies_ms.append(elapsed_ms)
         if response.status >= 500:
@@ -217,6 +225,12 @@ class FeedSender:
             result.conflict += 1
         elif response.status >= 300:
             result.rejected += 1
+        elif isinstance(response.body.get("results"), list):
+            outcomes = Counter(str(r.get("status")) for r in response.body["results"])
+            result.stored += outcomes["stored"]
+            result.duplicate += outcomes["duplicate"]
+            result.conflict += outcomes["conflict"]
+            result.rejected += outcomes["invalid"]
         elif response.body.get("status") == "duplicate":
             result.duplicate += 1
         else:
@@ -239,6 +253,29 @@ class FeedSender:
             self.progress(self.result)
         return response
 
+    def send_batch(self, ticks: list[Tick], signed: tuple[bytes, str] | None = None) -> tuple[bytes, str]:
+        """POST ``ticks`` as one X-Signature-signed array; ``signed`` resends an earlier request as it was.
+
+        Returns the body and signature sent, for a resend.
+        """
+        body, header = signed or self._signed([tick.payload() for tick in ticks])
+        started = time.perf_counter()
+        response = post(self.url, body, {"Content-Type": "application/json", SIGNATURE_HEADER: header})
+        self._record(response, (time.perf_counter() - started) * 1000, ticks=len(ticks))
+        self.result.batches += 1
+        self.result.batched += len(ticks)
+        results = response.body.get("results") if 200 <= response.status < 300 else None
+        for tick, receipt in zip(ticks, results or [], strict=False):
+            if isinstance(receipt, dict) and receipt.get("status") == "stored":
+                self.result.receipts.append((tick, receipt))
+        if self.progress is not None:
+            self.progress(self.result)
+        return body, header
+
+    def _signed(self, payload: Any) -> tuple[bytes, str]:
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        return body, signature_header(self.secret, body)
+
     def send_bad(self, bad: BadTick) -> Response:
         started = time.perf_counter()
         response = post(self.url, bad.body, bad.headers, method=bad.method)
@@ -254,29 +291,46 @@ class FeedSender:
         rate: float = 0.0,
         late_every: int = 20,
         late_pause_s: float = 2.0,
+        batch_size: int = 5,
+        batch_every: int = 4,
     ) -> FeedResult:
         """Send ``n`` ticks, then the late ones, then the bad ones.
 
         Every ``redeliver_every``-th tick is sent twice (a duplicate). Every ``late_every``-th
         tick is held back and sent after the others and a pause longer than the stream
         mapping's batching window, so it lands behind successors already enriched: the
-        enricher revises them.
+        enricher revises them. Of every ``batch_every`` runs of ``batch_size`` ticks, the
+        last goes as one batch request (0: no batches); the first batch is resent as it was.
         """
         interval = 1.0 / rate if rate > 0 else 0.0
         first: Tick | None = None
         held: list[Tick] = []
+        batch: list[Tick] = []
+        resend: tuple[list[Tick], tuple[bytes, str]] | None = None
         for i, tick in enumerate(walk.ticks(n), start=1):
             started = time.monotonic()
             if late_every and i % late_every == late_every // 2:
                 held.append(tick)
                 continue
             first = first or tick
+            if batch_size and batch_every and (i - 1) // batch_size % batch_every == batch_every - 1:
+                batch.append(tick)
+                if len(batch) == batch_size:
+                    signed = self.send_batch(batch)
+                    resend = resend or (batch, signed)
+                    batch = []
+                continue
             self.send_tick(tick)
             if redeliver_every and i % redeliver_every == 0:
                 self.result.redeliveries += 1
                 self.send_tick(tick)  # the sender retried: same tick, fresh signature
             if interval:
                 time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        if batch:
+            self.send_batch(batch)
+        if resend is not None:
+            self.result.redeliveries += len(resend[0])
+            self.send_batch(*resend)  # the sender resent a request whose answer it lost
         if held:
             time.sleep(late_pause_s)
             for tick in held:

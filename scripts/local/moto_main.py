@@ -6,7 +6,8 @@ outcome, then *empties the shard* and restarts its sequence numbers. Real Dynamo
 Streams keep records for 24 hours for any reader. This wrapper makes moto's
 forwarding a no-op, so the stream keeps its records and ``scripts.local.poller``
 plays the event source mapping's part by reading them with the Streams API.
-Everything else is the stock ``moto.server.main``.
+It also installs scripts/local/moto_transactions.py, so a cancelled TransactWriteItems
+leaves the stream readable. Everything else is the stock ``moto.server.main``.
 
 Run as ``python -m scripts.local.moto_main -H 127.0.0.1 -p PORT``.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from scripts.local import moto_transactions
+
 
 def patch_moto() -> None:
     from moto.awslambda.models import LambdaBackend
@@ -24,6 +27,7 @@ def patch_moto() -> None:
         return ""  # falsy: moto keeps the shard's records
 
     LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign,assignment]
+    moto_transactions.install()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,9 +2,13 @@
 
     python -m scripts.local.sign --body '{"symbol":"BTC-USD","price":"65000.5","exchange":"binance"}'
 
+    python -m scripts.local.sign --body-file batch.json --curl   # a batch: a JSON array of ticks
+
 With ``--standard``, the Standard Webhooks headers instead, one ``name: value`` a line:
 ``webhook-id`` (``--id``, default a new ``msg_<random hex>``: the tick's event_id when the
-body has none), ``webhook-timestamp`` and ``webhook-signature``.
+body has none), ``webhook-timestamp`` and ``webhook-signature``; ``--svix`` prints the same
+under Svix's names (``svix-id``, ``svix-timestamp``, ``svix-signature``). The body is
+``--body`` or the bytes of ``--body-file`` (``-`` for stdin), signed exactly as given.
 
 The secret is, in order: ``--secret``, ``$WEBHOOK_SECRET``, or the AWSCURRENT value of
 the running local deployment's secret (read from Secrets Manager on the moto server
@@ -23,7 +27,14 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from pricing.signature import SIGNATURE_HEADER, signature_header, standard_headers
+from pricing.signature import (
+    SIGNATURE_HEADER,
+    SVIX_ID,
+    SVIX_SIGNATURE,
+    SVIX_TIMESTAMP,
+    signature_header,
+    standard_headers,
+)
 from scripts.errors import UserError, one_line
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
@@ -62,13 +73,25 @@ def curl_command(url: str, body: str, header: str | Mapping[str, str]) -> str:
     )
 
 
+def read_body_file(path: str) -> str:
+    """The text of ``path`` (``-``: stdin) as it is; a one-line exit for a missing or non-UTF-8 file."""
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_bytes().decode("utf-8")
+    except OSError as error:
+        raise UserError(f"cannot read --body-file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--body-file {path} is not UTF-8 text") from None
+
+
 @one_line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pipeline-sign",
         description="Sign a webhook body: prints the X-Signature value, or the Standard Webhooks headers.",
     )
-    parser.add_argument("--body", required=True, help="the exact request body (JSON text)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--body", help="the exact request body (JSON text: a tick, or an array of ticks)")
+    source.add_argument("--body-file", help="a file holding the exact body (e.g. a batch); - for stdin")
     parser.add_argument(
         "--secret", help="signing secret (default: $WEBHOOK_SECRET or the local deployment's)"
     )
@@ -76,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--standard", action="store_true", help="print the Standard Webhooks headers (webhook-*) instead"
     )
-    parser.add_argument("--id", help="webhook-id for --standard (default: msg_<random hex>)")
+    parser.add_argument("--svix", action="store_true", help="like --standard, under Svix's names (svix-*)")
+    parser.add_argument("--id", help="webhook-id for --standard/--svix (default: msg_<random hex>)")
     parser.add_argument("--curl", action="store_true", help="print a complete curl command instead")
     parser.add_argument("--url", help="webhook URL for --curl (default: the local deployment's)")
     parser.add_argument("--session", type=Path, default=SESSION_FILE, help=f"default {SESSION_FILE}")
@@ -86,18 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         session = load_session(args.session)
         secret = secret_from_session(session)
-    if args.id is not None and not args.standard:
-        parser.error("--id goes with --standard")
-    body = args.body.encode("utf-8")
+    standard = args.standard or args.svix
+    if args.id is not None and not standard:
+        parser.error("--id goes with --standard or --svix")
+    text = args.body if args.body is not None else read_body_file(args.body_file)
+    body = text.encode("utf-8")
     headers: str | dict[str, str]
-    if args.standard:
+    if standard:
         msg_id = args.id or f"msg_{uuid.uuid4().hex}"
         headers = standard_headers(secret, body, msg_id, args.timestamp)
+        if args.svix:
+            headers = dict(zip((SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE), headers.values(), strict=True))
     else:
         headers = signature_header(secret, body, args.timestamp)
     if args.curl:
         url = args.url or (session or load_session(args.session, instead="--url"))["url"]
-        print(curl_command(url, args.body, headers))
+        print(curl_command(url, text, headers))
     elif isinstance(headers, str):
         print(headers)
     else:

@@ -110,6 +110,8 @@ class Summary:
             "== summary ==",
             f"ticks sent          {feed.sent - len(feed.bad)} good ({feed.redeliveries} of them redeliveries,"
             f" {feed.standard_webhooks} signed with Standard Webhooks headers) + {len(feed.bad)} bad",
+            f"batches             {feed.batches} requests carrying {feed.batched} of those ticks"
+            " (the first batch resent as it was)",
             f"accepted            {feed.accepted} ({feed.stored} stored, {feed.duplicate} duplicate,"
             f" {feed.late} sent late)",
             f"conflicts           {feed.conflict} (event_id reused for another tick: 409, first kept)",

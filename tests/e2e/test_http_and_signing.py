@@ -227,3 +227,28 @@ def test_sign_cli(tmp_path: Path) -> None:
     )
     assert missing.returncode != 0
     assert "no running local deployment" in missing.stderr
+
+
+def sign_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """pipeline-sign with secret "k" at t=42."""
+    command = [sys.executable, "-m", "scripts.local.sign", "--secret", "k", "--timestamp", "42", *args]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+
+
+def test_sign_cli_signs_a_batch_file_and_svix_names(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.json"
+    batch.write_bytes(
+        b'[{"symbol":"BTC-USD","price":"1","exchange":"binance"},\n'
+        b' {"symbol":"ETH-USD","price":"2","exchange":"kraken"}]\n'
+    )
+    run = sign_cli("--body-file", str(batch))
+    # The file's exact bytes are signed, trailing newline and all.
+    assert run.stdout.strip() == signature_header("k", batch.read_bytes(), timestamp=42)
+    svix = sign_cli("--svix", "--id", "m-2", "--body-file", str(batch))
+    headers = dict(line.split(": ", 1) for line in svix.stdout.strip().splitlines())
+    assert sorted(headers) == ["svix-id", "svix-signature", "svix-timestamp"]
+    assert headers["svix-signature"].startswith("v1,")
+    missing = sign_cli("--body-file", str(tmp_path / "nope.json"))
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("cannot read --body-file")
+    assert "Traceback" not in missing.stderr

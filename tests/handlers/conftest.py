@@ -22,12 +22,15 @@ from moto import mock_aws
 
 from price_enricher import clients as enricher_clients
 from price_enricher import handler as enricher
+from scripts.local import moto_transactions
 from scripts.price_table import table_definition
 from tests.support.stream_reader import StreamReader
 from webhook_processor import clients as webhook_clients
 from webhook_processor import handler as webhook
 
 REGION = "us-east-1"
+# A cancelled transaction must leave the table's stream readable, as in DynamoDB.
+moto_transactions.install()
 SECRET = "whsec-current-0123456789"
 # the attributes Powertools' inject_lambda_context reads from the Lambda context
 CONTEXT = SimpleNamespace(
@@ -51,7 +54,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "POWERTOOLS_METRICS_NAMESPACE": "Test",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "TICK_TTL_DAYS", "MAX_BODY_BYTES", "SECRET_CACHE_TTL_SECONDS"):
+    for name in (
+        "AWS_PROFILE",
+        "TICK_TTL_DAYS",
+        "MAX_BODY_BYTES",
+        "MAX_BATCH_TICKS",
+        "SECRET_CACHE_TTL_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     # One session for the handlers' clients, one for the tests' own: a botocore session
     # caches service models, and reloading them for every test dominated the run time.

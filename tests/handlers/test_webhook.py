@@ -56,6 +56,7 @@ def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
         "symbol": "BTC-USD",
         "exchange": "binance",
         "timestamp": 1_700_000_000_123,
+        "dedup": "event_id",
     }
     row = aws.item("BTC-USD#binance", SK_E1)
     assert row is not None
@@ -95,11 +96,80 @@ def test_event_id_without_timestamp_takes_the_receive_time_once(aws: Aws) -> Non
     assert row["ts"] == row["received_at"] >= before
 
 
-def test_tick_with_neither_timestamp_nor_event_id_is_refused(aws: Aws) -> None:
-    status, answer = post(tick_body(timestamp=None))
-    assert status == 400
-    assert "timestamp or an event_id" in answer["error"]
-    assert aws.all_items() == []
+SEED_BODY = b'{"symbol": "BTC-USD", "price": 65000.5, "exchange": "binance"}'
+
+
+def test_the_original_body_is_stored_at_its_receive_time_by_request(aws: Aws) -> None:
+    """The seed contract (reference-design.md): no timestamp, no event_id, the server stamps the time."""
+    before = int(time.time() * 1000)
+    status, receipt = post(SEED_BODY)
+    assert (status, receipt["status"], receipt["dedup"]) == (200, "stored", "request")
+    [row] = aws.items()
+    assert before <= row["ts"] == row["received_at"] <= int(time.time() * 1000)
+    assert receipt["timestamp"] == row["ts"]
+    assert "event_id" not in row
+
+
+def test_a_captured_replay_of_a_request_is_a_duplicate(aws: Aws) -> None:
+    header = signature_header(SEED_BODY)
+    first = call(url_event(SEED_BODY, headers={"x-signature": header}))[1]
+    time.sleep(0.002)
+    # The same request again, and with a junk v1 entry appended (anyone can add one).
+    replay = call(url_event(SEED_BODY, headers={"x-signature": header}))[1]
+    padded = call(url_event(SEED_BODY, headers={"x-signature": header + ",v1=" + "0" * 64}))[1]
+    assert (first["status"], replay["status"], padded["status"]) == ("stored", "duplicate", "duplicate")
+    assert first["tick_id"] == replay["tick_id"] == padded["tick_id"]
+    assert aws.count() == 1
+
+
+def test_a_resent_request_signed_again_is_a_new_tick(aws: Aws) -> None:
+    now = int(time.time())
+    for t in (now - 1, now):
+        status, receipt, _ = call(
+            url_event(SEED_BODY, headers={"x-signature": signature_header(SEED_BODY, t=t)})
+        )
+        assert (status, receipt["status"], receipt["dedup"]) == (200, "stored", "request")
+    assert aws.count() == 2
+
+
+def test_a_request_claim_lasts_exactly_the_signature_window(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICK_TTL_DAYS", "7")  # the tick's own TTL, not the claim's
+    t = int(time.time()) - 10
+    assert call(url_event(SEED_BODY, headers={"x-signature": signature_header(SEED_BODY, t=t)}))[0] == 200
+    [claim] = [row for row in aws.all_items() if row["sk"].startswith("r#")]
+    # Accepted while |now - t| <= 300 s; DynamoDB's TTL expires an item once now > expires_at.
+    assert claim["expires_at"] == t + 300 + 1
+    assert claim["tick_sk"] == aws.items()[0]["sk"]
+    assert aws.items()[0]["expires_at"] >= t + 7 * 86_400
+
+
+def test_an_expired_request_claim_not_yet_deleted_counts_as_absent(aws: Aws) -> None:
+    """DynamoDB deletes expired items up to days later: the condition must ignore them."""
+    header = signature_header(SEED_BODY)
+    assert post_with(header)[1]["status"] == "stored"
+    [claim] = [row for row in aws.all_items() if row["sk"].startswith("r#")]
+    aws.client("dynamodb").update_item(
+        TableName=aws.table,
+        Key={"pk": {"S": claim["pk"]}, "sk": {"S": claim["sk"]}},
+        UpdateExpression="SET expires_at = :past, tick_sk = :gone",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}, ":gone": {"S": "t#0#h#gone"}},
+    )
+    assert post_with(header)[1]["status"] == "stored"  # the expired claim was not used
+    [claim] = [row for row in aws.all_items() if row["sk"].startswith("r#")]
+    assert claim["tick_sk"] != "t#0#h#gone"
+
+
+def post_with(header: str) -> tuple[int, dict[str, Any]]:
+    status, answer, _ = call(url_event(SEED_BODY, headers={"x-signature": header}))
+    return status, answer
+
+
+def test_a_tick_with_a_timestamp_and_no_id_is_deduplicated_by_content(aws: Aws) -> None:
+    assert post(tick_body())[1]["dedup"] == "content"
+    assert post(tick_body())[1]["status"] == "duplicate"
+    assert aws.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -331,9 +401,9 @@ def test_not_a_function_url_event_is_400(aws: Aws, event: Any) -> None:
 @pytest.mark.parametrize("b64", [False, True])
 def test_oversized_body_is_413_before_any_other_check(aws: Aws, b64: bool) -> None:
     body = tick_body(event_id="x" * 100, symbol="B" * 10).replace(
-        b"}", b"," + b'"pad":"' + b"p" * 4100 + b'"}'
+        b"}", b"," + b'"pad":"' + b"p" * 16_400 + b'"}'
     )
-    assert len(body) > 4096
+    assert len(body) > 16_384  # DEFAULT_MAX_BODY_BYTES
     status, answer = post(body, b64=b64)
     assert (status, answer) == (413, {"error": "body too large"})
     unsigned = call(url_event(body, b64=b64))  # no signature: still 413, the size is checked first
@@ -506,8 +576,16 @@ def test_a_tick_with_event_id_costs_a_claim_too(aws: Aws) -> None:
             assert post(tick_body(event_id=f"c{i}"))[0] == 200
         assert post(tick_body(event_id="c0"))[1]["status"] == "duplicate"
         assert post(tick_body(event_id="c0", price="1"))[0] == 409
-    # 5 x (claim + tick), the duplicate's claim and tick, the conflict's claim only
-    assert calls["dynamodb:PutItem"] == 5 * 2 + 2 + 1
+    # One transaction (claim + tick) each: the first deliveries', the duplicate's, the conflict's.
+    assert dict(calls) == {"secretsmanager:GetSecretValue": 2, "dynamodb:TransactWriteItems": 5 + 1 + 1}
+
+
+def test_a_tick_without_timestamp_or_id_costs_a_request_claim(aws: Aws) -> None:
+    with count_calls() as calls:
+        header = signature_header(SEED_BODY)
+        assert post_with(header)[1]["status"] == "stored"
+        assert post_with(header)[1]["status"] == "duplicate"
+    assert calls["dynamodb:PutItem"] == 2 + 2  # claim and tick, twice
 
 
 def test_base64_event_round_trip_helper_is_faithful() -> None:
@@ -526,7 +604,7 @@ def test_failed_condition_without_the_stored_item_is_retried_not_guessed(
 
     monkeypatch.setattr(clients.dynamodb(), "put_item", failed)
     with count_calls() as calls:
-        assert post(tick_body(event_id="x"))[0] == 503
+        assert post(tick_body())[0] == 503
     assert "dynamodb:GetItem" not in calls
 
 

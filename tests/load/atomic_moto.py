@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any
 
-from scripts.local import moto_main
+from scripts.local import moto_main, moto_transactions
 
 _LOCK = threading.RLock()
 
@@ -23,6 +23,7 @@ _LOCK = threading.RLock()
 def serialise_writes() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
+    moto_transactions.install()  # before the lock wraps it
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
         original = getattr(DynamoDBBackend, name)
 

@@ -331,8 +331,8 @@ class EnvPlanChecks:
         assert table["deletion_protection_enabled"] is setting(env, "table", "deletion_protection")
         assert key["deletion_window_in_days"] == setting(env, "kms_deletion_window_in_days")
         assert secret["recovery_window_in_days"] == setting(env, "webhook_secret", "recovery_window_in_days")
-        if setting(env, "tick_ttl_days") > 0:
-            assert table["ttl"] == [{"enabled": True, "attribute_name": "expires_at"}]
+        # On whatever tick_ttl_days says: request claims expire with the signature window.
+        assert table["ttl"] == [{"enabled": True, "attribute_name": "expires_at"}]
         retention = {v["retention_in_days"] for _, v in plan.of_type("aws_cloudwatch_log_group")}
         assert retention == {setting(env, "log_retention_days")}
 

@@ -125,3 +125,20 @@ def test_a_section_written_as_lines_keeps_its_title() -> None:
     section = report.from_lines(lines)
     assert report.render({"x": 1}, [section]) == "== (h) as lines ==\none line"
     assert report.render({}, [section]) == ""
+
+
+def test_ingest_section_shows_invocations_and_write_units_per_tick_of_each_kind() -> None:
+    case = {
+        "new": {"invocations_per_tick": 0.01, "write_units_per_tick": 4, "outcomes": {"stored": 100}},
+        "redelivered": {
+            "invocations_per_tick": 0.01,
+            "write_units_per_tick": 4,
+            "outcomes": {"duplicate": 100},
+        },
+    }
+    figures = {"ingest": {"mode": "in-process", "batch_size": 100, "batch event_id": case, "rows": 100}}
+    text = report.render(figures, [report.ingest_section])
+    assert "== ingest: webhook write units and Lambda invocations per tick" in text
+    [row] = [line for line in text.splitlines() if line.startswith("batch event_id")]
+    assert row.split()[2:5] == ["0.01", "4", "4"]
+    assert report.render({}, [report.ingest_section]) == ""

@@ -49,6 +49,7 @@ variable "webhook" {
   type = object({
     reserved_concurrency     = optional(number)
     secret_cache_ttl_seconds = optional(number, 300)
+    max_batch_ticks          = optional(number)
   })
   default = {}
 }
