@@ -20,13 +20,17 @@ class ConfigError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``,
-    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600)."""
+    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600), ``CLAIM_TTL_DAYS`` (days an event-id claim is
+    kept; 0 = as long as its tick), ``SUCCESS_LOG_EVERY`` (one "Tick accepted" line per N
+    accepted ticks on average; rejected and failed requests are always logged)."""
 
     table_name: str
     secret_id: str
     ttl_days: int
     max_body_bytes: int
     secret_cache_ttl_s: int = DEFAULT_SECRET_CACHE_TTL_S
+    claim_ttl_days: int = 0
+    success_log_every: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -39,6 +43,8 @@ class Settings:
             secret_cache_ttl_s=_integer(
                 env, "SECRET_CACHE_TTL_SECONDS", DEFAULT_SECRET_CACHE_TTL_S, 10, 3600
             ),
+            claim_ttl_days=_integer(env, "CLAIM_TTL_DAYS", 0, 0, 36_500),
+            success_log_every=_integer(env, "SUCCESS_LOG_EVERY", 1, 1, 1_000_000),
         )
 
 

@@ -15,6 +15,7 @@ DynamoDB call per accepted tick, two when it carries an ``event_id`` (see store.
 from __future__ import annotations
 
 import os
+import random
 import time
 from typing import Any
 
@@ -78,7 +79,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     metrics.add_metric(
         name="TicksStored" if receipt.status == "stored" else "TicksDuplicate", unit=MetricUnit.Count, value=1
     )
-    logger.info("Tick accepted", extra={"tick_id": receipt.tick_id, "outcome": receipt.status})
+    # Sampled (SUCCESS_LOG_EVERY): TicksStored and TicksDuplicate count every accepted tick.
+    if settings.success_log_every == 1 or random.randrange(settings.success_log_every) == 0:  # noqa: S311
+        logger.info("Tick accepted", extra={"tick_id": receipt.tick_id, "outcome": receipt.status})
     return json_response(200, receipt.as_dict())
 
 
@@ -92,7 +95,12 @@ def _accept(event: object, settings: Settings) -> Receipt:
     except TickError as error:
         raise HttpError(400, str(error)) from None
     return store_tick(
-        clients.dynamodb(), settings.table_name, tick, received_us=received_us, ttl_days=settings.ttl_days
+        clients.dynamodb(),
+        settings.table_name,
+        tick,
+        received_us=received_us,
+        ttl_days=settings.ttl_days,
+        claim_ttl_days=settings.claim_ttl_days,
     )
 
 

@@ -22,7 +22,7 @@ from pricing.keys import (
     notification_id,
     series_key,
     tick_sort_key,
-    time_us_of,
+    time_ms_of,
 )
 from pricing.ticks import Tick
 
@@ -56,21 +56,20 @@ class Receipt:
 
 
 def build_item(tick: Tick, *, received_us: int, ttl_days: int, sk: str | None = None) -> Item:
-    """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key."""
+    """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key.
+
+    Nothing the keys hold is repeated (pricing/keys.py): symbol and exchange are in ``pk``,
+    the event time and ``event_id`` in ``sk``.
+    """
     if sk is None:
         sk = tick_key(tick, received_us, tick.digest())
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": sk},
-        "ts": {"N": str(time_us_of(sk) // 1000)},
-        "symbol": {"S": tick.symbol},
-        "exchange": {"S": tick.exchange},
         "price": {"N": str(tick.price)},
         "volume": {"N": str(tick.volume)},
         "received_at": {"N": str(received_us // 1000)},
     }
-    if tick.event_id is not None:
-        item["event_id"] = {"S": tick.event_id}
     _expire(item, received_us, ttl_days)
     return item
 
@@ -81,7 +80,10 @@ def tick_key(tick: Tick, received_us: int, digest: str) -> str:
 
 
 def build_claim(tick: Tick, *, tick_sk: str, digest: str, received_us: int, ttl_days: int) -> Item:
-    """The item that reserves ``tick.event_id`` in its series for the tick at ``tick_sk``."""
+    """The item that reserves ``tick.event_id`` in its series for the tick at ``tick_sk``.
+
+    ``ttl_days`` is the claim's own horizon (:func:`claim_days`), not the tick's.
+    """
     assert tick.event_id is not None
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
@@ -93,8 +95,19 @@ def build_claim(tick: Tick, *, tick_sk: str, digest: str, received_us: int, ttl_
     return item
 
 
-def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_days: int) -> Receipt:
+def claim_days(claim_ttl_days: int, ttl_days: int) -> int:
+    """Days a claim is kept: its own horizon, never longer than the tick it points to."""
+    return min(claim_ttl_days, ttl_days) if ttl_days > 0 else claim_ttl_days
+
+
+def store_tick(
+    client: Any, table: str, tick: Tick, *, received_us: int, ttl_days: int, claim_ttl_days: int = 0
+) -> Receipt:
     """Store ``tick`` once; a redelivery is ``duplicate``; raise :class:`Conflict` on a reused id.
+
+    The claim of an ``event_id`` expires after ``claim_ttl_days`` (0: with the tick): a
+    redelivery within it is recognised whatever time it carries; after it, a tick whose
+    key holds the sender's timestamp still is (same key), one stamped on receipt is not.
 
     Any other AWS error propagates (the handler answers 503 so the sender retries; a retry
     after a claim without its tick finds the claim and writes the tick).
@@ -102,7 +115,8 @@ def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_day
     digest = tick.digest()
     sk = tick_key(tick, received_us, digest)
     if tick.event_id is not None:
-        claim = build_claim(tick, tick_sk=sk, digest=digest, received_us=received_us, ttl_days=ttl_days)
+        days = claim_days(claim_ttl_days, ttl_days) if claim_ttl_days else ttl_days
+        claim = build_claim(tick, tick_sk=sk, digest=digest, received_us=received_us, ttl_days=days)
         held = _put_new(client, table, claim)
         if held is not None:
             if held.get("digest", {}).get("S") != digest:
@@ -118,7 +132,7 @@ def store_tick(client: Any, table: str, tick: Tick, *, received_us: int, ttl_day
         tick_id=notification_id(item["pk"]["S"], item["sk"]["S"]),
         symbol=tick.symbol,
         exchange=tick.exchange,
-        timestamp=int(item["ts"]["N"]),
+        timestamp=time_ms_of(sk),
     )
 
 

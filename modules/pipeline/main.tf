@@ -36,6 +36,8 @@ locals {
     TICK_TTL_DAYS           = tostring(var.tick_ttl_days)
     # How long a rotated-out or deleted signing secret can still be accepted by a warm container.
     SECRET_CACHE_TTL_SECONDS = tostring(var.webhook.secret_cache_ttl_seconds)
+    CLAIM_TTL_DAYS           = tostring(var.webhook.claim_ttl_days)
+    SUCCESS_LOG_EVERY        = tostring(var.webhook.success_log_every)
     }, var.webhook.max_body_bytes == null ? {} : {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
   })
