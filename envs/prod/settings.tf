@@ -10,6 +10,7 @@ locals {
     log_retention_days          = 365
     log_level                   = "INFO"
     tracing_mode                = "PassThrough"
+    system_log_level            = "WARN"
     table = {
       deletion_protection = true
       table_class         = "STANDARD_INFREQUENT_ACCESS"

@@ -42,6 +42,9 @@ locals {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
   })
 
+  # JSON format only when a system log level is asked for: Text keeps Lambda's default lines.
+  logging_config = var.system_log_level == null ? null : { log_format = "JSON", system_log_level = var.system_log_level }
+
   powertools = {
     POWERTOOLS_LOG_LEVEL         = var.log_level
     POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
@@ -143,6 +146,7 @@ module "webhook" {
   reserved_concurrency = var.webhook.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
+  logging_config       = local.logging_config
   kms                  = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt"] }
   account_id           = var.account_id
   region               = var.region
@@ -182,6 +186,7 @@ module "enricher" {
   reserved_concurrency = var.enricher.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
+  logging_config       = local.logging_config
   # Decrypt: environment, table, stream; GenerateDataKey: publish to the encrypted topic and on-failure queue.
   kms        = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt", "kms:GenerateDataKey"] }
   account_id = var.account_id

@@ -128,6 +128,17 @@ variable "log_level" {
   }
 }
 
+variable "system_log_level" {
+  description = "Lambda's own log lines of both functions: null keeps Lambda's default (Text format, a START, END and REPORT line per invocation); DEBUG, INFO or WARN switch to the JSON log format with system logs at that level. WARN drops the three per-invocation lines (duration and memory stay in CloudWatch's Lambda metrics); Powertools' lines and EMF metrics are JSON either way."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.system_log_level == null || contains(["DEBUG", "INFO", "WARN"], coalesce(var.system_log_level, "INFO"))
+    error_message = "system_log_level must be null, DEBUG, INFO or WARN."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing mode of both functions."
   type        = string

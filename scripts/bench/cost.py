@@ -62,6 +62,7 @@ class Settings:
     table_class: str = "STANDARD"
     tracing_mode: str = "Active"
     success_log_every: int = 1  # one "Tick accepted" line per N accepted ticks
+    system_log_level: str | None = None  # WARN: no START/END/REPORT lines (JSON log format)
     claim_ttl_days: int = 0  # 0: a claim is kept as long as its tick
 
     @classmethod
@@ -88,15 +89,22 @@ class Settings:
             pitr=True,  # modules/pipeline turns point-in-time recovery on in every environment
             table_class=str(setting(config.get("table") or {}, "table", "table_class")),
             tracing_mode=str(setting(config, "tracing_mode")),
+            system_log_level=config.get("system_log_level"),
             success_log_every=int(setting(webhook, "webhook", "success_log_every")),
             claim_ttl_days=int(setting(webhook, "webhook", "claim_ttl_days")),
         )
 
     def before_issue_20(self) -> Settings:
         """These settings with the choices issue 20 priced as they were before it: Standard
-        table, Active tracing, a line per accepted tick, claims kept as long as their tick."""
+        table, Active tracing, a line per accepted tick, Lambda's platform lines, claims kept as
+        long as their tick."""
         return replace(
-            self, table_class="STANDARD", tracing_mode="Active", success_log_every=1, claim_ttl_days=0
+            self,
+            table_class="STANDARD",
+            tracing_mode="Active",
+            success_log_every=1,
+            claim_ttl_days=0,
+            system_log_level=None,
         )
 
     @property
@@ -155,6 +163,8 @@ class PerTick:
         documented, 26 B per event."""
         traced = XRAY_REPORT_BYTES if settings.tracing_mode == "Active" else 0
         platform = PLATFORM_LINE_BYTES + traced + PLATFORM_LINES * LOG_EVENT_OVERHEAD_BYTES
+        if settings.system_log_level == "WARN":
+            platform = 0  # Lambda sends its per-invocation lines at INFO
         every = max(1, settings.success_log_every)
         webhook = (
             (self.success_line_bytes + LOG_EVENT_OVERHEAD_BYTES) / every

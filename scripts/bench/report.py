@@ -306,7 +306,7 @@ def _before_after(figures: Mapping[str, Any], c: Mapping[str, Any]) -> list[Tabl
     stored = figures.get("stored_bytes_per_tick") or {}
     lines: list[Table | str] = [
         "cost per million ticks, before issue 20 (tick repeating its keys, claims kept with the tick, "
-        "Standard table, Active tracing, a line per tick) and now, priced by the same model:",
+        "Standard table, Active tracing, a line per tick, platform lines) and now, priced by the same model:",
         table,
     ]
     lines += [f"stored_bytes_per_tick {env} = {value:g}" for env, value in stored.items() if env == "prod"]
@@ -428,6 +428,8 @@ def choices(
          f"1 in {every} (counts in metrics)", replace(settings, success_log_every=every)),
         ("X-Ray", "Active (1/s + 5 %)", replace(settings, tracing_mode="Active"),
          "PassThrough", replace(settings, tracing_mode="PassThrough")),
+        ("Lambda platform lines", "START/END/REPORT", replace(settings, system_log_level=None),
+         "system_log_level WARN", replace(settings, system_log_level="WARN")),
     ]  # fmt: skip
     rows = []
     for name, a_label, a, b_label, b in options:
