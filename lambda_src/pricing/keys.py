@@ -19,8 +19,8 @@ Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims
 before them.
 
 A tick item stores nothing its keys hold: symbol and exchange are read from ``pk``
-(:func:`series_of`), the event time and ``event_id`` from ``sk`` (:func:`time_us_of`,
-:func:`event_id_of`). Rows written before that rule also carry ``symbol``, ``exchange``,
+(:func:`series_of`), the event time and ``event_id`` from ``sk`` (:func:`time_us_of`;
+the id follows ``#e#``). Rows written before that rule also carry ``symbol``, ``exchange``,
 ``ts`` and ``event_id``; readers accept both.
 """
 
@@ -75,12 +75,6 @@ def time_us_of(sk: str) -> int:
 def time_ms_of(sk: str) -> int:
     """The event time in epoch milliseconds, as messages and answers carry it (``ts``)."""
     return time_us_of(sk) // 1000
-
-
-def event_id_of(sk: str) -> str | None:
-    """The ``event_id`` a tick sort key carries, or None when its identity is a digest."""
-    identity = sk[len(TICK_PREFIX) + TIME_DIGITS + 1 :]
-    return identity[2:] if identity.startswith("e#") else None
 
 
 def notification_id(pk: str, sk: str) -> str:
