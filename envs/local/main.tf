@@ -96,6 +96,7 @@ module "pipeline" {
   log_retention_days          = try(local.settings.log_retention_days, null)
   log_level                   = try(local.settings.log_level, null)
   tracing_mode                = try(local.settings.tracing_mode, null)
+  system_log_level            = try(local.settings.system_log_level, null)
   webhook                     = try(local.settings.webhook, null)
   enricher                    = try(local.settings.enricher, null)
   webhook_secret              = try(local.settings.webhook_secret, null)

@@ -9,15 +9,19 @@ locals {
     tick_ttl_days               = 365
     log_retention_days          = 365
     log_level                   = "INFO"
-    tracing_mode                = "Active"
+    tracing_mode                = "PassThrough"
+    system_log_level            = "WARN"
     table = {
       deletion_protection = true
+      table_class         = "STANDARD_INFREQUENT_ACCESS"
     }
     webhook = {
       memory_size          = 512
       timeout              = 10
       reserved_concurrency = 50
       url_auth_type        = "NONE"
+      claim_ttl_days       = 7
+      success_log_every    = 100
     }
     enricher = {
       memory_size                        = 512

@@ -23,11 +23,11 @@ from aws_lambda_powertools import Logger
 
 from price_enricher.records import StreamTick, number
 from pricing.indicators import INDICATOR_NAMES, MAX_WINDOW
-from pricing.keys import TICK_FIRST, TICK_LAST, UNSENT
+from pricing.keys import TICK_FIRST, TICK_LAST, UNSENT, is_tick_key, time_ms_of
 
 REVISION = "revision"
 REVISED_BY = "revised_by"
-_READ = ("pk", "sk", "ts", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT)
+_READ = ("pk", "sk", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT)
 _NAMES = {f"#{name}": name for name in _READ}
 _PROJECTION = ", ".join(f"#{name}" for name in _READ if name != "pk")
 _MAX_PAGE = 1000
@@ -152,9 +152,9 @@ def _add_all(points: dict[str, Point], page: dict[str, Any]) -> None:
 
 def _point(item: dict[str, Any]) -> Point | None:
     sk = item.get("sk", {}).get("S")
-    ts = number(item.get("ts"))
     price = number(item.get("price"))
-    if not isinstance(sk, str) or ts is None or price is None or price <= 0 or ts.adjusted() > 15:
+    ts = _time_ms(sk)
+    if ts is None or price is None or price <= 0:
         logger.warning("Skipping malformed history item", extra={"sk": str(sk)[:200]})
         return None
     values = {name: value for name in INDICATOR_NAMES if (value := number(item.get(name))) is not None}
@@ -163,10 +163,20 @@ def _point(item: dict[str, Any]) -> Point | None:
     unsent = number(item.get(UNSENT))
     return Point(
         sk=sk,
-        ts=int(ts),
+        ts=ts,
         price=price,
         values=values,
         revision=None if revision is None else int(revision),
         revised_by=revised_by if isinstance(revised_by, str) else None,
         unsent=None if unsent is None else int(unsent),
     )
+
+
+def _time_ms(sk: object) -> int | None:
+    """The event time a tick key holds, or None when ``sk`` is not a well-formed tick key."""
+    if not is_tick_key(sk):
+        return None
+    try:
+        return time_ms_of(str(sk))
+    except ValueError:
+        return None

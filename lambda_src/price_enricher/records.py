@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pricing.keys import is_tick_key, notification_id, series_key
+from pricing.keys import is_tick_key, notification_id, series_key, series_of, time_ms_of
 from pricing.numbers import storable
 
 
@@ -56,19 +56,33 @@ def parse_record(record: dict[str, Any]) -> StreamTick:
     image = stream.get("NewImage")
     if not isinstance(image, dict):
         raise PoisonRecord("record has no NewImage")
+    pk, sk = _string(image, "pk"), _string(image, "sk")
+    if not is_tick_key(sk):
+        raise PoisonRecord("NewImage.sk is not a tick key")
+    try:
+        symbol, exchange = series_of(pk)
+        ts = time_ms_of(sk)
+    except ValueError:
+        raise PoisonRecord("NewImage keys are not a series key and a tick key") from None
+    keys = stream.get("Keys")
+    if isinstance(keys, dict) and keys and keys != {"pk": image.get("pk"), "sk": image.get("sk")}:
+        raise PoisonRecord("NewImage keys do not match the record's Keys")
+    # Rows written before the lean item format repeat symbol, exchange and ts: they must agree.
+    if "ts" in image and _integer(image, "ts") != ts:
+        raise PoisonRecord("NewImage.ts does not match sk")
+    if ("symbol" in image or "exchange" in image) and pk != series_key(
+        _string(image, "symbol"), _string(image, "exchange")
+    ):
+        raise PoisonRecord("pk does not match symbol and exchange")
     tick = StreamTick(
         sequence_number=str(stream.get("SequenceNumber", "")),
-        pk=_string(image, "pk"),
-        sk=_string(image, "sk"),
-        ts=_integer(image, "ts"),
+        pk=pk,
+        sk=sk,
+        ts=ts,
         price=_price(image),
-        symbol=_string(image, "symbol"),
-        exchange=_string(image, "exchange"),
+        symbol=symbol,
+        exchange=exchange,
     )
-    if tick.pk != series_key(tick.symbol, tick.exchange):
-        raise PoisonRecord("pk does not match symbol and exchange")
-    if not is_tick_key(tick.sk):
-        raise PoisonRecord("NewImage.sk is not a tick key")
     return tick
 
 

@@ -21,6 +21,11 @@ secondary index caps the series (a local secondary index limits every partition 
 
 Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims (``e#``,
 ``r#``) sort before them.
+
+A tick item stores nothing its keys hold: symbol and exchange are read from ``pk``
+(:func:`series_of`), the event time and ``event_id`` from ``sk`` (:func:`time_us_of`;
+the id follows ``#e#``). Rows written before that rule also carry ``symbol``, ``exchange``,
+``ts`` and ``event_id``; readers accept both.
 """
 
 from __future__ import annotations
@@ -50,6 +55,14 @@ def series_key(symbol: str, exchange: str) -> str:
     return f"{symbol}#{exchange}"
 
 
+def series_of(pk: str) -> tuple[str, str]:
+    """``(symbol, exchange)`` of a series key; ValueError when ``pk`` is not one."""
+    symbol, sep, exchange = pk.partition("#")
+    if not sep or not symbol or not exchange or "#" in exchange:
+        raise ValueError(f"not a series key: {pk[:80]!r}")
+    return symbol, exchange
+
+
 def tick_sort_key(time_us: int, *, event_id: str | None, digest: str) -> str:
     """Sort key of a tick: event time first, so the table orders a series by time."""
     identity = f"e#{event_id}" if event_id is not None else f"h#{digest[:DIGEST_DIGITS]}"
@@ -75,6 +88,11 @@ def is_tick_key(sk: object) -> bool:
 def time_us_of(sk: str) -> int:
     """The event time (epoch microseconds) a tick sort key carries."""
     return int(sk[len(TICK_PREFIX) : len(TICK_PREFIX) + TIME_DIGITS])
+
+
+def time_ms_of(sk: str) -> int:
+    """The event time in epoch milliseconds, as messages and answers carry it (``ts``)."""
+    return time_us_of(sk) // 1000
 
 
 def notification_id(pk: str, sk: str) -> str:

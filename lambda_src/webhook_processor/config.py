@@ -25,7 +25,9 @@ class ConfigError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     """``TABLE_NAME``, ``WEBHOOK_SECRET_ARN``, ``TICK_TTL_DAYS`` (0 = no TTL), ``MAX_BODY_BYTES``,
-    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600), ``MAX_BATCH_TICKS`` (1 to 1000)."""
+    ``SECRET_CACHE_TTL_SECONDS`` (10 to 3600), ``MAX_BATCH_TICKS`` (1 to 1000), ``CLAIM_TTL_DAYS``
+    (days an event-id claim is kept; 0 = as long as its tick), ``SUCCESS_LOG_EVERY`` (one "Tick
+    accepted" line per N accepted ticks on average; rejected and failed requests are always logged)."""
 
     table_name: str
     secret_id: str
@@ -33,6 +35,8 @@ class Settings:
     max_body_bytes: int
     secret_cache_ttl_s: int = DEFAULT_SECRET_CACHE_TTL_S
     max_batch_ticks: int = DEFAULT_MAX_BATCH_TICKS
+    claim_ttl_days: int = 0
+    success_log_every: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -46,6 +50,8 @@ class Settings:
                 env, "SECRET_CACHE_TTL_SECONDS", DEFAULT_SECRET_CACHE_TTL_S, 10, 3600
             ),
             max_batch_ticks=_integer(env, "MAX_BATCH_TICKS", DEFAULT_MAX_BATCH_TICKS, *MAX_BATCH_TICKS_RANGE),
+            claim_ttl_days=_integer(env, "CLAIM_TTL_DAYS", 0, 0, 36_500),
+            success_log_every=_integer(env, "SUCCESS_LOG_EVERY", 1, 1, 1_000_000),
         )
 
 

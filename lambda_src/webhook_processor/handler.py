@@ -22,6 +22,7 @@ only once its signature is verified. DynamoDB calls per tick: see store.py.
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections import Counter
 from typing import Any
@@ -115,6 +116,7 @@ def _accept(event: object, settings: Settings, context: Any) -> dict[str, Any]:
             identity=identify(tick, signed, request.body, position),
             received_us=at_us,
             ttl_days=settings.ttl_days,
+            claim_ttl_days=settings.claim_ttl_days,
         )
 
     if isinstance(body, dict):
@@ -124,7 +126,9 @@ def _accept(event: object, settings: Settings, context: Any) -> dict[str, Any]:
             raise HttpError(400, str(error)) from None
         receipt = store(tick, None, received_us)
         _count(Counter([receipt.status]))
-        logger.info("Tick accepted", extra={"tick_id": receipt.tick_id, "outcome": receipt.status})
+        # Sampled (SUCCESS_LOG_EVERY): TicksStored and TicksDuplicate count every accepted tick.
+        if settings.success_log_every == 1 or random.randrange(settings.success_log_every) == 0:  # noqa: S311
+            logger.info("Tick accepted", extra={"tick_id": receipt.tick_id, "outcome": receipt.status})
         return json_response(200, receipt.as_dict())
 
     batch.check_size(body, settings.max_batch_ticks)

@@ -32,7 +32,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pricing.keys import TTL_ATTRIBUTE, notification_id, series_key, tick_sort_key, time_us_of
+from pricing.keys import TTL_ATTRIBUTE, notification_id, series_key, tick_sort_key, time_ms_of
 from pricing.ticks import Tick
 from webhook_processor.identity import EVENT_ID, REQUEST, Identity
 
@@ -79,21 +79,20 @@ class Receipt:
 
 
 def build_item(tick: Tick, *, received_us: int, ttl_days: int, sk: str | None = None) -> Item:
-    """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key."""
+    """The tick's row (low-level attribute values); ``sk`` overrides the derived sort key.
+
+    Nothing the keys hold is repeated (pricing/keys.py): symbol and exchange are in ``pk``,
+    the event time and ``event_id`` in ``sk``.
+    """
     if sk is None:
         sk = tick_key(tick, received_us, tick.digest())
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": sk},
-        "ts": {"N": str(time_us_of(sk) // 1000)},
-        "symbol": {"S": tick.symbol},
-        "exchange": {"S": tick.exchange},
         "price": {"N": str(tick.price)},
         "volume": {"N": str(tick.volume)},
         "received_at": {"N": str(received_us // 1000)},
     }
-    if tick.event_id is not None:
-        item["event_id"] = {"S": tick.event_id}
     _expire(item, received_us, ttl_days)
     return item
 
@@ -114,7 +113,8 @@ def build_claim(
     expires_s: int | None = None,
 ) -> Item:
     """The item that reserves an identity (``claim_sk``) in the tick's series for the tick at
-    ``tick_sk``; ``expires_s`` replaces the tick's TTL (a request claim's short one)."""
+    ``tick_sk``; ``ttl_days`` is the claim's own horizon (:func:`claim_days`), ``expires_s``
+    an exact expiry instead (a request claim's short one)."""
     item = {
         "pk": {"S": series_key(tick.symbol, tick.exchange)},
         "sk": {"S": claim_sk},
@@ -128,10 +128,29 @@ def build_claim(
     return item
 
 
+def claim_days(claim_ttl_days: int, ttl_days: int) -> int:
+    """Days an event-id claim is kept: its own horizon (0: as long as the tick), never longer
+    than the tick it points to."""
+    if claim_ttl_days <= 0:
+        return ttl_days
+    return min(claim_ttl_days, ttl_days) if ttl_days > 0 else claim_ttl_days
+
+
 def store_tick(
-    client: Any, table: str, tick: Tick, *, identity: Identity, received_us: int, ttl_days: int
+    client: Any,
+    table: str,
+    tick: Tick,
+    *,
+    identity: Identity,
+    received_us: int,
+    ttl_days: int,
+    claim_ttl_days: int = 0,
 ) -> Receipt:
     """Store ``tick`` once; a redelivery is ``duplicate``; raise :class:`Conflict` on a reused id.
+
+    The claim of an ``event_id`` expires after ``claim_ttl_days`` (0: with the tick): a
+    redelivery within it is recognised whatever time it carries; after it, a tick whose
+    key holds the sender's timestamp still is (same key), one stamped on receipt is not.
 
     Any other AWS error propagates (the handler answers 503 so the sender retries, and the
     retry completes what this call left half done).
@@ -147,7 +166,7 @@ def store_tick(
             tick_sk=item["sk"]["S"],
             digest=digest,
             received_us=received_us,
-            ttl_days=ttl_days,
+            ttl_days=claim_days(claim_ttl_days, ttl_days),
             expires_s=identity.expires_s,
         )
         if identity.kind == REQUEST:
@@ -160,7 +179,7 @@ def store_tick(
         tick_id=notification_id(item["pk"]["S"], item["sk"]["S"]),
         symbol=tick.symbol,
         exchange=tick.exchange,
-        timestamp=int(item["ts"]["N"]),
+        timestamp=time_ms_of(item["sk"]["S"]),
         dedup=identity.kind,
     )
 
@@ -198,7 +217,7 @@ def _store_with_event_claim(
         if _text(held_claim, "digest") != claim["digest"]["S"]:
             if held_tick and held_sk == item["sk"]["S"]:
                 raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
-            if _take_over(client, table, held_claim, claim, item):
+            if _take_over(client, table, held_claim, claim, item, tick.event_id):
                 return item, STORED
             continue
         if held_tick and held_sk == item["sk"]["S"]:
@@ -226,7 +245,9 @@ def _write_claimed_tick(client: Any, table: str, held_claim: dict[str, Any], ite
     return None
 
 
-def _take_over(client: Any, table: str, held_claim: dict[str, Any], claim: Item, item: Item) -> bool:
+def _take_over(
+    client: Any, table: str, held_claim: dict[str, Any], claim: Item, item: Item, event_id: str | None
+) -> bool:
     """Replace a claim whose tick was never stored; :class:`Conflict` when its tick exists.
 
     False when the claim changed meanwhile (the caller starts again).
@@ -252,7 +273,6 @@ def _take_over(client: Any, table: str, held_claim: dict[str, Any], claim: Item,
     if reasons is None:
         return True
     if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[1:]):
-        event_id = item.get("event_id", {}).get("S")
         raise Conflict(f"event_id {event_id!r} was already used for a different tick")
     return False
 

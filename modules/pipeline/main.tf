@@ -36,11 +36,16 @@ locals {
     TICK_TTL_DAYS           = tostring(var.tick_ttl_days)
     # How long a rotated-out or deleted signing secret can still be accepted by a warm container.
     SECRET_CACHE_TTL_SECONDS = tostring(var.webhook.secret_cache_ttl_seconds)
+    CLAIM_TTL_DAYS           = tostring(var.webhook.claim_ttl_days)
+    SUCCESS_LOG_EVERY        = tostring(var.webhook.success_log_every)
     }, var.webhook.max_body_bytes == null ? {} : {
     MAX_BODY_BYTES = tostring(var.webhook.max_body_bytes)
     }, var.webhook.max_batch_ticks == null ? {} : {
     MAX_BATCH_TICKS = tostring(var.webhook.max_batch_ticks)
   })
+
+  # JSON format only when a system log level is asked for: Text keeps Lambda's default lines.
+  logging_config = var.system_log_level == null ? null : { log_format = "JSON", system_log_level = var.system_log_level }
 
   powertools = {
     POWERTOOLS_LOG_LEVEL         = var.log_level
@@ -145,6 +150,7 @@ module "webhook" {
   reserved_concurrency = var.webhook.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
+  logging_config       = local.logging_config
   kms                  = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt"] }
   account_id           = var.account_id
   region               = var.region
@@ -185,6 +191,7 @@ module "enricher" {
   reserved_concurrency = var.enricher.reserved_concurrency
   tracing_mode         = var.tracing_mode
   log_retention_days   = var.log_retention_days
+  logging_config       = local.logging_config
   # Decrypt: environment, table, stream; GenerateDataKey: publish to the encrypted topic and on-failure queue.
   kms        = { key_arn = module.kms.key_arn, actions = ["kms:Decrypt", "kms:GenerateDataKey"] }
   account_id = var.account_id

@@ -128,6 +128,17 @@ variable "log_level" {
   }
 }
 
+variable "system_log_level" {
+  description = "Lambda's own log lines of both functions: null keeps Lambda's default (Text format, a START, END and REPORT line per invocation); DEBUG, INFO or WARN switch to the JSON log format with system logs at that level. WARN drops the three per-invocation lines (duration and memory stay in CloudWatch's Lambda metrics); Powertools' lines and EMF metrics are JSON either way."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.system_log_level == null || contains(["DEBUG", "INFO", "WARN"], coalesce(var.system_log_level, "INFO"))
+    error_message = "system_log_level must be null, DEBUG, INFO or WARN."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing mode of both functions."
   type        = string
@@ -141,7 +152,7 @@ variable "tracing_mode" {
 }
 
 variable "webhook" {
-  description = "Webhook function (Function URL, HMAC-verified in the handler). `reserved_concurrency` null (default) leaves it unreserved; set it to cap what the public URL can consume. `max_body_bytes` and `max_batch_ticks` (ticks per batch request) null keep the handler's defaults (docs/senders.md)."
+  description = "Webhook function (Function URL, HMAC-verified in the handler). `reserved_concurrency` null (default) leaves it unreserved; set it to cap what the public URL can consume. `max_body_bytes` and `max_batch_ticks` (ticks per batch request) null keep the handler's defaults (docs/senders.md). `claim_ttl_days`: days an `event_id` claim is kept (cover your senders' redelivery window; docs/bench.md). `success_log_every`: one \"Tick accepted\" line per N accepted ticks (1: every one); the TicksStored/TicksDuplicate metrics count them all, and every rejected or failed request is logged."
   type = object({
     memory_size              = optional(number, 256)
     timeout                  = optional(number, 10)
@@ -150,9 +161,21 @@ variable "webhook" {
     max_batch_ticks          = optional(number)
     url_auth_type            = optional(string, "NONE")
     secret_cache_ttl_seconds = optional(number, 300)
+    claim_ttl_days           = optional(number, 7)
+    success_log_every        = optional(number, 1)
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = var.webhook.claim_ttl_days >= 1 && var.webhook.claim_ttl_days <= 3650 && floor(var.webhook.claim_ttl_days) == var.webhook.claim_ttl_days
+    error_message = "webhook.claim_ttl_days must be a whole number from 1 to 3650: the days an event_id claim is kept, longer than any sender's redelivery window (never longer than tick_ttl_days when that is set)."
+  }
+
+  validation {
+    condition     = var.webhook.success_log_every >= 1 && var.webhook.success_log_every <= 1000000 && floor(var.webhook.success_log_every) == var.webhook.success_log_every
+    error_message = "webhook.success_log_every must be a whole number from 1 (a line per accepted tick) to 1000000; rejected and failed requests are always logged."
+  }
 
   validation {
     condition     = contains(["NONE", "AWS_IAM"], var.webhook.url_auth_type)

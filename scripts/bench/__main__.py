@@ -99,8 +99,12 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     else:
         progress("end to end: moto server, terraform apply of envs/local, load phases ...")
         figures["e2e"] = _timed("e2e", steps, lambda: _e2e(out, zips, args.quick))
-    ttl = {env: {"ttl_days": cost.Settings.from_config(env).tick_ttl_days} for env in environments()}
+    settings = {env: cost.Settings.from_config(env) for env in environments()}
+    ttl = {env: {"ttl_days": s.tick_ttl_days, "claim_days": s.claim_days} for env, s in settings.items()}
     figures["capacity"] = capacity.capacity_figures(ttl, RATES)
+    rows = figures["capacity"]["envs"].items()
+    figures["stored_bytes_per_tick"] = {env: row["stored_bytes_per_tick"] for env, row in rows}
+    figures["custom_metrics"] = static.custom_metrics()
     figures["write_units_per_tick"] = figures["capacity"]["write_units_per_tick"]
     figures["cost"] = report.cost_figures(figures, environments(), RATES, args.series)
     return figures

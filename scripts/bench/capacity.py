@@ -62,7 +62,13 @@ def write_units(size: int) -> int:
 
 
 def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
-    """The tick, its event-id claim and the enriched tick, built by the handlers' own code."""
+    """The tick, its event-id claim and the enriched tick, built by the handlers' own code.
+
+    The window is prices on the demo feed's step (scripts/local/feed.py: 0.01 for BTC-USD),
+    as an exchange quotes them; ``enriched`` is the common case (revision 1, published),
+    ``revised`` the largest form (written by a late tick), ``legacy`` the enriched tick in the
+    format before issue 20, which repeated symbol, exchange, ts and event_id.
+    """
     if str(LAMBDA_SRC) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SRC))
     from pricing.indicators import indicators
@@ -96,22 +102,33 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
         ttl_days=ttl_days,
         expires_s=RECEIVED_US // 1_000_000 + TOLERANCE_S + 1,
     )
-    window = [Decimal("65012.34") * (1 + Decimal(i % 7 - 3) / 997) for i in range(20)]
+    step = Decimal("0.01")
+    window = [Decimal(SAMPLE["price"]) + step * ((i * 37) % 23 - 11) for i in range(20)]
     enriched = dict(tick)
     for name, value in indicators(window).items():
         enriched[name] = {"N": str(value)}
-    enriched["revision"] = {"N": "2"}
+    enriched["revision"] = {"N": "1"}
     enriched["enriched_at"] = {"N": str(RECEIVED_US // 1000 + 850)}
-    enriched["revised_by"] = {"S": tick["sk"]["S"]}  # the largest form: written by a late tick
-    # As the revision write leaves it, until the notification is published (pricing.keys.UNSENT).
-    unsent = {**enriched, UNSENT: enriched["revision"]}
+    revised = dict(enriched, revision={"N": "2"}, revised_by={"S": tick["sk"]["S"]})
+    # As a revision write leaves it until SNS accepts the notification (pricing.keys.UNSENT):
+    # the largest form; in steady state the mark is gone.
+    unsent = {**revised, UNSENT: revised["revision"]}
+    legacy = {
+        **enriched,
+        "ts": {"N": str(int(SAMPLE["timestamp"]))},
+        "symbol": {"S": with_id.symbol},
+        "exchange": {"S": with_id.exchange},
+        "event_id": {"S": str(with_id.event_id)},
+    }
     return {
         "tick": tick,
         "tick_without_id": plain,
         "claim": claim,
         "request_claim": request_claim,
         "enriched": enriched,
+        "revised": revised,
         "unsent": unsent,
+        "legacy": legacy,
     }
 
 
@@ -151,7 +168,8 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
 
 
 def capacity_figures(envs: dict[str, dict[str, Any]], rates: tuple[float, ...]) -> dict[str, Any]:
-    """Per env (``{"ttl_days": ...}``): the sustained rate one series can take and storage at steady state."""
+    """Per env (``{"ttl_days": ..., "claim_days": ...}``): the sustained rate one series can take
+    and storage at steady state."""
     units = write_units_per_tick(sample_items())
     stored = {
         "tick": units["item_bytes"]["enriched"] + ITEM_OVERHEAD_BYTES,
@@ -165,13 +183,21 @@ def capacity_figures(envs: dict[str, dict[str, Any]], rates: tuple[float, ...]) 
         # A Query is billed on the full size of the items it reads (4 KB per consistent read
         # unit), whatever its projection: first_page(0) items beyond the batch's own ticks.
         "query": {"item_bytes": units["item_bytes"]["enriched"], "extra_items": first_page(0)},
+        "legacy": {
+            "item_bytes": units["item_bytes"]["legacy"],
+            "stored_bytes": units["item_bytes"]["legacy"] + ITEM_OVERHEAD_BYTES,
+        },
         "envs": {},
     }
     for env, settings in envs.items():
         ttl_s = settings["ttl_days"] * 86_400
-        per_tick = stored["tick"] + stored["claim"]  # with event_id: the larger footprint
+        kept_days = settings["ttl_days"] or 365
+        claim_share = min(1.0, settings.get("claim_days", kept_days) / kept_days)
+        # With event_id (the larger footprint): the tick, and its claim for the claim's horizon.
+        per_tick = stored["tick"] + stored["claim"] * claim_share
         out["envs"][env] = {
             "ttl_days": settings["ttl_days"],
+            "stored_bytes_per_tick": round(per_tick, 1),
             "series_max_ticks_s": PARTITION_WRITE_UNITS_S / units["write_units_per_tick"],
             "series_max_ticks_s_with_event_id": PARTITION_WRITE_UNITS_S
             / units["write_units_per_tick_with_event_id"],
@@ -188,7 +214,15 @@ def capacity_section(figures: dict[str, Any]) -> list[str]:
         return []
     lines = ["", "== write units and capacity (DynamoDB item-size rules, real items) =="]
     sizes = ", ".join(f"{name} {size} B" for name, size in cap["item_bytes"].items())
-    lines.append(f"item sizes: {sizes}")
+    lines.append(f"item sizes (attribute names and values): {sizes}")
+    stored = cap["stored_bytes_per_tick"]
+    lines.append(
+        f"stored per item (+{ITEM_OVERHEAD_BYTES} B overhead): tick {stored['tick']} B, "
+        f"claim {stored['claim']} B (kept its own horizon); before issue 20: "
+        f"tick {cap['legacy']['stored_bytes']} B, claim kept with it"
+    )
+    for env, row in cap["envs"].items():
+        lines.append(f"stored_bytes_per_tick {env}: {row['stored_bytes_per_tick']:g}")
     lines.append(f"{'path':<44} {'write units':>11}")
     for path, units in cap["paths"].items():
         lines.append(f"{path:<44} {units:>11}")

@@ -1,15 +1,16 @@
 """Monthly AWS cost of one environment at a given tick rate, from public list prices.
 
 Every line item is ``quantity x unit price`` with its formula spelled out, so a
-user sees what a setting (memory, batch size, retention, alarms) costs. Prices
-live in ``prices.yaml`` beside this file; the per-tick work (AWS calls, request
-units, durations) comes from the benchmark's measurements or the defaults below.
+user sees what a setting (memory, batch size, retention, alarms) costs, and its
+source: ``measured`` (by ``make bench``: calls, handler time, log lines, item sizes)
+or ``documented`` (a constant from an AWS page, named). Prices live in
+``prices.yaml`` beside this file.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,31 @@ from scripts.tfvariables import default_of, read_variables
 
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
-#: Alarms modules/pipeline creates when alarms are enabled: webhook errors, throttles and 5xx
-#: (3); enricher errors, throttles, iterator age, on-failure depth and age (5); records
-#: failed, table write throttles, stalled mapping (3).
-ALARMS_WHEN_ENABLED = 11
+#: Alarm metrics modules/pipeline creates when alarms are enabled: webhook errors, throttles and
+#: 5xx (3); enricher errors, throttles, iterator age, on-failure depth and age (5); records
+#: failed, table write throttles (2); the stalled-mapping alarm, metric math over 2 metrics
+#: (modules/pipeline/alarms.tf). CloudWatch bills a metric-math alarm per metric it reads.
+ALARM_METRICS_WHEN_ENABLED = 10 + 2
+#: Lambda's platform lines per invocation (text format), at the sizes of the Lambda developer
+#: guide's examples: START ... Version: $LATEST (72 B), END (51 B), REPORT (135 B); with
+#: Active tracing REPORT also carries ``XRAY TraceId ... SegmentId ... Sampled`` (90 B).
+PLATFORM_LINE_BYTES = 72 + 51 + 135
+PLATFORM_LINES = 3
+XRAY_REPORT_BYTES = 90
+#: CloudWatch Logs counts an event as its UTF-8 message plus 26 bytes (PutLogEvents quota).
+LOG_EVENT_OVERHEAD_BYTES = 26
+#: Lambda's sampling with Active tracing: the first request each second, then 5 % of the rest.
+XRAY_RESERVOIR_PER_S = 1.0
+XRAY_FIXED_RATE = 0.05
+#: What the sources of the documented constants are, printed beside the line items.
+DOCUMENTED = {
+    "platform": "Lambda guide: START/END/REPORT line formats",
+    "event": "CloudWatch Logs quotas: 26 B per event",
+    "xray": "Lambda guide: Active tracing samples 1 req/s + 5 %",
+    "alarms": "modules/pipeline/alarms.tf: 10 alarms + 1 metric-math alarm of 2 metrics",
+    "prices": "prices.yaml (AWS pricing pages)",
+    "latency": "prices.yaml call_latency_ms",
+}
 
 
 @dataclass(frozen=True)
@@ -33,10 +55,15 @@ class Settings:
     enricher_memory_mb: int = 256
     batch_size: int = 10
     batching_window_s: float = 1.0
-    alarms: int = ALARMS_WHEN_ENABLED
+    alarms: int = ALARM_METRICS_WHEN_ENABLED
     log_retention_days: int = 30
     pitr: bool = True
     tick_ttl_days: int = 365  # 0: no TTL (the model then holds one year of ticks)
+    table_class: str = "STANDARD"
+    tracing_mode: str = "Active"
+    success_log_every: int = 1  # one "Tick accepted" line per N accepted ticks
+    system_log_level: str | None = None  # WARN: no START/END/REPORT lines (JSON log format)
+    claim_ttl_days: int = 0  # 0: a claim is kept as long as its tick
 
     @classmethod
     def from_config(cls, env: str, config_dir: Path = CONFIG_DIR) -> Settings:
@@ -54,11 +81,37 @@ class Settings:
             enricher_memory_mb=int(setting(enricher, "enricher", "memory_size")),
             batch_size=int(setting(enricher, "enricher", "batch_size")),
             batching_window_s=float(setting(enricher, "enricher", "maximum_batching_window_in_seconds")),
-            alarms=ALARMS_WHEN_ENABLED if setting(config.get("alarms") or {}, "alarms", "enabled") else 0,
+            alarms=ALARM_METRICS_WHEN_ENABLED
+            if setting(config.get("alarms") or {}, "alarms", "enabled")
+            else 0,
             log_retention_days=int(setting(config, "log_retention_days")),
             tick_ttl_days=int(setting(config, "tick_ttl_days")),
             pitr=True,  # modules/pipeline turns point-in-time recovery on in every environment
+            table_class=str(setting(config.get("table") or {}, "table", "table_class")),
+            tracing_mode=str(setting(config, "tracing_mode")),
+            system_log_level=config.get("system_log_level"),
+            success_log_every=int(setting(webhook, "webhook", "success_log_every")),
+            claim_ttl_days=int(setting(webhook, "webhook", "claim_ttl_days")),
         )
+
+    def before_issue_20(self) -> Settings:
+        """These settings with the choices issue 20 priced as they were before it: Standard
+        table, Active tracing, a line per accepted tick, Lambda's platform lines, claims kept as
+        long as their tick."""
+        return replace(
+            self,
+            table_class="STANDARD",
+            tracing_mode="Active",
+            success_log_every=1,
+            claim_ttl_days=0,
+            system_log_level=None,
+        )
+
+    @property
+    def claim_days(self) -> int:
+        """Days a claim is stored (the webhook's rule: its horizon, never past its tick)."""
+        kept = self.tick_ttl_days or 365
+        return min(self.claim_ttl_days, kept) if self.claim_ttl_days else kept
 
     def effective_batch(self, ticks_per_second: float) -> float:
         """Records per enricher batch: full, or what arrives in one batching window (one shard)."""
@@ -81,20 +134,49 @@ class PerTick:
     query_item_bytes: int = 330  # an enriched tick, as a Query reads it
     query_extra_items: int = 40  # items a Query reads beyond the batch's ticks of the series
     notification_bytes: int = 400
-    item_bytes: int = 430  # enriched tick as stored (with the 100 B per-item overhead)
+    item_bytes: int = 350  # enriched tick as stored (with the 100 B per-item overhead)
     claim_bytes: int = 282  # event-id claim as stored, when the tick has an event_id
-    log_bytes: int = 600  # structured log lines per tick, both functions
+    success_line_bytes: float = 420.0  # the webhook's "Tick accepted" line
+    webhook_emf_bytes: float = 200.0  # the webhook's EMF document per invocation
+    webhook_emf_events: float = 1.0
+    enricher_log_bytes: float = 700.0  # the enricher's lines and EMF document per batch
+    enricher_log_events: float = 2.0
+    custom_metrics: int = 11  # distinct EMF metrics (name and dimensions) the handlers emit
+    legacy_item_bytes: int = 430  # the enriched tick in the format before issue 20
+    legacy_query_item_bytes: int = 330
     source: str = "design floor"
+
+    def legacy(self) -> PerTick:
+        """The same work with the item format before issue 20 (the tick repeated its keys)."""
+        return replace(self, item_bytes=self.legacy_item_bytes, query_item_bytes=self.legacy_query_item_bytes)
 
     @property
     def write_units(self) -> float:
         """WRU per tick: the webhook's writes and the enricher's UpdateItem (under 1 KB); no index."""
         return self.webhook_write_units + self.updates_per_tick
 
-    @property
-    def stored_bytes(self) -> float:
-        """Table bytes per tick: the tick, and its claim when the webhook wrote one (2 puts)."""
-        return self.item_bytes + max(0.0, self.puts_per_tick - 1) * self.claim_bytes
+    def stored_bytes(self, settings: Settings) -> float:
+        """Table bytes per tick at steady state: the tick, and its claim (when the webhook wrote
+        one: 2 puts) for the share of the tick's life the claim is kept."""
+        share = settings.claim_days / (settings.tick_ttl_days or 365)
+        return self.item_bytes + max(0.0, self.puts_per_tick - 1) * self.claim_bytes * min(1.0, share)
+
+    def log_bytes(self, settings: Settings, batch: float) -> float:
+        """CloudWatch Logs bytes per tick, both functions: lines as measured, platform lines as
+        documented, 26 B per event."""
+        traced = XRAY_REPORT_BYTES if settings.tracing_mode == "Active" else 0
+        platform = PLATFORM_LINE_BYTES + traced + PLATFORM_LINES * LOG_EVENT_OVERHEAD_BYTES
+        if settings.system_log_level == "WARN":
+            platform = 0  # Lambda sends its per-invocation lines at INFO
+        every = max(1, settings.success_log_every)
+        webhook = (
+            (self.success_line_bytes + LOG_EVENT_OVERHEAD_BYTES) / every
+            + self.webhook_emf_bytes
+            + self.webhook_emf_events * LOG_EVENT_OVERHEAD_BYTES
+            + platform
+        )
+        enricher = self.enricher_log_bytes + self.enricher_log_events * LOG_EVENT_OVERHEAD_BYTES + platform
+        return webhook + enricher / batch
 
     def read_units_per_query(self, ticks_in_batch: float) -> int:
         """Consistent read units of one Query: the items it reads, 4 KB a unit, rounded up."""
@@ -120,6 +202,15 @@ class PerTick:
             values["claim_bytes"] = capacity["stored_bytes_per_tick"]["claim"]
             values["query_item_bytes"] = capacity["query"]["item_bytes"]
             values["query_extra_items"] = capacity["query"]["extra_items"]
+            values["legacy_item_bytes"] = capacity["legacy"]["stored_bytes"]
+            values["legacy_query_item_bytes"] = capacity["legacy"]["item_bytes"]
+        logs = webhook.get("logs_per_tick") or {}
+        if logs.get("measured"):
+            values["success_line_bytes"] = logs["app_bytes"] / max(logs["app_events"], 1e-9)
+            values["webhook_emf_bytes"] = logs["emf_bytes"]
+            values["webhook_emf_events"] = logs["emf_events"]
+        if figures.get("custom_metrics"):
+            values["custom_metrics"] = len(figures["custom_metrics"])
         if webhook.get("own_ms", {}).get("p50") is not None:
             calls = webhook["calls_per_tick"]
             puts, transactions = (
@@ -138,6 +229,10 @@ class PerTick:
                 scenario["calls_per_batch"].get("dynamodb:Query", series_per_batch) / series_per_batch
             )
             ddb_calls = per_tick.get("dynamodb:UpdateItem", 0) + per_tick.get("dynamodb:Query", 0)
+            batch_logs = scenario.get("logs_per_batch") or {}
+            if batch_logs.get("measured"):
+                values["enricher_log_bytes"] = batch_logs["app_bytes"] + batch_logs["emf_bytes"]
+                values["enricher_log_events"] = batch_logs["app_events"] + batch_logs["emf_events"]
             values["enricher_ms_per_record"] = round(
                 scenario["own_batch_ms"]["p50"] / enricher.get("batch_size", 10)
                 + ddb_calls * ddb_ms
@@ -154,6 +249,7 @@ class LineItem:
     unit: str
     unit_price: float
     formula: str
+    source: str = "documented: " + DOCUMENTED["prices"]
 
     @property
     def monthly(self) -> float:
@@ -169,9 +265,19 @@ class Estimate:
     def total(self) -> float:
         return sum(item.monthly for item in self.items)
 
+    def share(self, name: str) -> float:
+        """The fraction of the total the line items called ``name`` make."""
+        return sum(i.monthly for i in self.items if i.name == name) / self.total if self.total else 0.0
+
 
 def load_prices(path: Path = PRICES_PATH) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
+
+
+def traced_per_second(requests_per_second: float) -> float:
+    """Requests X-Ray records per second under Lambda's sampling with Active tracing."""
+    first = min(requests_per_second, XRAY_RESERVOIR_PER_S)
+    return first + XRAY_FIXED_RATE * max(0.0, requests_per_second - XRAY_RESERVOIR_PER_S)
 
 
 def estimate(
@@ -183,12 +289,16 @@ def estimate(
     """Monthly cost of the pipeline at a steady tick rate."""
     p = prices or load_prices()
     w = per_tick or PerTick()
+    measured = "measured" if w.source == "measured" else f"assumed ({w.source})"
     month = p["seconds_per_month"]
     ticks = ticks_per_second * month
     batch = settings.effective_batch(ticks_per_second)
     batches = ticks / batch
     series = min(w.series_per_batch, batch)
-    lam, ddb = p["lambda"], p["dynamodb_on_demand"]
+    lam = p["lambda"]
+    ia = settings.table_class == "STANDARD_INFREQUENT_ACCESS"
+    ddb = p["dynamodb_on_demand_infrequent_access" if ia else "dynamodb_on_demand"]
+    table = "Standard-IA" if ia else "Standard"
     est = Estimate(ticks_per_second)
     add = est.items.append
 
@@ -204,6 +314,7 @@ def estimate(
             lam["arm64_gb_second"],
             f"ticks x ({w.webhook_ms:g} ms x {settings.webhook_memory_mb} MB"
             f" + {w.enricher_ms_per_record:g} ms x {settings.enricher_memory_mb} MB)",
+            f"{measured} handler time + documented: {DOCUMENTED['latency']}",
         )
     )
     add(
@@ -218,46 +329,56 @@ def estimate(
     )
     add(
         LineItem(
-            "DynamoDB writes",
+            f"DynamoDB writes ({table})",
             ticks * w.write_units / 1e6,
             "M WRU",
             ddb["write_request_units_per_million"],
             f"ticks x {w.write_units:g} WRU "
             f"({w.webhook_write_units:g} webhook + {w.updates_per_tick:g} UpdateItem, no index)",
+            f"{measured} calls per tick",
         )
     )
     add(
         LineItem(
-            "DynamoDB reads",
+            f"DynamoDB reads ({table})",
             batches * series * w.queries_per_series * w.read_units_per_query(batch / series) / 1e6,
             "M RRU",
             ddb["read_request_units_per_million"],
             f"batches x {series:g} series x {w.queries_per_series:g} Query x "
             f"{w.read_units_per_query(batch / series):g} RRU ({batch / series:g} + {w.query_extra_items}"
             f" items of {w.query_item_bytes} B, 4 KB a unit)",
+            f"{measured} calls and item sizes",
         )
     )
-    # Steady state: the table holds the ticks of the last TTL, every month.
+    # Steady state: the table holds the ticks of the last TTL (claims: of their horizon).
     kept_days = settings.tick_ttl_days or 365
-    stored_gb = ticks_per_second * kept_days * 86_400 * w.stored_bytes / 1e9
+    stored = w.stored_bytes(settings)
+    stored_gb = ticks_per_second * kept_days * 86_400 * stored / 1e9
     kept = f"{settings.tick_ttl_days} d TTL" if settings.tick_ttl_days else "no TTL: one year shown"
     add(
         LineItem(
-            "DynamoDB storage",
+            f"DynamoDB storage ({table})",
             stored_gb,
             "GB-month",
             ddb["storage_gb_month"],
-            f"rate x {kept} x {w.stored_bytes:g} B (tick + claim, per-item overhead)",
+            f"rate x {kept} x {stored:.0f} B (tick {w.item_bytes} B + claim {w.claim_bytes} B"
+            f" kept {settings.claim_days} d, per-item overhead)",
+            f"{measured} item sizes (DynamoDB item-size rules)",
         )
     )
     if settings.pitr:
-        add(LineItem("DynamoDB PITR", stored_gb, "GB-month", ddb["pitr_gb_month"], "table size"))
+        add(
+            LineItem(
+                "DynamoDB PITR (35 d)", stored_gb, "GB-month", ddb["pitr_gb_month"], "table size",
+                f"{measured} item sizes",
+            )
+        )  # fmt: skip
     add(
         LineItem(
             "DynamoDB Streams",
             batches / 1e6,
             "M GetRecords",
-            ddb["streams_read_by_lambda"],
+            p["dynamodb_on_demand"]["streams_read_by_lambda"],
             "free for Lambda",
         )
     )
@@ -273,14 +394,17 @@ def estimate(
             "PublishBatch calls x 64 KB chunks (<= 10 messages per call)",
         )
     )
-    log_gb = ticks * w.log_bytes / 1e9
+    log_bytes = w.log_bytes(settings, batch)
+    log_gb = ticks * log_bytes / 1e9
+    every = "every accepted tick" if settings.success_log_every <= 1 else f"1 in {settings.success_log_every}"
     add(
         LineItem(
             "CloudWatch Logs ingestion",
             log_gb,
             "GB",
             p["cloudwatch"]["logs_ingestion_gb"],
-            "ticks x log bytes",
+            f"ticks x {log_bytes:.0f} B (success line {every}, EMF, platform lines, 26 B/event)",
+            f"{measured} lines and EMF; documented: {DOCUMENTED['platform']}; {DOCUMENTED['event']}",
         )
     )
     retained_gb = log_gb * settings.log_retention_days / 30.4375  # steady state over the retention
@@ -291,9 +415,39 @@ def estimate(
             "GB-month",
             p["cloudwatch"]["logs_storage_gb_month"],
             f"logs kept {settings.log_retention_days} days",
+            f"{measured} log bytes",
         )
     )
-    add(LineItem("CloudWatch alarms", settings.alarms, "alarms", p["cloudwatch"]["alarm_month"], "per alarm"))
+    if settings.tracing_mode == "Active":
+        traces = (traced_per_second(ticks_per_second) + traced_per_second(ticks_per_second / batch)) * month
+    else:
+        traces = 0.0  # PassThrough: only requests an upstream caller sampled, and no caller does
+    add(
+        LineItem(
+            "X-Ray traces",
+            traces / 1e6,
+            "M traces",
+            p["xray"]["traces_recorded_per_million"],
+            f"tracing {settings.tracing_mode}: webhook and enricher invocations sampled",
+            f"documented: {DOCUMENTED['xray']}",
+        )
+    )
+    add(
+        LineItem(
+            "CloudWatch custom metrics",
+            w.custom_metrics,
+            "metrics",
+            p["cloudwatch"]["custom_metric_month"],
+            "EMF metric names x dimensions the handlers emit",
+            f"{'measured' if w.source == 'measured' else 'assumed'}: counted in lambda_src",
+        )
+    )
+    add(
+        LineItem(
+            "CloudWatch alarms", settings.alarms, "alarm metrics", p["cloudwatch"]["alarm_month"],
+            "per metric an alarm reads", f"documented: {DOCUMENTED['alarms']}",
+        )
+    )  # fmt: skip
     add(
         LineItem(
             "CloudWatch dashboard", 1, "dashboards", p["cloudwatch"]["dashboard_month"], "the pipeline's"
@@ -328,7 +482,7 @@ def format_estimate(env: str, est: Estimate) -> str:
     ]
     for item in est.items:
         lines.append(
-            f"  {item.name:<28} {item.quantity:>14,.4f} {item.unit:<13} x ${item.unit_price:<12g}"
-            f" = ${item.monthly:>11,.2f}   [{item.formula}]"
+            f"  {item.name:<34} {item.quantity:>16,.4f} {item.unit:<13} x ${item.unit_price:<12g}"
+            f" = ${item.monthly:>11,.2f}   [{item.formula}] ({item.source})"
         )
     return "\n".join(lines)

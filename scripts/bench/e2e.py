@@ -152,7 +152,8 @@ def run_phase(pipeline: LocalPipeline, probe: Probe, moto_pid: int, phase: Phase
 
 
 def _tag(row: dict[str, Any]) -> str:
-    return str(row.get("exchange", "")).rsplit("-", 1)[0]
+    """The load phase of a row: its exchange (``pk`` is ``SYMBOL#exchange``) up to the last ``-``."""
+    return str(row.get("pk", "")).partition("#")[2].rsplit("-", 1)[0]
 
 
 def measure(work: Path, zips: Path, phases: list[Phase]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -98,6 +99,62 @@ def _per(counter: CallCounter, n: int) -> dict[str, float]:
     return {op: round(count / n, 3) for op, count in sorted(counter.items())}
 
 
+class LogTap:
+    """The handlers' log output (Powertools lines and EMF documents) between two marks.
+
+    The handlers write to the stdout they found at import (``make bench`` points it at
+    build/bench/functions.log); a tap reads back what was written there meanwhile. Without
+    a readable file behind stdout it measures nothing (``lines`` stays empty).
+    """
+
+    def __init__(self) -> None:
+        self._start = self._position()
+
+    @staticmethod
+    def _position() -> int | None:
+        out = sys.stdout
+        try:
+            out.flush()
+            return out.tell()
+        except (AttributeError, OSError, ValueError):
+            return None
+
+    def lines(self) -> list[str]:
+        """The lines written since the tap was made (or since the last call)."""
+        end = self._position()
+        path = getattr(sys.stdout, "name", None)
+        if self._start is None or end is None or not isinstance(path, str) or not os.path.isfile(path):
+            return []
+        with open(path, "rb") as log:
+            log.seek(self._start)
+            text = log.read(end - self._start).decode("utf-8", "replace")
+        self._start = end
+        return text.splitlines()
+
+
+def log_figures(lines: list[str], per: int) -> dict[str, Any]:
+    """Bytes and events of application lines and EMF documents per ``per`` invocations or ticks,
+    and the EMF metric names seen (what CloudWatch makes custom metrics of)."""
+    emf = [line for line in lines if line.startswith('{"_aws"')]
+    app = [line for line in lines if not line.startswith('{"_aws"')]
+    metrics: set[str] = set()
+    for line in emf:
+        doc = json.loads(line)
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for dims in directive["Dimensions"] or [[]]:
+                for metric in directive["Metrics"]:
+                    metrics.add(f"{directive['Namespace']}/{metric['Name']}[{','.join(dims)}]")
+    n = max(per, 1)
+    return {
+        "app_bytes": round(sum(len(line.encode()) + 1 for line in app) / n, 1),
+        "app_events": round(len(app) / n, 3),
+        "emf_bytes": round(sum(len(line.encode()) + 1 for line in emf) / n, 1),
+        "emf_events": round(len(emf) / n, 3),
+        "metrics": sorted(metrics),
+        "measured": bool(lines),
+    }
+
+
 def _context() -> Any:
     return handlers.WEBHOOK.new_context()
 
@@ -124,6 +181,7 @@ def webhook_figures(ticks: int) -> dict[str, Any]:
         meter.attach(boto3.DEFAULT_SESSION, *handlers.cached_clients())
         latencies: list[float] = []
         own: list[float] = []
+        tap = LogTap()
         for tick in sample[1:]:
             clock = CallClock()
             with counting(clock) as calls:
@@ -131,6 +189,7 @@ def webhook_figures(ticks: int) -> dict[str, Any]:
             warm.update(calls)
             own.append(latencies[-1] - clock.seconds * 1000)
         meter.detach()
+        warm_logs = log_figures(tap.lines(), ticks)
         redelivered = sample[1 : 1 + max(1, ticks // 10)]
         with counting() as dup:
             dup_ms = [invoke(tick) for tick in redelivered]
@@ -149,6 +208,8 @@ def webhook_figures(ticks: int) -> dict[str, Any]:
         "latency_ms": summary(latencies),
         "own_ms": summary(own),
         "duplicate_latency_ms": summary(dup_ms),
+        # Per warm new tick: its "Tick accepted" line and its EMF document, as written.
+        "logs_per_tick": warm_logs,
     }
 
 
@@ -173,6 +234,7 @@ def enricher_figures(batches: int) -> dict[str, Any]:
             own_ms: list[float] = []
             failures = 0
             calls = CallCounter()
+            tap = LogTap()
             for batch in chunks(records, BATCH):
                 clock = CallClock()
                 with counting(clock) as counted:
@@ -201,6 +263,8 @@ def enricher_figures(batches: int) -> dict[str, Any]:
                 "batch_latency_ms": summary(batch_ms),
                 "record_latency_ms": summary([ms / BATCH for ms in batch_ms]),
                 "own_batch_ms": summary(own_ms),
+                # Per batch: its "Batch done" line and its EMF document, as written.
+                "logs_per_batch": log_figures(tap.lines(), len(batch_ms)),
             }
         out["late_tick"] = _late_tick(account, loaded)
     return out

@@ -8,8 +8,9 @@ scripts/bench/stats.py: a percentile without enough samples is shown as ``-``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scripts.bench import capacity, cost, ingest
@@ -286,9 +287,53 @@ def cost_section(figures: Mapping[str, Any]) -> Section:
         table.add(env, *("$" + format(e["totals"][str(r)], ",.2f") for r in c["rates"]))
     section.blocks += [table, "settings:"]
     section.blocks += [f"  {env:<8} {_pairs(e['settings'])}" for env, e in c["envs"].items()]
-    section.blocks.append("")
+    section.blocks += ["", *_before_after(figures, c), "", *_choices(c), ""]
     section.blocks.extend(c["detail"])
     return section
+
+
+def _before_after(figures: Mapping[str, Any], c: Mapping[str, Any]) -> list[Table | str]:
+    """Cost per million ticks before issue 20 (its item format and choices) and now, one model."""
+    table = Table(["env", "ticks/s", "$/M ticks before", "$/M ticks now", "now/before", "PITR share"])
+    for env, e in c["envs"].items():
+        if "before_issue_20_per_million_ticks" not in e:
+            continue  # figures of a bench before issue 20
+        for r in c["rates"]:
+            old, new = e["before_issue_20_per_million_ticks"][str(r)], e["per_million_ticks"][str(r)]
+            table.add(
+                env, r, f"${old:,.3f}", f"${new:,.3f}", f"{new / old:.2f}", f"{e['pitr_share'][str(r)]:.0%}"
+            )
+    stored = figures.get("stored_bytes_per_tick") or {}
+    lines: list[Table | str] = [
+        "cost per million ticks, before issue 20 (tick repeating its keys, claims kept with the tick, "
+        "Standard table, Active tracing, a line per tick, platform lines) and now, priced by the same model:",
+        table,
+    ]
+    lines += [f"stored_bytes_per_tick {env} = {value:g}" for env, value in stored.items() if env == "prod"]
+    design = c.get("fewer_writes")
+    if design:
+        lines.append(
+            "design not built (docs/design.md): webhook computes indicators, enricher writes only on change: "
+            + ", ".join(
+                f"{r:g}/s ${now:,.2f} -> ${then:,.2f}"
+                for r, now, then in zip(c["rates"], design["now"], design["design"], strict=True)
+            )
+            + f" a month (prod; +{design['read_units_per_tick']:g} RRU per tick)"
+        )
+    return lines
+
+
+def _choices(c: Mapping[str, Any]) -> list[Table | str]:
+    """Each environment's priced choices: both options and the cheaper one at each rate."""
+    table = Table(["env", "choice", "option A", "option B", *(f"cheaper at {r:g}/s" for r in c["rates"])])
+    for env, e in c["envs"].items():
+        for row in e.get("choices", []):
+            cheaper = [
+                f"{name} (-${abs(a - b):,.2f})"
+                for name, a, b in zip(row["cheaper"], row["a_cost"], row["b_cost"], strict=True)
+            ]
+            table.add(env, row["choice"], row["a"], row["b"], *cheaper)
+    return ["choices, each priced with the env's other settings (-$: the monthly saving):", table]
 
 
 def late_tick_section(figures: Mapping[str, Any]) -> Section | None:
@@ -347,6 +392,7 @@ def cost_figures(
     for env in envs:
         settings = cost.Settings.from_config(env)
         estimates = [cost.estimate(rate, settings, per_tick) for rate in rates]
+        before = [cost.estimate(rate, settings.before_issue_20(), per_tick.legacy()) for rate in rates]
         out["envs"][env] = {
             "settings": settings.__dict__,
             "totals": {str(rate): round(e.total, 2) for rate, e in zip(rates, estimates, strict=True)},
@@ -354,9 +400,23 @@ def cost_figures(
                 str(rate): round(cost.per_million_ticks(e), 4)
                 for rate, e in zip(rates, estimates, strict=True)
             },
+            "before_issue_20_per_million_ticks": {
+                str(rate): round(cost.per_million_ticks(e), 4) for rate, e in zip(rates, before, strict=True)
+            },
+            "pitr_share": {
+                str(rate): round(e.share("DynamoDB PITR (35 d)"), 4)
+                for rate, e in zip(rates, estimates, strict=True)
+            },
+            "choices": choices(settings, per_tick, rates),
             "items": {
                 str(rate): [
-                    {"name": i.name, "quantity": i.quantity, "unit": i.unit, "monthly": round(i.monthly, 4)}
+                    {
+                        "name": i.name,
+                        "quantity": i.quantity,
+                        "unit": i.unit,
+                        "monthly": round(i.monthly, 4),
+                        "source": i.source,
+                    }
                     for i in e.items
                 ]
                 for rate, e in zip(rates, estimates, strict=True)
@@ -364,4 +424,55 @@ def cost_figures(
         }
         detail.extend(cost.format_estimate(env, e) for e in estimates)
     out["detail"] = detail
+    if "prod" in envs:
+        out["fewer_writes"] = fewer_writes_design(per_tick, cost.Settings.from_config("prod"), rates)
     return out
+
+
+def choices(
+    settings: cost.Settings, per_tick: cost.PerTick, rates: tuple[float, ...]
+) -> list[dict[str, Any]]:
+    """Each priced choice of an environment: both options' $/month at each rate, and the cheaper."""
+    every = settings.success_log_every if settings.success_log_every > 1 else 100
+    options = [
+        ("table class", "STANDARD", replace(settings, table_class="STANDARD"),
+         "STANDARD_INFREQUENT_ACCESS", replace(settings, table_class="STANDARD_INFREQUENT_ACCESS")),
+        ("success log line", "every tick", replace(settings, success_log_every=1),
+         f"1 in {every} (counts in metrics)", replace(settings, success_log_every=every)),
+        ("X-Ray", "Active (1/s + 5 %)", replace(settings, tracing_mode="Active"),
+         "PassThrough", replace(settings, tracing_mode="PassThrough")),
+        ("Lambda platform lines", "START/END/REPORT", replace(settings, system_log_level=None),
+         "system_log_level WARN", replace(settings, system_log_level="WARN")),
+    ]  # fmt: skip
+    rows = []
+    for name, a_label, a, b_label, b in options:
+        a_cost = [cost.estimate(rate, a, per_tick).total for rate in rates]
+        b_cost = [cost.estimate(rate, b, per_tick).total for rate in rates]
+        cheaper = [a_label if x <= y else b_label for x, y in zip(a_cost, b_cost, strict=True)]
+        rows.append({"choice": name, "a": a_label, "b": b_label, "a_cost": a_cost, "b_cost": b_cost,
+                     "cheaper": cheaper})  # fmt: skip
+    return rows
+
+
+def fewer_writes_design(
+    per_tick: cost.PerTick, settings: cost.Settings, rates: tuple[float, ...]
+) -> dict[str, Any]:
+    """Issue 20 item 4, priced: the webhook reads the series' last ticks (one eventually
+    consistent Query of MAX_WINDOW - 1 items, half a read unit per 4 KB) and stores the tick
+    with its indicators, so the enricher writes only after a late tick or a race."""
+    window = 19
+    read_units = max(1, math.ceil(window * per_tick.query_item_bytes / 4096)) / 2
+    design = replace(per_tick, updates_per_tick=0.0, webhook_ms=per_tick.webhook_ms + 6)
+    now = [cost.estimate(rate, settings, per_tick) for rate in rates]
+    then = [cost.estimate(rate, settings, design) for rate in rates]
+    extra = [rate * cost.load_prices()["seconds_per_month"] * read_units / 1e6 for rate in rates]
+    ia = settings.table_class == "STANDARD_INFREQUENT_ACCESS"
+    price = cost.load_prices()["dynamodb_on_demand_infrequent_access" if ia else "dynamodb_on_demand"]
+    return {
+        "read_units_per_tick": read_units,
+        "now": [round(e.total, 2) for e in now],
+        "design": [
+            round(e.total + x * price["read_request_units_per_million"], 2)
+            for e, x in zip(then, extra, strict=True)
+        ],
+    }

@@ -16,7 +16,29 @@ from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_ADD_METRIC = re.compile(r"add_metric\((.*?)\)\n", re.DOTALL)
+_NAME = re.compile(r'"([A-Z][A-Za-z]+)"')
+#: A table of metric names an ``add_metric`` call looks up (``OUTCOME_METRICS = {...}``): its values.
+_METRIC_TABLE = re.compile(r"^[A-Z_]*METRICS\b[^=\n]*=\s*\{(.*?)^\}", re.DOTALL | re.MULTILINE)
+_TABLE_VALUE = re.compile(r':\s*"([A-Z][A-Za-z]+)"')
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def custom_metrics(source: Path = REPO_ROOT / "lambda_src") -> list[str]:
+    """The custom metrics the handlers can emit (EMF): each ``add_metric`` name of a function,
+    and ``ColdStart`` (its own dimension, ``function_name``) where the cold-start metric is on.
+    Every path counts, not only those a benchmark run takes."""
+    found: set[str] = set()
+    for function in package.FUNCTIONS:
+        for path in sorted((source / function).glob("*.py")):
+            text = path.read_text()
+            for call in _ADD_METRIC.findall(text):
+                found.update(_NAME.findall(call))
+            for table in _METRIC_TABLE.findall(text):
+                found.update(_TABLE_VALUE.findall(table))
+            if "capture_cold_start_metric=True" in text:
+                found.add(f"ColdStart[{function}]")
+    return sorted(found)
 
 
 def package_figures(out_dir: Path) -> dict[str, Any]:

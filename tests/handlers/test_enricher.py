@@ -82,9 +82,7 @@ def expected(prices: list[str], i: int) -> dict[str, float]:
 
 
 def series_rows(aws: Aws, pk: str) -> list[dict[str, Any]]:
-    return sorted(
-        (r for r in aws.items() if r["pk"] == pk and "price" in r), key=lambda r: (r["ts"], r["sk"])
-    )
+    return sorted((r for r in aws.items() if r["pk"] == pk and "price" in r), key=lambda r: r["sk"])
 
 
 def assert_indicators(aws: Aws, pk: str, prices: list[str]) -> None:
@@ -191,7 +189,7 @@ def test_one_notification_per_enriched_tick(aws: Aws) -> None:
         body = message["body"]
         assert message["attributes"] == {"symbol": "BTC-USD", "exchange": "binance"}
         assert body["notification_id"] == f"{row['pk']}|{row['sk']}"
-        assert body["ts"] == row["ts"]
+        assert body["ts"] == int(row["sk"][2:18]) // 1000  # the event time the key holds, in ms
         assert Decimal(body["price"]) == row["price"]
         for name in ("sma_5", "sma_20", "volatility_10"):
             assert (name in body) == (name in row)
@@ -259,6 +257,14 @@ POISONS = {
     "ts fraction": lambda r: r["dynamodb"]["NewImage"].update(ts={"N": "1.5"}),
     "ts enormous": lambda r: r["dynamodb"]["NewImage"].update(ts={"N": "1E+999999999"}),
     "pk mismatch": lambda r: r["dynamodb"]["NewImage"].update(pk={"S": "X#y"}),
+    "legacy symbol mismatch": lambda r: r["dynamodb"]["NewImage"].update(
+        symbol={"S": "ETH-USD"}, exchange={"S": "binance"}
+    ),
+    "legacy ts mismatch": lambda r: r["dynamodb"]["NewImage"].update(ts={"N": "1714564800001"}),
+    "sk time not digits": lambda r: (
+        r["dynamodb"]["NewImage"].update(sk={"S": "t#x"}),
+        r["dynamodb"]["Keys"].update(sk={"S": "t#x"}),
+    ),
     "NewImage not a map": lambda r: r["dynamodb"].update(NewImage=[1, 2]),
 }
 
@@ -416,3 +422,22 @@ def test_publish_batch_takes_ten_per_call(aws: Aws) -> None:
     assert calls["sns:PublishBatch"] == 3
     assert calls["dynamodb:Query"] == 1
     assert calls["dynamodb:UpdateItem"] == 25 + 25  # the revisions, then their unsent marks removed
+
+
+def test_rows_of_both_item_formats_are_enriched_alike(aws: Aws) -> None:
+    """Rows written before the lean format repeat symbol, exchange, ts and event_id; the enricher
+    reads them as it reads new rows, in one series, and its messages are the same."""
+    ddb = aws.client("dynamodb")
+    for i, price in enumerate(PRICES[:12]):
+        pk, sk = "BTC-USD#binance", series_sk("BTC-USD", "binance", i)
+        item = {"pk": {"S": pk}, "sk": {"S": sk}, "price": {"N": price}, "volume": {"N": "1"},
+                "received_at": {"N": str(T0 + i * 1000)}}  # fmt: skip
+        if i % 2 == 0:  # the legacy form
+            item |= {"ts": {"N": str(T0 + i * 1000)}, "symbol": {"S": "BTC-USD"},
+                     "exchange": {"S": "binance"}, "event_id": {"S": f"BTC-USD-binance-{i}"}}  # fmt: skip
+        ddb.put_item(TableName=aws.table, Item=item)
+    assert run_in_batches(inserts(aws)) == []
+    assert_indicators(aws, "BTC-USD#binance", PRICES[:12])
+    messages = sorted(aws.deliveries(), key=lambda m: m["body"]["ts"])
+    assert [m["body"]["ts"] for m in messages] == [T0 + i * 1000 for i in range(12)]
+    assert {(m["body"]["symbol"], m["body"]["exchange"]) for m in messages} == {("BTC-USD", "binance")}

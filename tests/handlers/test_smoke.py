@@ -74,8 +74,7 @@ def test_a_working_pipeline_passes_every_step_and_leaves_nothing(aws: Aws, url: 
     smoke.run()
     assert [name for name, _ in smoke.steps] == ["secret", "subscribe", "post", "enriched", "notified"]
     assert len(pipeline.lines) == 5  # one latency line per step
-    (row,) = [row for row in aws.items() if row["symbol"] == SYMBOL]
-    assert row["exchange"] == EXCHANGE
+    (row,) = [row for row in aws.items() if row["pk"] == f"{SYMBOL}#{EXCHANGE}"]
     assert "enriched_at" in row
     assert queues_and_subscriptions(aws) == before
     assert smoke.cleanup_problems == []

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+import logging
 import time
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from pricing.keys import time_ms_of
 from scripts.price_table import price_table
 from tests.handlers.conftest import (
     CONTEXT,
@@ -40,6 +42,11 @@ def call(event: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
 SK_E1 = "t#1700000000123000#e#e-1"
 
 
+def sk_ms(sk: str) -> int:
+    """The event time (epoch ms) a tick's sort key holds: ``t#<16-digit us>#...``."""
+    return int(sk[2:18]) // 1000
+
+
 def digest_sk(time_us: int, *content: Any) -> str:
     """``t#<us>#h#<16 hex of sha256 of the canonical content>`` (docs/design.md), computed here."""
     canonical = json.dumps(list(content), separators=(",", ":")).encode()
@@ -60,12 +67,11 @@ def test_stores_a_tick_with_its_receipt(aws: Aws) -> None:
     }
     row = aws.item("BTC-USD#binance", SK_E1)
     assert row is not None
-    assert row["ts"] == 1_700_000_000_123
+    # Nothing the keys hold is repeated: symbol, exchange, time and event_id are in pk and sk.
+    assert set(row) == {"pk", "sk", "price", "volume", "received_at"}
     assert row["price"] == Decimal("65000.5")
     assert row["volume"] == Decimal("1.25")
-    assert row["event_id"] == "e-1"
     assert before <= row["received_at"] <= int(time.time() * 1000)
-    assert "expires_at" not in row
     assert aws.count() == 1
     [claim] = aws.claims()
     assert (claim["pk"], claim["sk"], claim["tick_sk"]) == ("BTC-USD#binance", "e#e-1", SK_E1)
@@ -93,7 +99,7 @@ def test_event_id_without_timestamp_takes_the_receive_time_once(aws: Aws) -> Non
     assert again["tick_id"] == first["tick_id"]
     assert again["timestamp"] == first["timestamp"]
     [row] = aws.items()
-    assert row["ts"] == row["received_at"] >= before
+    assert sk_ms(row["sk"]) == row["received_at"] == first["timestamp"] >= before
 
 
 SEED_BODY = b'{"symbol": "BTC-USD", "price": 65000.5, "exchange": "binance"}'
@@ -105,9 +111,9 @@ def test_the_original_body_is_stored_at_its_receive_time_by_request(aws: Aws) ->
     status, receipt = post(SEED_BODY)
     assert (status, receipt["status"], receipt["dedup"]) == (200, "stored", "request")
     [row] = aws.items()
-    assert before <= row["ts"] == row["received_at"] <= int(time.time() * 1000)
-    assert receipt["timestamp"] == row["ts"]
-    assert "event_id" not in row
+    assert before <= time_ms_of(row["sk"]) == row["received_at"] <= int(time.time() * 1000)
+    assert receipt["timestamp"] == time_ms_of(row["sk"])
+    assert "#e#" not in row["sk"]
 
 
 def test_a_captured_replay_of_a_request_is_a_duplicate(aws: Aws) -> None:
@@ -185,7 +191,7 @@ def test_timestamp_forms(aws: Aws, timestamp: Any, expected_us: int) -> None:
     status, receipt = post(tick_body(timestamp=timestamp, event_id="t", volume=None))
     assert status == 200
     [row] = aws.items()
-    assert receipt["timestamp"] == row["ts"] == expected_us // 1000
+    assert receipt["timestamp"] == sk_ms(row["sk"]) == expected_us // 1000
     assert row["sk"] == f"t#{expected_us:016d}#e#t"
 
 
@@ -217,6 +223,55 @@ def test_ttl_sets_expires_at_on_the_tick_and_its_claim(aws: Aws, monkeypatch: py
     [claim] = aws.claims()
     ttl = price_table()["ttl_attribute"]  # the attribute Terraform enables TTL on
     assert row[ttl] == claim[ttl] == row["received_at"] // 1000 + 7 * 86_400
+
+
+@pytest.mark.parametrize(("tick_days", "claim_days", "expected"), [(365, 3, 3), (2, 3, 2), (0, 3, 3)])
+def test_claim_expires_on_its_own_horizon_never_after_its_tick(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, tick_days: int, claim_days: int, expected: int
+) -> None:
+    monkeypatch.setenv("TICK_TTL_DAYS", str(tick_days))
+    monkeypatch.setenv("CLAIM_TTL_DAYS", str(claim_days))
+    assert post(tick_body(event_id="horizon"))[0] == 200
+    [row] = aws.items()
+    [claim] = aws.claims()
+    ttl = price_table()["ttl_attribute"]
+    assert claim[ttl] == row["received_at"] // 1000 + expected * 86_400
+    assert row.get(ttl) == (row["received_at"] // 1000 + tick_days * 86_400 if tick_days else None)
+
+
+def test_redelivery_after_the_claim_expired_is_still_a_duplicate_when_timed(aws: Aws) -> None:
+    body = tick_body(event_id="expired-claim", price="100")
+    assert post(body)[1]["status"] == "stored"
+    [claim] = aws.claims()
+    key = {"pk": {"S": claim["pk"]}, "sk": {"S": claim["sk"]}}
+    aws.client("dynamodb").delete_item(TableName=aws.table, Key=key)  # what TTL does after CLAIM_TTL_DAYS
+    assert post(body)[1]["status"] == "duplicate"  # the tick's key holds the sender's time
+    assert len(aws.items()) == 1
+
+
+def test_success_lines_are_sampled_and_rejections_always_logged(
+    aws: Aws,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("SUCCESS_LOG_EVERY", "1000000")
+    monkeypatch.setattr("random.randrange", lambda n: n - 1)  # never the sampled draw
+    caplog.set_level(logging.INFO)
+    capsys.readouterr()
+    assert post(tick_body(event_id="quiet"))[0] == 200
+    assert post(tick_body(price="-1"))[0] == 400
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Tick accepted" not in messages
+    assert "Request rejected" in messages
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(line.get("TicksStored") == [1.0] for line in metrics)  # the count is kept by the metric
+
+
+def test_every_success_is_logged_by_default(aws: Aws, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert post(tick_body(event_id="loud"))[0] == 200
+    assert [r.getMessage() for r in caplog.records].count("Tick accepted") == 1
 
 
 def test_base64_body_is_verified_on_decoded_bytes(aws: Aws) -> None:
@@ -260,7 +315,7 @@ def test_event_id_reused_with_other_content_is_a_conflict(aws: Aws, changed: dic
     assert status == 409
     assert "event_id 'once' was already used for a different tick" in answer["error"]
     [row] = aws.items()  # the first tick stays, untouched
-    assert (row["price"], row["volume"], row["ts"]) == (100, 1, TICK_TS)
+    assert (row["price"], row["volume"], sk_ms(row["sk"])) == (100, 1, TICK_TS)
 
 
 def test_same_event_id_in_two_series_is_two_ticks(aws: Aws) -> None:
@@ -288,7 +343,7 @@ def test_same_millisecond_different_ticks_are_all_stored(aws: Aws) -> None:
     assert [post(body)[1]["status"] for body in bodies] == ["stored"] * 5
     rows = aws.items()
     assert len(rows) == 5
-    assert {row["ts"] for row in rows} == {TICK_TS}
+    assert {sk_ms(row["sk"]) for row in rows} == {TICK_TS}
 
 
 # --- invalid bodies ------------------------------------------------------------------------

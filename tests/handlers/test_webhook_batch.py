@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from pricing.keys import time_ms_of
 from tests.handlers.conftest import (
     CONTEXT,
     TICK_TS,
@@ -73,7 +74,7 @@ def test_elements_without_a_timestamp_keep_their_order_and_identical_ones_are_di
     assert statuses(post_batch(body)[1]) == ["stored"] * 3
     rows = sorted(aws.items(), key=lambda row: row["sk"])
     assert [row["price"] for row in rows] == [Decimal("100"), Decimal("100"), Decimal("101")]
-    assert all(before <= row["ts"] <= int(time.time() * 1000) for row in rows)
+    assert all(before <= time_ms_of(row["sk"]) <= int(time.time() * 1000) for row in rows)
     assert len({row["sk"] for row in rows}) == 3
 
 
@@ -141,7 +142,7 @@ def test_standard_webhooks_batch_elements_use_the_webhook_id_and_position(aws: A
     status, answer = send(body, standard_headers(body, "msg_batch"))
     assert status == 200
     assert statuses(answer) == ["stored", "stored"]
-    assert {row["event_id"] for row in aws.items()} == {"msg_batch:0", "own"}
+    assert {row["sk"].partition("#e#")[2] for row in aws.items()} == {"msg_batch:0", "own"}
     # A redelivery of the message (signed anew, same id) stores nothing new.
     assert statuses(send(body, standard_headers(body, "msg_batch"))[1]) == ["duplicate", "duplicate"]
     assert aws.count() == 2

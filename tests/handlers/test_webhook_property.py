@@ -206,4 +206,6 @@ def test_every_valid_signed_tick_is_stored(
     assert answer["statusCode"] == 200, (answer, body)
     assert json.loads(answer["body"])["status"] == "stored"
     assert aws.count() == rows_before + 1
-    assert aws.item(*json.loads(answer["body"])["tick_id"].split("|"))["event_id"] == event_id
+    pk, sk = json.loads(answer["body"])["tick_id"].split("|")
+    assert aws.item(pk, sk) is not None
+    assert sk.endswith(f"#e#{event_id}")  # the event_id lives in the key (docs/design.md)

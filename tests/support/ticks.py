@@ -43,20 +43,25 @@ class Tick:
         }
         return json.dumps(payload, separators=(",", ":")).encode()
 
-    def item(self, received_ms: int | None = None) -> dict[str, dict[str, str]]:
-        """The row the webhook would store (low-level attribute values)."""
+    def item(self, received_ms: int | None = None, legacy: bool = False) -> dict[str, dict[str, str]]:
+        """The row the webhook would store (low-level attribute values); ``legacy``: as rows
+        written before the lean format, which also repeated what the keys hold."""
         pk, sk = self.key
-        return {
+        item = {
             "pk": {"S": pk},
             "sk": {"S": sk},
-            "ts": {"N": str(self.ts)},
-            "symbol": {"S": self.symbol},
-            "exchange": {"S": self.exchange},
             "price": {"N": str(self.price)},
             "volume": {"N": "1"},
             "received_at": {"N": str(received_ms or self.ts)},
-            "event_id": {"S": self.event_id},
         }
+        if legacy:
+            item |= {
+                "ts": {"N": str(self.ts)},
+                "symbol": {"S": self.symbol},
+                "exchange": {"S": self.exchange},
+                "event_id": {"S": self.event_id},
+            }
+        return item
 
 
 def interleaved(

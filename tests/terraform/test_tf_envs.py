@@ -166,6 +166,14 @@ class EnvPlanChecks:
         (url,) = [v for _, v in plan.of_type("aws_lambda_function_url")]
         assert url["authorization_type"] == setting(env, "webhook", "url_auth_type")
         assert not url.get("cors")
+        # system_log_level set: JSON log format at that level, for both functions; unset: Lambda's default.
+        level = config(env).get("system_log_level")
+        for function in (webhook, enricher):
+            logging = function.get("logging_config")
+            if level is None:  # left to Lambda: the provider plans the block as known after apply
+                assert logging is UNKNOWN or not logging, logging
+            else:
+                assert [(b["log_format"], b["system_log_level"]) for b in logging] == [("JSON", level)]
 
     def test_least_privilege_matches_the_design(self, roots, lambda_zips):
         env = self.env

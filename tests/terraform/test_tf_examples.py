@@ -888,7 +888,15 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         powertools = ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"]
         assert plan.outputs["environment_variable_names"]["value"] == {
             "webhook": sorted(
-                [*powertools, "SECRET_CACHE_TTL_SECONDS", "TABLE_NAME", "TICK_TTL_DAYS", "WEBHOOK_SECRET_ARN"]
+                [
+                    *powertools,
+                    "CLAIM_TTL_DAYS",
+                    "SECRET_CACHE_TTL_SECONDS",
+                    "SUCCESS_LOG_EVERY",
+                    "TABLE_NAME",
+                    "TICK_TTL_DAYS",
+                    "WEBHOOK_SECRET_ARN",
+                ]
             ),
             "enricher": sorted([*powertools, "TABLE_NAME", "TOPIC_ARN"]),
         }

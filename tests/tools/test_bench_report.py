@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench import report
+from scripts.bench import cost, inprocess, report, static
 from scripts.bench.loadgen import LoadGenerator
 from scripts.bench.stats import describe, min_samples, summary
 
@@ -142,3 +143,96 @@ def test_ingest_section_shows_invocations_and_write_units_per_tick_of_each_kind(
     [row] = [line for line in text.splitlines() if line.startswith("batch event_id")]
     assert row.split()[2:5] == ["0.01", "4", "4"]
     assert report.render({}, [report.ingest_section]) == ""
+
+
+# --- the cost model -------------------------------------------------------------------------
+
+
+def _prod(**changes: object) -> cost.Settings:
+    base = cost.Settings(tick_ttl_days=365, log_retention_days=365, batch_size=100)
+    return dataclasses.replace(base, **changes)
+
+
+def _item(est: cost.Estimate, prefix: str) -> cost.LineItem:
+    (item,) = [i for i in est.items if i.name.startswith(prefix)]
+    return item
+
+
+def test_every_cost_line_says_measured_or_documented() -> None:
+    est = cost.estimate(100.0, _prod(), cost.PerTick(source="measured"))
+    assert est.items
+    for item in est.items:
+        assert item.source.startswith(("measured", "documented")), item
+
+
+def test_xray_follows_lambdas_sampling_and_passthrough_records_nothing() -> None:
+    assert cost.traced_per_second(0.5) == 0.5
+    assert cost.traced_per_second(1000.0) == pytest.approx(1 + 0.05 * 999)
+    month = cost.load_prices()["seconds_per_month"]
+    active = _item(cost.estimate(1000.0, _prod(tracing_mode="Active")), "X-Ray")
+    # webhook: 1 + 5 % of 999 a second; enricher: 10 batches a second (batch 100): 1 + 5 % of 9
+    assert active.quantity == pytest.approx((50.95 + 1.45) * month / 1e6)
+    assert _item(cost.estimate(1000.0, _prod(tracing_mode="PassThrough")), "X-Ray").monthly == 0
+
+
+def test_log_bytes_count_platform_lines_sampling_and_event_overhead() -> None:
+    work = cost.PerTick(success_line_bytes=400, webhook_emf_bytes=200, enricher_log_bytes=1000,
+                        enricher_log_events=2)  # fmt: skip
+    plain = _prod(tracing_mode="PassThrough")
+    # per invocation: START 72 + END 51 + REPORT 135 and 3 x 26 B; batch of 10
+    platform = 72 + 51 + 135 + 3 * 26
+    expected = (400 + 26) + (200 + 26) + platform + (1000 + 2 * 26 + platform) / 10
+    assert work.log_bytes(plain, 10) == pytest.approx(expected)
+    sampled = dataclasses.replace(plain, success_log_every=100)
+    assert work.log_bytes(plain, 10) - work.log_bytes(sampled, 10) == pytest.approx(426 * 0.99)
+    quiet = dataclasses.replace(plain, system_log_level="WARN")
+    assert work.log_bytes(plain, 10) - work.log_bytes(quiet, 10) == pytest.approx(platform * 1.1)
+    traced = dataclasses.replace(plain, tracing_mode="Active")
+    assert work.log_bytes(traced, 10) - work.log_bytes(plain, 10) == pytest.approx(90 * 1.1)
+
+
+def test_storage_holds_a_claim_for_its_horizon_only() -> None:
+    work = cost.PerTick(item_bytes=300, claim_bytes=280, puts_per_tick=2)
+    assert work.stored_bytes(_prod(claim_ttl_days=0)) == 580
+    assert work.stored_bytes(_prod(claim_ttl_days=73)) == pytest.approx(300 + 280 / 5)
+    assert cost.PerTick(item_bytes=300, puts_per_tick=1).stored_bytes(_prod(claim_ttl_days=7)) == 300
+
+
+def test_table_class_prices_storage_and_requests() -> None:
+    standard = cost.estimate(10.0, _prod(table_class="STANDARD"))
+    ia = cost.estimate(10.0, _prod(table_class="STANDARD_INFREQUENT_ACCESS"))
+    assert _item(ia, "DynamoDB storage").unit_price == 0.10
+    assert _item(standard, "DynamoDB storage").unit_price == 0.25
+    assert _item(ia, "DynamoDB writes").unit_price == 0.78125  # 25 % above Standard's 0.625
+    assert _item(ia, "DynamoDB PITR").monthly == _item(standard, "DynamoDB PITR").monthly
+
+
+def test_log_lines_are_split_into_application_lines_and_emf_documents() -> None:
+    emf = {"_aws": {"Timestamp": 1, "CloudWatchMetrics": [
+        {"Namespace": "N", "Dimensions": [[]], "Metrics": [{"Name": "TicksStored", "Unit": "Count"}]}]},
+        "TicksStored": [1.0]}  # fmt: skip
+    app = '{"level":"INFO","message":"Tick accepted"}'
+    lines = [app, json.dumps(emf, separators=(",", ":"))] * 2
+    figures = inprocess.log_figures(lines, 2)
+    assert figures["app_bytes"] == len(app) + 1
+    assert figures["emf_bytes"] == len(lines[1]) + 1
+    assert (figures["app_events"], figures["emf_events"]) == (1, 1)
+    assert figures["metrics"] == ["N/TicksStored[]"]
+
+
+def test_custom_metrics_are_counted_in_the_handlers_source() -> None:
+    found = static.custom_metrics()
+    assert {"TicksStored", "TicksRejected", "TicksEnriched", "RecordsFailed"} <= set(found)
+    assert {"ColdStart[webhook_processor]", "ColdStart[price_enricher]"} <= set(found)
+
+
+def test_the_report_prices_prod_before_and_after_side_by_side() -> None:
+    figures = json.loads(OLD_BENCH.read_text())
+    figures["cost"] = report.cost_figures(figures, ["prod"], (10.0, 1000.0), 10)
+    prod = figures["cost"]["envs"]["prod"]
+    for rate in ("10.0", "1000.0"):
+        assert prod["per_million_ticks"][rate] < prod["before_issue_20_per_million_ticks"][rate]
+    text = report.render(figures)
+    assert "$/M ticks before" in text
+    assert "table class" in text
+    assert "X-Ray" in text

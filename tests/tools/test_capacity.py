@@ -32,7 +32,7 @@ def test_a_write_costs_one_unit_per_started_kilobyte(size: int, units: int) -> N
 def test_write_units_of_each_sender_kind() -> None:
     figures = capacity.write_units_per_tick(capacity.sample_items())
     assert max(figures["item_bytes"].values()) < 1024  # every write of the paths is one unit
-    assert figures["item_bytes"]["unsent"] == figures["item_bytes"]["enriched"] + len("unsent") + 2
+    assert figures["item_bytes"]["unsent"] == figures["item_bytes"]["revised"] + len("unsent") + 2
     # PutItem + UpdateItem (revision, marked unsent) + UpdateItem (mark removed once published)
     assert figures["write_units_per_tick"] == 3
     assert figures["unsent_mark_write_units_per_notification"] == 1
@@ -55,3 +55,21 @@ def test_a_query_is_billed_on_the_full_items_it_reads() -> None:
     assert per_tick.read_units_per_query(2) == 4  # 42 x 330 = 13,860 B
     figures = capacity.capacity_figures({}, ())
     assert figures["query"]["extra_items"] == 40  # the enricher's first page: 2 x 20-tick window
+
+
+def test_the_lean_tick_drops_exactly_what_its_keys_hold() -> None:
+    items = capacity.sample_items()
+    assert not {"symbol", "exchange", "ts", "event_id"} & set(items["enriched"])
+    # Written out: ts 2 + (1 + 7), symbol 6 + 7, exchange 8 + 7, event_id 8 + 24.
+    sizes = {name: capacity.item_size(item) for name, item in items.items()}
+    assert sizes["legacy"] - sizes["enriched"] == 10 + 13 + 15 + 32
+
+
+def test_prod_stores_at_most_350_bytes_per_tick_with_claims_on_their_own_horizon() -> None:
+    figures = capacity.capacity_figures({"prod": {"ttl_days": 365, "claim_days": 7}}, (10.0,))
+    stored = figures["stored_bytes_per_tick"]
+    prod = figures["envs"]["prod"]
+    assert prod["stored_bytes_per_tick"] == pytest.approx(stored["tick"] + stored["claim"] * 7 / 365, abs=0.1)
+    assert prod["stored_bytes_per_tick"] <= 350
+    kept_with_tick = capacity.capacity_figures({"prod": {"ttl_days": 365}}, (10.0,))["envs"]["prod"]
+    assert kept_with_tick["stored_bytes_per_tick"] == stored["tick"] + stored["claim"]
