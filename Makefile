@@ -21,7 +21,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
-.PHONY: help venv lock package tfvars tfvars-all settings-docs plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
+.PHONY: help venv lock package tfvars tfvars-all settings-docs provider-schema plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,9 @@ fmt: $(STAMP) ## format Python and HCL
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 	$(TF) fmt -recursive .
+
+provider-schema: $(STAMP) ## re-extract scripts/data/aws-provider-schema.json (provider 6.25.0 from the locked cdktf wheel, 5.100.0 from terraform)
+	$(PY) -m scripts.provider_schema --regenerate
 
 checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-locked requirements/checkov.txt)
 	$(PY) -m scripts.checkov_env
