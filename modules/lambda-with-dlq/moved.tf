@@ -35,3 +35,8 @@ moved {
   from = aws_cloudwatch_metric_alarm.this["on_failure_age"]
   to   = aws_cloudwatch_metric_alarm.this["stream_on_failure_age"]
 }
+
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = aws_cloudwatch_log_group.this[0]
+}
