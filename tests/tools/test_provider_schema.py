@@ -89,40 +89,34 @@ def test_a_renamed_argument_in_a_module_fails(tmp_path: Path, schema: dict) -> N
     ]
 
 
-def test_a_block_written_as_an_argument_fails(tmp_path: Path, schema: dict) -> None:
+KIND_CASES = {
+    "block as argument": (
+        'resource "aws_lambda_function" "x" {\n  tracing_config = { mode = "Active" }\n}\n',
+        "f.tf: resource aws_lambda_function argument tracing_config: "
+        f"a block in {V6}, written as an argument",
+    ),
+    "argument as block": (
+        'resource "aws_lambda_function" "x" {\n  runtime {\n    name = "python3.13"\n  }\n}\n',
+        f"f.tf: resource aws_lambda_function block runtime: an argument in {V6}, written as a block",
+    ),
+    "deprecated": (
+        'resource "aws_iam_role" "x" {\n  managed_policy_arns = []\n}\n',
+        f"f.tf: resource aws_iam_role argument managed_policy_arns: deprecated in hashicorp/aws {V5}",
+    ),
+    "unknown type": (
+        'resource "aws_simpledb_domain" "x" {\n  name = "d"\n}\n',
+        f"f.tf: resource aws_simpledb_domain block (type): type absent from hashicorp/aws {V6}",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "problem"), KIND_CASES.values(), ids=KIND_CASES.keys())
+def test_a_wrong_kind_a_deprecation_or_an_unknown_type_fails(
+    tmp_path: Path, schema: dict, text: str, problem: str
+) -> None:
     path = tmp_path / "f.tf"
-    path.write_text('resource "aws_lambda_function" "x" {\n  tracing_config = { mode = "Active" }\n}\n')
-    problems = check(file_usages(path, "f.tf"), schema)
-    assert (
-        f"f.tf: resource aws_lambda_function argument tracing_config: a block in {V6}, written as an argument"
-        in problems
-    )
-
-
-def test_an_argument_written_as_a_block_fails(tmp_path: Path, schema: dict) -> None:
-    path = tmp_path / "f.tf"
-    path.write_text('resource "aws_lambda_function" "x" {\n  runtime {\n    name = "python3.13"\n  }\n}\n')
-    problems = check(file_usages(path, "f.tf"), schema)
-    assert (
-        f"f.tf: resource aws_lambda_function block runtime: an argument in {V6}, written as a block"
-        in problems
-    )
-
-
-def test_a_deprecated_argument_fails(tmp_path: Path, schema: dict) -> None:
-    path = tmp_path / "f.tf"
-    path.write_text('resource "aws_iam_role" "x" {\n  managed_policy_arns = []\n}\n')
-    problems = check(file_usages(path, "f.tf"), schema)
-    assert problems == [
-        f"f.tf: resource aws_iam_role argument managed_policy_arns: deprecated in hashicorp/aws {V5}"
-    ]
-
-
-def test_an_unknown_type_fails(tmp_path: Path, schema: dict) -> None:
-    path = tmp_path / "f.tf"
-    path.write_text('resource "aws_simpledb_domain" "x" {\n  name = "d"\n}\n')
-    problems = check(file_usages(path, "f.tf"), schema)
-    assert f"f.tf: resource aws_simpledb_domain block (type): type absent from hashicorp/aws {V6}" in problems
+    path.write_text(text)
+    assert problem in check(file_usages(path, "f.tf"), schema)
 
 
 def test_the_extract_names_its_source() -> None:
