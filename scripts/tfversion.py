@@ -2,9 +2,10 @@
 
 :data:`REQUIRED` is the figure every ``versions.tf`` states as ``required_version = ">= X"``
 (write-only secret arguments need Terraform 1.11); tests/tools/test_tfversion.py fails when a
-``versions.tf`` or the README says anything else. Every project command that runs terraform
-finds it with :func:`terraform_binary`, which checks the installed version against
-:data:`REQUIRED` once per process.
+``versions.tf`` or the README says anything else. The hashicorp/aws ranges are stated here too:
+:data:`MODULE_AWS_PROVIDER` for modules/ and their examples, :data:`ENV_AWS_PROVIDER` for envs/.
+Every project command that runs terraform finds it with :func:`terraform_binary`, which checks the
+installed version against :data:`REQUIRED` once per process.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from scripts.clihelp import description
 from scripts.errors import one_line
 
 REQUIRED = "1.11"
+
+# The hashicorp/aws range every module (and every module example) admits: the tests prove 5.100 by
+# validate, plan and apply on moto, and 6.x by the schema check of scripts/provider_schema.py.
+MODULE_AWS_PROVIDER = ">= 5.100, < 7.0"
+# The range the deployed roots under envs/ pin: only what the tests run end to end.
+ENV_AWS_PROVIDER = "~> 5.100"
 
 
 class TerraformVersionError(RuntimeError):

@@ -19,6 +19,7 @@ locals {
       batch_size                         = var.stream_source.batch_size
       maximum_batching_window_in_seconds = var.stream_source.maximum_batching_window_in_seconds
       function_response_types            = var.stream_source.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
+      metrics                            = []
       starting_position                  = var.stream_source.starting_position
       starting_position_timestamp        = null
       parallelization_factor             = var.stream_source.parallelization_factor
@@ -46,6 +47,7 @@ locals {
       batch_size                         = coalesce(s.batch_size, s.type == "sqs" ? 10 : 100)
       maximum_batching_window_in_seconds = coalesce(s.maximum_batching_window_in_seconds, s.type == "sqs" ? 0 : 1)
       function_response_types            = s.function_response_types
+      metrics                            = s.metrics
       starting_position                  = s.type == "sqs" ? null : coalesce(s.starting_position, "TRIM_HORIZON")
       starting_position_timestamp        = s.starting_position_timestamp
       parallelization_factor             = s.type == "sqs" ? null : coalesce(s.parallelization_factor, 1)
@@ -76,7 +78,7 @@ locals {
 resource "aws_lambda_event_source_mapping" "this" {
   for_each = local.sources
 
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = local.target_arn
   event_source_arn                   = each.value.arn
   enabled                            = each.value.enabled
   batch_size                         = each.value.batch_size
@@ -110,6 +112,13 @@ resource "aws_lambda_event_source_mapping" "this" {
       on_failure {
         destination_arn = aws_sqs_queue.on_failure[each.key].arn
       }
+    }
+  }
+
+  dynamic "metrics_config" {
+    for_each = length(each.value.metrics) > 0 ? [each.value.metrics] : []
+    content {
+      metrics = metrics_config.value
     }
   }
 

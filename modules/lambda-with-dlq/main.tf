@@ -1,12 +1,21 @@
 locals {
   arn_prefix     = "arn:${var.partition}"
-  log_group_name = "/aws/lambda/${var.function_name}"
+  own_log_group  = var.existing_log_group_name == null
+  log_group_name = local.own_log_group ? "/aws/lambda/${var.function_name}" : var.existing_log_group_name
   log_group_arn  = "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${local.log_group_name}"
   has_url        = var.function_url != null
   has_kms        = var.kms != null
   kms_key_arn    = local.has_kms ? var.kms.key_arn : null
   create_role    = var.role_arn == null
   role_arn       = local.create_role ? aws_iam_role.this[0].arn : var.role_arn
+  is_image       = var.image != null
+
+  # The alias, and whether triggers (mappings, URL, async settings, allowed_triggers) go through it.
+  has_alias   = var.alias != null
+  via_alias   = local.has_alias && try(var.alias.invoke_through, false)
+  qualifier   = local.via_alias ? aws_lambda_alias.this[0].name : null
+  target_arn  = local.via_alias ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
+  text_format = { log_format = "Text", application_log_level = null, system_log_level = null }
 
   # Asynchronous failures: the module's dead-letter queue, or the caller's destinations.
   has_async_dlq  = try(var.async_invocation.dead_letter_queue, false)
@@ -25,8 +34,10 @@ locals {
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is set per environment from config (dev keeps days, prod a year); a 1-year floor for throw-away envs only costs money.
   #checkov:skip=CKV_AWS_158:var.kms is optional for reuse by other teams: null means CloudWatch Logs' own encryption, a CMK is used whenever the caller gives one.
+  count             = local.own_log_group ? 1 : 0
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
+  log_group_class   = var.log_group_class
   kms_key_id        = local.kms_key_arn
   tags              = var.tags
 }
@@ -41,16 +52,40 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = var.description
   role                           = local.role_arn
-  handler                        = var.handler
-  runtime                        = var.runtime
   architectures                  = [var.architecture]
-  filename                       = var.filename
-  source_code_hash               = filebase64sha256(var.filename)
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
   kms_key_arn                    = local.kms_key_arn
   layers                         = var.layers
+  publish                        = var.publish
+
+  # Code: a local zip, an S3 object or a container image (exactly one: var.filename's validation).
+  package_type      = local.is_image ? "Image" : "Zip"
+  handler           = local.is_image ? null : var.handler
+  runtime           = local.is_image ? null : var.runtime
+  filename          = var.filename
+  source_code_hash  = var.filename == null ? null : filebase64sha256(var.filename)
+  s3_bucket         = try(var.s3_code.bucket, null)
+  s3_key            = try(var.s3_code.key, null)
+  s3_object_version = try(var.s3_code.object_version, null)
+  image_uri         = try(var.image.uri, null)
+
+  dynamic "image_config" {
+    for_each = local.is_image && try(var.image.command != null || var.image.entry_point != null || var.image.working_directory != null, false) ? [var.image] : []
+    content {
+      command           = image_config.value.command
+      entry_point       = image_config.value.entry_point
+      working_directory = image_config.value.working_directory
+    }
+  }
+
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
 
   ephemeral_storage {
     size = var.ephemeral_storage_size
@@ -76,11 +111,12 @@ resource "aws_lambda_function" "this" {
     }
   }
 
+  # Lambda's default (Text, to /aws/lambda/<name>) needs no block; a group of the caller's does.
   dynamic "logging_config" {
-    for_each = var.logging_config == null ? [] : [var.logging_config]
+    for_each = var.logging_config != null ? [var.logging_config] : local.own_log_group ? [] : [local.text_format]
     content {
       log_format            = logging_config.value.log_format
-      log_group             = aws_cloudwatch_log_group.this.name
+      log_group             = local.log_group_name
       application_log_level = logging_config.value.application_log_level
       system_log_level      = logging_config.value.system_log_level
     }
@@ -103,6 +139,7 @@ resource "aws_lambda_function" "this" {
 resource "aws_lambda_function_event_invoke_config" "this" {
   count                        = var.async_invocation == null ? 0 : 1
   function_name                = aws_lambda_function.this.function_name
+  qualifier                    = local.qualifier
   maximum_retry_attempts       = var.async_invocation.maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_invocation.maximum_event_age_in_seconds
 

@@ -35,3 +35,9 @@ moved {
   from = aws_cloudwatch_metric_alarm.this["on_failure_age"]
   to   = aws_cloudwatch_metric_alarm.this["stream_on_failure_age"]
 }
+
+# The log group became optional (existing_log_group_name): the existing one keeps its logs.
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = aws_cloudwatch_log_group.this[0]
+}

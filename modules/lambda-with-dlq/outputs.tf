@@ -39,13 +39,33 @@ output "kms_policy_json" {
 }
 
 output "log_group_name" {
-  description = "Log group name."
-  value       = aws_cloudwatch_log_group.this.name
+  description = "Name of the function's log group: the module's, or `existing_log_group_name`."
+  value       = local.own_log_group ? aws_cloudwatch_log_group.this[0].name : local.log_group_name
 }
 
 output "log_group_arn" {
-  description = "Log group ARN."
-  value       = aws_cloudwatch_log_group.this.arn
+  description = "ARN of the function's log group: the module's, or `existing_log_group_name`'s."
+  value       = local.own_log_group ? aws_cloudwatch_log_group.this[0].arn : local.log_group_arn
+}
+
+output "version" {
+  description = "The version this apply published (`publish = true`), else `$LATEST`."
+  value       = aws_lambda_function.this.version
+}
+
+output "alias_arn" {
+  description = "ARN of the alias, or null."
+  value       = one(aws_lambda_alias.this[*].arn)
+}
+
+output "alias_invoke_arn" {
+  description = "ARN of the alias for API Gateway integrations, or null."
+  value       = one(aws_lambda_alias.this[*].invoke_arn)
+}
+
+output "alias_name" {
+  description = "Name of the alias, or null."
+  value       = one(aws_lambda_alias.this[*].name)
 }
 
 output "function_url" {

@@ -4,8 +4,21 @@ resource "aws_lambda_function_url" "this" {
   #checkov:skip=CKV_AWS_258:Auth NONE only when the caller asks for it (the webhook: feeds cannot sign SigV4); the handler verifies an HMAC-SHA256 signature and a timestamp window.
   count              = local.has_url ? 1 : 0
   function_name      = aws_lambda_function.this.function_name
+  qualifier          = local.qualifier
   authorization_type = var.function_url.authorization_type
   invoke_mode        = var.function_url.invoke_mode
+
+  dynamic "cors" {
+    for_each = try(var.function_url.cors, null) == null ? [] : [var.function_url.cors]
+    content {
+      allow_origins     = cors.value.allow_origins
+      allow_methods     = cors.value.allow_methods
+      allow_headers     = cors.value.allow_headers
+      expose_headers    = cors.value.expose_headers
+      allow_credentials = cors.value.allow_credentials
+      max_age           = cors.value.max_age
+    }
+  }
 }
 
 # With authorization_type NONE the aws_lambda_function_url resource itself adds the statement
@@ -26,5 +39,6 @@ resource "aws_lambda_permission" "url_public_invoke" {
   statement_id  = "FunctionUrlAllowInvokeFunction"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = local.qualifier
   principal     = "*"
 }

@@ -15,30 +15,28 @@ variable "description" {
 }
 
 variable "handler" {
-  description = "Handler in the runtime's own notation: `pkg.module.function` (Python), `index.handler` (Node.js), `Namespace.Class::Method` (Java, .NET), `bootstrap` (custom runtimes)."
+  description = "Handler in the runtime's own notation: `pkg.module.function` (Python), `index.handler` (Node.js), `Namespace.Class::Method` (Java, .NET), `bootstrap` (custom runtimes). Required for zip code (`filename`, `s3_code`); null for a container `image` (its CMD names it)."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[^\\s]{1,128}$", var.handler))
-    error_message = "handler must be 1-128 characters without whitespace."
+    condition     = var.image != null ? var.handler == null : can(regex("^[^\\s]{1,128}$", coalesce(var.handler, " ")))
+    error_message = "handler must be 1-128 characters without whitespace for zip code (filename, s3_code), and null for a container image (its CMD, or image.command, names it)."
   }
 }
 
 variable "runtime" {
-  description = "Lambda runtime identifier (managed runtimes that AWS still supports for new functions, and the OS-only provided.al2/provided.al2023)."
+  description = <<-EOT
+    Lambda runtime identifier of zip code (ignored for a container `image`), checked by its pattern so that
+    a runtime AWS adds needs no module release: pythonX.Y, nodejsN.x, javaN, dotnetN, rubyX.Y or
+    provided.alNNNN (OS-only). Whether AWS still accepts it for new functions is AWS's check, at apply.
+  EOT
   type        = string
   default     = "python3.13"
 
   validation {
-    condition = contains([
-      "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-      "nodejs18.x", "nodejs20.x", "nodejs22.x",
-      "java11", "java17", "java21",
-      "dotnet8",
-      "ruby3.2", "ruby3.3",
-      "provided.al2", "provided.al2023",
-    ], var.runtime)
-    error_message = "runtime must be one of python3.9-python3.13, nodejs18.x, nodejs20.x, nodejs22.x, java11, java17, java21, dotnet8, ruby3.2, ruby3.3, provided.al2, provided.al2023."
+    condition     = can(regex("^(python3\\.[0-9]{1,2}|nodejs[0-9]{2}\\.x|java[0-9]{1,2}|dotnet[0-9]{1,2}|ruby[0-9]\\.[0-9]{1,2}|provided\\.al[0-9]{4})$", var.runtime))
+    error_message = "runtime must look like python3.13, nodejs22.x, java21, dotnet8, ruby3.3 or provided.al2023."
   }
 }
 
@@ -54,12 +52,190 @@ variable "architecture" {
 }
 
 variable "filename" {
-  description = "Path of the deployment zip built by the caller (scripts/package.py); its SHA-256 becomes `source_code_hash`."
+  description = "Path of a local deployment zip built by the caller (scripts/package.py); its SHA-256 becomes `source_code_hash`. Give exactly one of `filename`, `s3_code` and `image`."
   type        = string
+  default     = null
 
   validation {
-    condition     = endswith(var.filename, ".zip")
+    condition     = var.filename == null || endswith(coalesce(var.filename, "-"), ".zip")
     error_message = "filename must be a .zip file."
+  }
+
+  validation {
+    condition     = (var.filename != null ? 1 : 0) + (var.s3_code != null ? 1 : 0) + (var.image != null ? 1 : 0) == 1
+    error_message = "Give exactly one code source: filename (a local zip), s3_code (an S3 object) or image (a container image)."
+  }
+}
+
+variable "s3_code" {
+  description = <<-EOT
+    The deployment zip as an S3 object in the function's region, or null. Give `object_version` (a
+    versioned bucket) so that a new upload is a change Terraform sees: without it, a new object under the
+    same key is deployed only when something else changes. The identity applying needs s3:GetObject
+    (and s3:GetObjectVersion) on it.
+  EOT
+  type = object({
+    bucket         = string
+    key            = string
+    object_version = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.s3_code == null || try(can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_code.bucket)) && length(var.s3_code.key) >= 1 && length(var.s3_code.key) <= 1024 && endswith(var.s3_code.key, ".zip"), false)
+    error_message = "s3_code.bucket must be an S3 bucket name and s3_code.key the key of a .zip object (1-1024 characters)."
+  }
+}
+
+variable "image" {
+  description = <<-EOT
+    The code as a container image in Amazon ECR, or null: `package_type` becomes Image, `handler` and
+    `runtime` do not apply (the image's ENTRYPOINT/CMD do; `command`, `entry_point`, `working_directory`
+    override them) and layers are not allowed. The ECR repository must let Lambda pull the image (same
+    account: the identity applying needs ecr:BatchGetImage and ecr:GetDownloadUrlForLayer). Prefer a
+    digest (`@sha256:...`): a moved tag is not a change Terraform sees.
+  EOT
+  type = object({
+    uri               = string
+    command           = optional(list(string))
+    entry_point       = optional(list(string))
+    working_directory = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.image == null || try(can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$", var.image.uri)), false)
+    error_message = "image.uri must be an Amazon ECR image: <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or @sha256:<digest>."
+  }
+
+  validation {
+    condition     = var.image == null || length(var.layers) == 0
+    error_message = "A container image function takes no layers: build them into the image."
+  }
+}
+
+variable "publish" {
+  description = "Publish a new numbered version on every code or configuration change (needed by `alias` without a `function_version`, `provisioned_concurrency` and `snap_start`)."
+  type        = bool
+  default     = false
+}
+
+variable "alias" {
+  description = <<-EOT
+    An alias, or null. It points at `function_version`, by default the version this apply publishes
+    (`publish = true`). `routing` sends `weight` (0-1, exclusive) of the invocations to another version:
+    a canary of a new version, or the tail of the old one. With `invoke_through` (default) the event source
+    mappings, the Function URL, the asynchronous invocation settings and `allowed_triggers` use the alias,
+    so callers run the version the alias names, not $LATEST.
+  EOT
+  type = object({
+    name             = string
+    description      = optional(string, "")
+    function_version = optional(string)
+    invoke_through   = optional(bool, true)
+    routing = optional(object({
+      version = string
+      weight  = number
+    }))
+  })
+  default = null
+
+  validation {
+    condition     = var.alias == null || try(can(regex("^[A-Za-z0-9_-]{1,128}$", var.alias.name)) && !can(regex("^[0-9]+$", var.alias.name)), false)
+    error_message = "alias.name must be 1-128 letters, digits, '_' or '-', and not only digits (those name versions)."
+  }
+
+  validation {
+    condition     = var.alias == null || try(var.alias.function_version != null || var.publish, false)
+    error_message = "alias without function_version points at the version this apply publishes: set publish = true."
+  }
+
+  validation {
+    condition     = var.alias == null || try(var.alias.function_version == null || can(regex("^[0-9]+$", var.alias.function_version)), false)
+    error_message = "alias.function_version must be a published version number."
+  }
+
+  validation {
+    condition     = try(var.alias.routing, null) == null || try(can(regex("^[0-9]+$", var.alias.routing.version)) && var.alias.routing.version != var.alias.function_version && var.alias.routing.weight > 0 && var.alias.routing.weight < 1, false)
+    error_message = "alias.routing needs a published version number other than function_version and a weight between 0 and 1 (exclusive)."
+  }
+}
+
+variable "provisioned_concurrency" {
+  description = "Execution environments kept initialised on the alias (billed while configured), or null. Needs `alias`; at most `reserved_concurrency` when that is set (AWS refuses more)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.provisioned_concurrency == null || try(var.provisioned_concurrency >= 1 && floor(var.provisioned_concurrency) == var.provisioned_concurrency && var.alias != null, false)
+    error_message = "provisioned_concurrency must be a whole number >= 1 and needs an alias."
+  }
+
+  validation {
+    condition     = var.provisioned_concurrency == null || var.reserved_concurrency == null || try(var.provisioned_concurrency <= var.reserved_concurrency, false)
+    error_message = "provisioned_concurrency cannot exceed reserved_concurrency."
+  }
+}
+
+variable "snap_start" {
+  description = <<-EOT
+    Lambda SnapStart on published versions: a snapshot of the initialised function resumes instead of a cold
+    start. AWS allows it for Java 11+, Python 3.12+ and .NET 8+ zip functions only, on published versions
+    (`publish = true`), without provisioned concurrency and with at most 512 MB of /tmp.
+  EOT
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.snap_start || (var.image == null && can(regex("^(java(1[1-9]|[2-9][0-9])|python3\\.(1[2-9]|[2-9][0-9])|dotnet([89]|[1-9][0-9]))$", var.runtime)))
+    error_message = "snap_start needs a zip function on Java 11+, Python 3.12+ or .NET 8+."
+  }
+
+  validation {
+    condition     = !var.snap_start || (var.publish && var.provisioned_concurrency == null && var.ephemeral_storage_size == 512)
+    error_message = "snap_start needs publish = true, no provisioned_concurrency and ephemeral_storage_size = 512."
+  }
+}
+
+variable "recursive_loop" {
+  description = "Recursive-loop detection (aws_lambda_function_recursion_config): Terminate stops a loop through SQS, SNS or S3 after about 16 invocations, Allow lets it run (only for code that loops on purpose). null keeps AWS's default, Terminate, without managing the setting."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.recursive_loop == null || contains(["Allow", "Terminate"], coalesce(var.recursive_loop, "-"))
+    error_message = "recursive_loop must be null, Allow or Terminate."
+  }
+}
+
+variable "allowed_triggers" {
+  description = <<-EOT
+    Other services and accounts allowed to invoke the function (resource-based policy statements), by
+    statement id: `principal` is a service (`s3.amazonaws.com`, `sns.amazonaws.com`,
+    `events.amazonaws.com`, ...) or an account id; a service must be limited by `source_arn` (the bucket,
+    topic or rule), `source_account` or both, so that no other account's resource can use it to invoke the
+    function (confused deputy).
+  EOT
+  type = map(object({
+    principal      = string
+    source_arn     = optional(string)
+    source_account = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k, t in var.allowed_triggers : can(regex("^[A-Za-z0-9_-]{1,100}$", k)) && (can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)*\\.amazonaws\\.com$", t.principal)) || can(regex("^[0-9]{12}$", t.principal)))])
+    error_message = "allowed_triggers keys must be 1-100 letters, digits, '_' or '-', and each principal a service principal (<service>.amazonaws.com) or a 12-digit account id."
+  }
+
+  validation {
+    condition     = alltrue([for k, t in var.allowed_triggers : !endswith(t.principal, ".amazonaws.com") || t.source_arn != null || t.source_account != null])
+    error_message = "allowed_triggers with a service principal need source_arn, source_account or both."
+  }
+
+  validation {
+    condition     = alltrue([for k, t in var.allowed_triggers : (t.source_arn == null || can(regex("^arn:[a-z-]+:[a-z0-9-]+:", coalesce(t.source_arn, "-")))) && (t.source_account == null || can(regex("^[0-9]{12}$", coalesce(t.source_account, "-"))))])
+    error_message = "allowed_triggers source_arn must be an ARN and source_account 12 digits."
   }
 }
 
@@ -175,6 +351,33 @@ variable "log_retention_days" {
   }
 }
 
+variable "log_group_class" {
+  description = "Class of the log group the module creates: STANDARD, or INFREQUENT_ACCESS (cheaper ingestion; no metric filters, subscriptions or Live Tail). null: CloudWatch's default, STANDARD. Changing it replaces the log group, and its logs are lost."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_group_class == null || contains(["STANDARD", "INFREQUENT_ACCESS"], coalesce(var.log_group_class, "-"))
+    error_message = "log_group_class must be null, STANDARD or INFREQUENT_ACCESS."
+  }
+}
+
+variable "existing_log_group_name" {
+  description = "Name of a log group of yours for the function's logs (e.g. one shared by several functions), or null for the module's own `/aws/lambda/<function_name>`. With it the module creates no log group (retention, class and key are yours), points `logging_config` at it, and grants the role logs:CreateLogStream and logs:PutLogEvents on it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", coalesce(var.existing_log_group_name, "-")))
+    error_message = "existing_log_group_name must be 1-512 letters, digits, '_', '-', '/', '.' or '#'."
+  }
+
+  validation {
+    condition     = var.existing_log_group_name == null || var.log_group_class == null
+    error_message = "log_group_class applies to the module's own log group: with existing_log_group_name, set the class on your group."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing: Active samples and traces requests, PassThrough only forwards upstream trace headers."
   type        = string
@@ -221,8 +424,10 @@ variable "policy_statements" {
 variable "function_url" {
   description = <<-EOT
     Function URL, or null for none. `authorization_type = "NONE"` makes it public (the handler must
-    authenticate requests, e.g. by HMAC) and adds the resource-policy grants public access needs. No CORS
-    configuration: the URL is for server-to-server webhooks.
+    authenticate requests, e.g. by HMAC) and adds the resource-policy grants public access needs. `cors`
+    (browsers only; a server-to-server webhook needs none): the origins allowed, `"*"` for any but then
+    without credentials; methods from GET, PUT, POST, PATCH, DELETE, HEAD, OPTIONS or `"*"`; `max_age`
+    in seconds (at most 86400).
   EOT
   type = object({
     authorization_type = optional(string, "AWS_IAM")
@@ -231,12 +436,36 @@ variable "function_url" {
     # from October 2025 on. Provider 5.x cannot limit that grant to URL calls (lambda:InvokedViaFunctionUrl,
     # provider 6.29.0): see main.tf for its blast radius.
     grant_invoke_function = optional(bool, true)
+    cors = optional(object({
+      allow_origins     = list(string)
+      allow_methods     = optional(list(string), ["*"])
+      allow_headers     = optional(list(string), [])
+      expose_headers    = optional(list(string), [])
+      allow_credentials = optional(bool, false)
+      max_age           = optional(number, 0)
+    }))
   })
   default = null
 
   validation {
     condition     = var.function_url == null || try(contains(["AWS_IAM", "NONE"], var.function_url.authorization_type) && contains(["BUFFERED", "RESPONSE_STREAM"], var.function_url.invoke_mode), false)
     error_message = "function_url.authorization_type must be AWS_IAM or NONE and invoke_mode BUFFERED or RESPONSE_STREAM."
+  }
+
+  validation {
+    condition = try(var.function_url.cors, null) == null || try(
+      length(var.function_url.cors.allow_origins) >= 1 && length(var.function_url.cors.allow_origins) <= 100 &&
+      alltrue([for o in var.function_url.cors.allow_origins : o == "*" || can(regex("^https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?$", o))]) &&
+      alltrue([for m in var.function_url.cors.allow_methods : contains(["GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"], m)]) &&
+      var.function_url.cors.max_age >= 0 && var.function_url.cors.max_age <= 86400 && floor(var.function_url.cors.max_age) == var.function_url.cors.max_age,
+      false
+    )
+    error_message = "function_url.cors: 1-100 allow_origins, each \"*\" or a scheme://host[:port] origin; allow_methods from GET, PUT, POST, PATCH, DELETE, HEAD, OPTIONS, \"*\"; max_age a whole number of seconds from 0 to 86400."
+  }
+
+  validation {
+    condition     = try(var.function_url.cors, null) == null || try(!(var.function_url.cors.allow_credentials && contains(var.function_url.cors.allow_origins, "*")), false)
+    error_message = "function_url.cors.allow_credentials needs explicit allow_origins, not \"*\" (browsers refuse credentials with a wildcard origin)."
   }
 }
 
@@ -323,7 +552,9 @@ variable "event_sources" {
     known at plan time); `kms_key_arn` is the key encrypting the source (the role gets kms:Decrypt on it;
     whether it is null must be known at plan time unless `kms` is set).
     `filters` are up to 5 JSON filter patterns; `function_response_types` default to
-    ReportBatchItemFailures (the handler returns the failed items; set [] if it does not).
+    ReportBatchItemFailures (the handler returns the failed items; set [] if it does not). `metrics`
+    (metrics_config) turns on the mapping's own CloudWatch metrics: ["EventCount"] (polled, filtered,
+    invoked and dropped events; billed as custom metrics).
   EOT
   type = map(object({
     type                               = string
@@ -335,6 +566,7 @@ variable "event_sources" {
     batch_size                         = optional(number)
     maximum_batching_window_in_seconds = optional(number)
     function_response_types            = optional(list(string), ["ReportBatchItemFailures"])
+    metrics                            = optional(list(string), [])
     # dynamodb and kinesis only
     starting_position              = optional(string)
     starting_position_timestamp    = optional(string)
@@ -453,6 +685,11 @@ variable "event_sources" {
   }
 
   validation {
+    condition     = alltrue([for k, s in var.event_sources : alltrue([for m in s.metrics : m == "EventCount"])])
+    error_message = "event_sources metrics may only hold EventCount (the metric hashicorp/aws 5.100 accepts)."
+  }
+
+  validation {
     condition     = alltrue([for k, s in var.event_sources : alltrue([for t in s.function_response_types : t == "ReportBatchItemFailures"])])
     error_message = "event_sources function_response_types may only hold ReportBatchItemFailures."
   }
@@ -515,8 +752,9 @@ variable "async_invocation" {
 variable "role_arn" {
   description = <<-EOT
     An existing execution role, or null for the module to create one (`<function_name>-role`). With a role
-    of yours the module creates and attaches nothing: the `role_policy_json` and `role_kms_policy_json`
-    outputs say what the role needs, and `role_managed` is false.
+    of yours the module creates and attaches nothing: the `policy_json` and `kms_policy_json` outputs say
+    what the role needs, and `role_managed` is false. Whether it is null must be known at plan time: a role
+    created in the same apply cannot be passed.
   EOT
   type        = string
   default     = null

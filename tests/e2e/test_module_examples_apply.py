@@ -258,6 +258,7 @@ def moved_addresses(module: str) -> dict[str, str]:
         "aws_iam_role_policy.kms": "aws_iam_role_policy.kms[0]",
         "aws_lambda_event_source_mapping.stream[0]": 'aws_lambda_event_source_mapping.this["stream"]',
         "aws_sqs_queue.on_failure[0]": 'aws_sqs_queue.on_failure["stream"]',
+        "aws_cloudwatch_log_group.this": "aws_cloudwatch_log_group.this[0]",
     }
     alarm = "aws_cloudwatch_metric_alarm.this"
     for kind in ("depth", "age"):

@@ -404,7 +404,7 @@ def test_roots_share_versions_module_call_and_output():
         (terraform,) = parsed["terraform"]
         assert terraform["required_version"] == f'">= {tfversion.REQUIRED}"', env
         assert terraform["required_providers"] == [
-            {"aws": {"source": '"hashicorp/aws"', "version": '"~> 5.100"'}}
+            {"aws": {"source": '"hashicorp/aws"', "version": f'"{tfversion.ENV_AWS_PROVIDER}"'}}
         ]
         assert _block(parsed, "module", "pipeline")["source"] == '"../../modules/pipeline"', env
     first = ENVS[0]

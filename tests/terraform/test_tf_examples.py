@@ -673,6 +673,45 @@ class TestLambdaAsyncDlqExample(ExampleChecks, RejectsInvalidValues):
         )
 
 
+class TestLambdaReleasesExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/releases"
+
+    def test_callers_reach_the_alias_not_latest(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        ((_, alias),) = plan.of_type("aws_lambda_alias")
+        # The version this apply publishes: known only after apply, never "$LATEST".
+        assert alias["function_version"] is UNKNOWN
+        ((_, url),) = plan.of_type("aws_lambda_function_url")
+        ((_, provisioned),) = plan.of_type("aws_lambda_provisioned_concurrency_config")
+        assert url["qualifier"] == provisioned["qualifier"] == alias["name"] == "live"
+        # The mapping invokes the alias ARN (known after apply), not the function's unqualified ARN.
+        ((_, mapping),) = plan.of_type("aws_lambda_event_source_mapping")
+        assert mapping["function_name"] is UNKNOWN
+        assert plan.output("alias_arn") is UNKNOWN
+        # The role (shared by every version) may consume the queue.
+        consume = statements(role_policy(plan, "service"))["OrdersConsumeQueue"]
+        assert consume["resources"] == [arn("sqs", "crypto-prices-example-orders")]
+
+
+class TestLambdaOperationsExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/lambda-with-dlq/examples/operations"
+
+    def test_existing_log_group_is_the_one_granted(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "existing-log-group")
+        assert not plan.of_type("aws_cloudwatch_log_group")
+        policy = role_policy(plan, "function")
+        shared = arn("logs", "log-group:/platform/lambda/shared")
+        own = arn("logs", "log-group:/aws/lambda/crypto-prices-example-operations")
+        assert_grants(
+            policy,
+            allowed=[("logs:PutLogEvents", f"{shared}:log-stream:2026/12/03/[$LATEST]abc")],
+            denied=[("logs:PutLogEvents", f"{own}:log-stream:2026/12/03/[$LATEST]abc")],
+        )
+        assert plan.outputs["log_group_name"]["value"] == "/platform/lambda/shared"
+        assert not plan.of_type("aws_lambda_function_recursion_config")
+        assert not plan.of_type("aws_lambda_permission")
+
+
 class TestNotificationsExample(ExampleChecks):
     relpath = "modules/notifications/examples/basic"
 

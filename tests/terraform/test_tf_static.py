@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tfhelpers import REPO_ROOT
 
-from scripts import tfdocs
+from scripts import tfdocs, tfversion
 
 MODULES = sorted(p.parent for p in (REPO_ROOT / "modules").glob("*/variables.tf"))
 TF_FILES = sorted(
@@ -50,10 +50,11 @@ VERSIONS_FILES = sorted(
 
 @pytest.mark.parametrize("path", VERSIONS_FILES, ids=[str(p.relative_to(REPO_ROOT)) for p in VERSIONS_FILES])
 def test_versions_are_the_tested_ones(path: Path):
-    """Terraform >= 1.11 (write-only arguments) and the provider range the tests run against."""
+    """Terraform >= 1.11 (write-only arguments) and the provider range the tests prove: 5.100 by plan
+    and apply, 6.x by the schema check (test_provider_schema.py)."""
     text = path.read_text()
-    assert re.findall(r'required_version\s*=\s*"([^"]*)"', text) == [">= 1.11"], path
-    assert re.findall(r'(?m)^\s*version\s*=\s*"([^"]*)"', text) == ["~> 5.100"], path
+    assert re.findall(r'required_version\s*=\s*"([^"]*)"', text) == [f">= {tfversion.REQUIRED}"], path
+    assert re.findall(r'(?m)^\s*version\s*=\s*"([^"]*)"', text) == [tfversion.MODULE_AWS_PROVIDER], path
 
 
 def test_every_module_has_a_versions_file():

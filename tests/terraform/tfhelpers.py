@@ -293,8 +293,8 @@ def resource_is_concrete(resource: str, statement: dict[str, Any]) -> bool:
         return False
     if "*" not in resource and "?" not in resource:
         return True
-    if resource.endswith(":*") and ":log-group:/aws/lambda/" in resource and resource.count("*") == 1:
-        return True  # the streams of one log group
+    if resource.endswith(":*") and ":log-group:" in resource and resource.count("*") == 1:
+        return True  # the streams of one log group (the function's own, or one the caller brought)
     if resource.endswith("/stream/*") and ":table/" in resource and resource.count("*") == 1:
         return True  # the stream(s) of one table: its label is known after apply only
     if resource.endswith(":network-interface/*") and resource.count("*") == 1:
@@ -387,22 +387,47 @@ def check_functions(plan: Plan, cmk: bool = True) -> None:
             address
         )
         assert fn["architectures"] == ["arm64"], address
-        assert fn["runtime"] == "python3.13", address
         assert is_set(fn["kms_key_arn"]) is cmk, f"{address}: environment CMK expected: {cmk}"
-        assert is_set(fn["source_code_hash"]), address
-        assert plan.in_module(address, "aws_cloudwatch_log_group"), f"{address}: no log group"
+        if fn["package_type"] == "Image":
+            # The image carries the runtime; pinned by digest, so a moved tag cannot change the code.
+            assert (fn["runtime"], fn["handler"]) == (None, None), address
+            assert "@sha256:" in fn["image_uri"], f"{address}: image not pinned by digest"
+        else:
+            assert fn["runtime"] == "python3.13", address
+            # A local zip's hash, or the one the provider reads from the S3 object.
+            assert is_set(fn["source_code_hash"]), address
+        if not plan.in_module(address, "aws_cloudwatch_log_group"):
+            # No log group of the module: the function logs to one the caller named.
+            configs = fn["logging_config"] if isinstance(fn["logging_config"], list) else []
+            assert [c for c in configs if is_set(c["log_group"])], f"{address}: no log group"
 
 
 def check_url_permissions(plan: Plan) -> None:
     for address, url in plan.of_type("aws_lambda_function_url"):
-        assert not url.get("cors"), f"{address}: CORS must stay off"
-        perms = {p["action"]: p for p in plan.in_module(address, "aws_lambda_permission")}
+        for cors in url.get("cors") or []:
+            # CORS only for named origins: a wildcard lets any web page call the URL from a browser.
+            assert "*" not in cors["allow_origins"], f"{address}: CORS for any origin"
+        perms = {
+            p["action"]: p
+            for a, p in plan.of_type("aws_lambda_permission")
+            if module_of(a) == module_of(address) and ".url_public_invoke" in a
+        }
         if url["authorization_type"] == "NONE":
             # The URL resource adds lambda:InvokeFunctionUrl itself; the module adds only InvokeFunction.
             assert set(perms) == {"lambda:InvokeFunction"}, address
             assert perms["lambda:InvokeFunction"]["principal"] == "*", address
         else:
             assert not perms, address
+
+
+def check_trigger_permissions(plan: Plan) -> int:
+    """A service may invoke a function only for a named resource or account (no confused deputy)."""
+    services = 0
+    for address, perm in plan.of_type("aws_lambda_permission"):
+        if str(perm["principal"]).endswith(".amazonaws.com"):
+            assert is_set(perm["source_arn"]) or is_set(perm["source_account"]), address
+            services += 1
+    return services
 
 
 def check_tables(plan: Plan) -> None:
@@ -471,6 +496,7 @@ def check_all(plan: Plan, cmk: bool = True) -> None:
     check_queues_encrypted(plan, cmk)
     check_functions(plan, cmk)
     check_url_permissions(plan)
+    check_trigger_permissions(plan)
     check_tables(plan)
     check_kms(plan)
     check_log_groups(plan, cmk)
