@@ -21,11 +21,7 @@ PYTEST_ARGS ?= -n 2 --dist loadscope
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
-<<<<<<< HEAD
-.PHONY: help venv lock package tfvars tfvars-all settings-docs env state-bucket plan apply destroy require-env local test test-fast lint fmt validate checkov bench redrive secret-rotate secret-revoke smoke clean
-=======
-.PHONY: help venv lock package tfvars tfvars-all settings-docs provider-schema plan apply destroy require-env local test test-fast lint fmt checkov bench redrive clean
->>>>>>> modules
+.PHONY: help venv lock package tfvars tfvars-all settings-docs provider-schema env state-bucket plan apply destroy require-env local test test-fast lint fmt validate checkov bench redrive secret-rotate secret-revoke smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
@@ -96,13 +92,10 @@ fmt: $(STAMP) ## format Python and HCL
 	$(PY) -m ruff check --fix .
 	$(TF) fmt -recursive .
 
-<<<<<<< HEAD
 validate: $(STAMP) ## terraform fmt check, then init + validate of every root and example (offline)
 	$(PY) -m scripts.validate
-=======
 provider-schema: $(STAMP) ## re-extract scripts/data/aws-provider-schema.json (provider 6.25.0 from the locked cdktf wheel, 5.100.0 from terraform)
 	$(PY) -m scripts.provider_schema --regenerate
->>>>>>> modules
 
 checkov: $(STAMP) ## checkov over modules/ and envs/ (own venv from the hash-locked requirements/checkov.txt)
 	$(PY) -m scripts.checkov_env
