@@ -94,6 +94,7 @@ fmt: $(STAMP) ## format Python and HCL
 
 validate: $(STAMP) ## terraform fmt check, then init + validate of every root and example (offline)
 	$(PY) -m scripts.validate
+
 provider-schema: $(STAMP) ## re-extract scripts/data/aws-provider-schema.json (provider 6.25.0 from the locked cdktf wheel, 5.100.0 from terraform)
 	$(PY) -m scripts.provider_schema --regenerate
 
