@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scripts.clihelp import description
 from scripts.ops.target import OpsError, Target, add_target_arguments, aws_clients, resolve, run_command
 from webhook_processor.secrets import DEFAULT_TTL_S, MIN_REFRESH_S
 
@@ -75,7 +76,7 @@ def revoke(client: Any, secret_id: str) -> str | None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="pipeline-secret", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-secret", description=description(__doc__))
     parser.add_argument(
         "command",
         choices=("rotate", "revoke"),

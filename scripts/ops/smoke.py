@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pricing.signature import signature_header
+from scripts.clihelp import description
 from scripts.http_post import post
 from scripts.ops.target import OpsError, Target, add_target_arguments, aws_error, resolve, run_command
 from scripts.ops.topic_queue import subscribe_new_queue
@@ -165,7 +166,7 @@ class Smoke:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="pipeline-smoke", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pipeline-smoke", description=description(__doc__))
     add_target_arguments(parser)
     parser.add_argument(
         "--timeout",

@@ -249,6 +249,6 @@ def test_sign_cli_signs_a_batch_file_and_svix_names(tmp_path: Path) -> None:
     assert sorted(headers) == ["svix-id", "svix-signature", "svix-timestamp"]
     assert headers["svix-signature"].startswith("v1,")
     missing = sign_cli("--body-file", str(tmp_path / "nope.json"))
-    assert missing.returncode == 1
-    assert missing.stderr.strip().startswith("cannot read --body-file")
+    assert missing.returncode == 2  # a user's mistake (scripts/errors.py)
+    assert missing.stderr.strip().startswith("error: cannot read --body-file")
     assert "Traceback" not in missing.stderr
