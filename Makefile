@@ -16,11 +16,11 @@ PLAN_ENV := $(or $(ENV),dev)
 TF_ARGS ?=
 TF := $(PY) -m scripts.tf
 BUILD := build
-# tests/conftest.py groups the tests (a Terraform root's class, a deployment's module) and orders the
-# groups heaviest first; --no-loadscope-reorder keeps that order. `make test` uses 4 workers on 2 cores:
-# the applies wait most of their time in the AWS provider's fixed propagation waits (an SQS queue
-# about 25 s, a KMS key about 12 s), which the extra workers overlap.
-PYTEST_DIST := --dist loadgroup --no-loadscope-reorder
+# tests/conftest.py schedules --dist loadscope: a Terraform root's class or a deployment's module on one
+# worker, the heaviest groups first. `make test` runs 4 workers on 2 cores: the applies spend most of
+# their time in the AWS provider's fixed propagation waits (an SQS queue about 25 s, a KMS key about
+# 12 s), which the extra workers overlap.
+PYTEST_DIST := --dist loadscope
 PYTEST_ARGS ?= -n 4 $(PYTEST_DIST)
 FAST_PYTEST_ARGS ?= -n 2 $(PYTEST_DIST)
 # The tests that need no Terraform: tools, handlers, emulator, load.

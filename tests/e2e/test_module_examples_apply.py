@@ -26,7 +26,7 @@ from scripts.local.moto_server import MotoServer
 from scripts.local.terraform import LocalTerraform, declared_variables, terraform_variables
 from tests.e2e.tfstate import shown_resources, state_resources
 
-pytestmark = [pytest.mark.terraform, pytest.mark.e2e, pytest.mark.spread]
+pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"

@@ -19,7 +19,7 @@ from scripts.local.moto_server import MotoServer
 from scripts.local.terraform import LocalTerraform, declared_variables
 from tests.e2e import releases as rel
 
-pytestmark = [pytest.mark.terraform, pytest.mark.e2e, pytest.mark.spread]
+pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
 BASE = rel.latest_release(rel.load_releases())
 SECTIONS = rel.parse_changelog(rel.CHANGELOG.read_text())
