@@ -16,8 +16,13 @@ PLAN_ENV := $(or $(ENV),dev)
 TF_ARGS ?=
 TF := $(PY) -m scripts.tf
 BUILD := build
-# Two workers; loadscope keeps each Terraform root's tests (one class) on one worker.
-PYTEST_ARGS ?= -n 2 --dist loadscope
+# tests/conftest.py schedules --dist loadscope: a Terraform root's class or a deployment's module on one
+# worker, the heaviest groups first. `make test` runs 4 workers on 2 cores: the applies spend most of
+# their time in the AWS provider's fixed propagation waits (an SQS queue about 25 s, a KMS key about
+# 12 s), which the extra workers overlap.
+PYTEST_DIST := --dist loadscope
+PYTEST_ARGS ?= -n 4 $(PYTEST_DIST)
+FAST_PYTEST_ARGS ?= -n 2 $(PYTEST_DIST)
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
 
@@ -80,7 +85,7 @@ test: $(STAMP) ## run every test: handlers, packaging, terraform plan/apply, end
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (about 3 min)
-	$(PY) -m pytest $(PYTEST_ARGS) $(FAST_TESTS)
+	$(PY) -m pytest $(FAST_PYTEST_ARGS) $(FAST_TESTS)
 
 lint: $(STAMP) ## ruff and terraform fmt checks
 	$(PY) -m ruff check .

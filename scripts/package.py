@@ -19,9 +19,11 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -105,15 +107,21 @@ def fetch_wheel(requirement: Requirement, cache: Path = WHEEL_CACHE) -> bytes:
     cache.mkdir(parents=True, exist_ok=True)
     candidates = sorted(p for p in cache.glob("*.whl") if p.name.lower().startswith(requirement.wheel_prefix))
     if not candidates:
-        command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-            "--dest", str(cache), f"{requirement.name}=={requirement.version}",
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise PackagingError(
-                f"pip could not download {requirement.name}=={requirement.version}:\n{result.stderr.strip()}"
-            )
+        # Into a folder of this call's own, then renamed into the cache: builds running side by side
+        # (test workers) never read a wheel another one is still writing.
+        with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as scratch:
+            command = [
+                sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                "--dest", scratch, f"{requirement.name}=={requirement.version}",
+            ]  # fmt: skip
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise PackagingError(
+                    f"pip could not download {requirement.name}=={requirement.version}:\n"
+                    f"{result.stderr.strip()}"
+                )
+            for wheel in Path(scratch).glob("*.whl"):
+                os.replace(wheel, cache / wheel.name)
         candidates = sorted(
             p for p in cache.glob("*.whl") if p.name.lower().startswith(requirement.wheel_prefix)
         )

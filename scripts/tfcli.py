@@ -92,7 +92,11 @@ def terraform_env(
     plugin_cache.mkdir(parents=True, exist_ok=True)
     text = render_config(mirror, plugin_cache)
     if not config_path.is_file() or config_path.read_text() != text:
-        config_path.write_text(text)
+        # Written aside, then renamed: a terraform started meanwhile (another test worker) reads the
+        # old file or the new one, never half of one.
+        scratch = config_path.with_name(f".{config_path.name}.{os.getpid()}")
+        scratch.write_text(text)
+        os.replace(scratch, config_path)
     return {"TF_CLI_CONFIG_FILE": str(config_path), "CHECKPOINT_DISABLE": "1"}
 
 

@@ -17,7 +17,6 @@ import json
 import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from scripts.local.moto_server import MotoServer
 from scripts.local.terraform import LocalTerraform, declared_variables, terraform_variables
+from tests.e2e.tfstate import shown_resources, state_resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 
@@ -46,7 +46,7 @@ KEPT_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def zips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The function zips, built by scripts/package.py into a folder of this test's own."""
     out = tmp_path_factory.mktemp("zips")
@@ -90,16 +90,6 @@ def moto_resources(moto: MotoServer) -> dict[str, list[str]]:
     return {kind: names for kind, names in held.items() if names}
 
 
-@pytest.fixture
-def fresh_moto(tmp_path: Path) -> Iterator[MotoServer]:
-    """A server of the test's own: the destroy check sees only what this test deployed."""
-    server = MotoServer(log_path=tmp_path / "moto.log").start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def apply_var_file(root: Path) -> Path | None:
     """tests/terraform/fixtures/<module>/<example>/apply.tfvars: the values for a throw-away deployment
     (e.g. no deletion protection, so that the destroy can run), when the example's defaults are not."""
@@ -123,8 +113,7 @@ def test_example_applies_and_destroys(
     tf.init()
     try:
         tf.apply()
-        state = json.loads(tf.run("show", "-json", "-no-color", str(tf.state_path), capture=True))
-        managed = [r for r in _state_resources(state) if r["mode"] == "managed"]
+        managed = [r for r in state_resources(tf.state_path) if r["mode"] == "managed"]
         assert managed, f"{root}: nothing applied"
         kms_policies = [r for r in managed if r["type"] == "aws_iam_role_policy" and r["name"] == "kms"]
         assert check_applied_kms_policies(fresh_moto) == len(kms_policies)
@@ -173,19 +162,10 @@ def check_applied_kms_policies(moto: MotoServer) -> int:
     return checked
 
 
-def _state_resources(state: dict) -> list[dict]:
-    def walk(module: dict) -> Iterator[dict]:
-        yield from module.get("resources", [])
-        for child in module.get("child_modules", []):
-            yield from walk(child)
-
-    return list(walk(state.get("values", {}).get("root_module", {})))
-
-
 # ------------------------------------------------------------------------------------------- upgrade
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def release_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """modules/ and envs/ of RELEASE, exported from git (symlinks kept, as in a checkout)."""
     out = tmp_path_factory.mktemp("release")
@@ -223,8 +203,7 @@ def upgrade(
     old = LocalTerraform(moto.endpoint, work, tf_dir=old_root, variables=old_variables or variables)
     old.init()
     old.apply()
-    state = json.loads(old.run("show", "-json", "-no-color", str(old.state_path), capture=True))
-    before = {r["address"]: r["type"] for r in _state_resources(state) if r["mode"] == "managed"}
+    before = {r["address"]: r["type"] for r in state_resources(old.state_path) if r["mode"] == "managed"}
     baseline = planned_actions(old, work)
     new = LocalTerraform(moto.endpoint, work, tf_dir=new_root, variables=variables)
     new.init()
@@ -275,6 +254,9 @@ def test_upgrade_keeps_the_complete_example(
     new, before, baseline, actions = upgrade(old_root, new_root, fresh_moto, tmp_path / "work", variables)
     try:
         assert "module.consumer.aws_lambda_event_source_mapping.stream[0]" in before
+        # The state file read directly (the other tests' way) holds what `terraform show -json` shows.
+        shown = json.loads(new.run("show", "-json", "-no-color", str(new.state_path), capture=True))
+        assert before == {r["address"]: r["type"] for r in shown_resources(shown) if r["mode"] == "managed"}
         moved = {
             a: n for m in ("webhook", "consumer", "worker") for a, n in moved_addresses(f"module.{m}").items()
         }

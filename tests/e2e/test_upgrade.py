@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,33 +38,23 @@ ANNOUNCED: dict[str, dict[str, list[str]]] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def release_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return rel.extract_modules(BASE.commit, tmp_path_factory.mktemp(f"release-{BASE.version}"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def current_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("current") / "modules"
     shutil.copytree(rel.REPO_ROOT / "modules", dest, ignore=_IGNORE)
     return dest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from scripts.package import build_all
 
     return {name: Path(path) for name, path in build_all(tmp_path_factory.mktemp("zips")).items()}
-
-
-@pytest.fixture
-def moto(tmp_path: Path) -> Iterator[MotoServer]:
-    """A server per example: two examples may name a resource alike."""
-    server = MotoServer(log_path=tmp_path / "moto.log").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def zip_variables(tf_dir: Path, zips: dict[str, Path]) -> dict[str, str]:
@@ -97,7 +86,7 @@ def test_upgrade_from_the_previous_release(
     release_modules: Path,
     current_modules: Path,
     zips: dict[str, Path],
-    moto: MotoServer,
+    fresh_moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     module, name = example.split("/")
@@ -108,12 +97,12 @@ def test_upgrade_from_the_previous_release(
         return
 
     old = LocalTerraform(
-        moto.endpoint, tmp_path / "old", tf_dir=old_dir, variables=zip_variables(old_dir, zips)
+        fresh_moto.endpoint, tmp_path / "old", tf_dir=old_dir, variables=zip_variables(old_dir, zips)
     )
     old.init()
     old.apply()
     new = LocalTerraform(
-        moto.endpoint, tmp_path / "new", tf_dir=new_dir, variables=zip_variables(new_dir, zips)
+        fresh_moto.endpoint, tmp_path / "new", tf_dir=new_dir, variables=zip_variables(new_dir, zips)
     )
     new.work_dir.mkdir(parents=True)
     shutil.copy(old.state_path, new.state_path)

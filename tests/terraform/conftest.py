@@ -4,7 +4,7 @@
   the registry: the session applies ``terraform_env()`` to ``os.environ``.
 - Each session (each xdist worker) plans in its own scratch copy of modules/ and envs/; a root is
   initialised once per session and its plans are cached, so grouping a root's tests on one worker
-  (``pytest -n 2 --dist loadgroup``) initialises and plans every root exactly once.
+  (a class is one xdist group: tests/conftest.py) initialises and plans every root exactly once.
 """
 
 from __future__ import annotations

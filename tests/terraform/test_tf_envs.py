@@ -2,8 +2,8 @@
 security assertions, and the resources and settings it plans, expected from its config/<env>.yaml.
 
 The environments are the ones that exist (config/<env>.yaml and envs/<env>/), found the way the
-scripts find them: one test class per environment is made below, so `--dist loadscope` gives each
-environment's tests (and its one init and plan) to a single worker.
+scripts find them: one test class per environment is made below, and a class is one xdist group
+(tests/conftest.py), so each environment's tests (and its one init and plan) run on a single worker.
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def _plan(roots, zips, relpath: str, case: str, extra: dict[str, str] | None = N
 
 
 class ExampleChecks:
-    """Checks of one example root. One subclass per root: `--dist loadscope` keeps a root's tests on
-    one worker, which then initialises and plans it once."""
+    """Checks of one example root. One subclass per root: a class is one xdist group (tests/conftest.py),
+    so one worker initialises and plans the root, once."""
 
     relpath = ""
 

@@ -139,6 +139,31 @@ def test_a_wheel_that_does_not_match_its_pin_is_refused(tmp_path: Path) -> None:
         package.fetch_wheel(requirement, cache)
 
 
+def test_a_wheel_enters_the_cache_only_once_fully_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Test workers build zips side by side on a fresh clone: none may read a wheel pip is writing."""
+    requirement = package.parse_requirements()[0]
+    cache = tmp_path / "wheels"
+    seen_while_writing: list[list[str]] = []
+
+    def pip_download(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        dest = Path(command[command.index("--dest") + 1])
+        with (dest / f"{requirement.wheel_prefix}py3-none-any.whl").open("wb") as wheel:
+            wheel.write(b"first half")
+            wheel.flush()
+            seen_while_writing.append(sorted(p.name for p in cache.glob("*.whl")))
+            wheel.write(b", second half")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(package.subprocess, "run", pip_download)
+    with pytest.raises(package.PackagingError, match="matches the pinned sha256"):
+        package.fetch_wheel(requirement, cache)  # the fake wheel is not the pinned one
+    assert seen_while_writing == [[]]
+    (wheel,) = cache.iterdir()  # the whole wheel, and no download folder left behind
+    assert wheel.read_bytes() == b"first half, second half"
+
+
 def test_requirements_must_be_pinned_with_hashes(tmp_path: Path) -> None:
     bad = tmp_path / "requirements.txt"
     bad.write_text("aws-lambda-powertools>=3\n")

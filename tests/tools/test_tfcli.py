@@ -60,3 +60,23 @@ def test_terraform_accepts_the_generated_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "problems with the CLI configuration" not in result.stderr, result.stderr
+
+
+def test_a_changed_config_replaces_the_old_one_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test workers start terraform side by side: a reader sees the old config or the new, never a part."""
+    mirror = _mirror(tmp_path / "mirror")
+    config = tmp_path / "cfg" / "cli.tfrc"
+    config.parent.mkdir()
+    config.write_text("# an older config\n")
+    at_rename: list[str] = []
+    rename = tfcli.os.replace
+
+    def replace(src: Path, dst: Path) -> None:
+        at_rename.append(config.read_text())
+        rename(src, dst)
+
+    monkeypatch.setattr(tfcli.os, "replace", replace)
+    tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
+    assert at_rename == ["# an older config\n"]  # untouched until the new text was complete
+    assert f'path    = "{mirror}"' in config.read_text()
+    assert sorted(p.name for p in config.parent.iterdir()) == ["cli.tfrc", "plugin-cache"]
