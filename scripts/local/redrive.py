@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from scripts.clihelp import description
-from scripts.errors import one_line
+from scripts.errors import UserError, one_line
 from scripts.local import runtime
 from scripts.local.aws import Clients, use_moto_env
 from scripts.local.context import INVOCATION_LOCK, FunctionInfo
-from scripts.redrive.cli import add_run_arguments, report
+from scripts.redrive.cli import add_run_arguments, report, run_redriver
 from scripts.redrive.core import Redriver
 
 SESSION_FILE = Path(__file__).resolve().parents[2] / "build" / "local" / "session.json"
@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def session_endpoint(session_file: Path = SESSION_FILE) -> str:
     """The moto endpoint of the running local deployment; exits with a message when none runs."""
     if not session_file.exists():
-        raise SystemExit("no local deployment: start `make local ARGS=--serve` or pass --endpoint")
+        raise UserError("no local deployment: start `make local ARGS=--serve` or pass --endpoint")
     return str(json.loads(session_file.read_text())["endpoint"])
 
 
@@ -70,16 +70,7 @@ def local_redriver(args: argparse.Namespace) -> Redriver:
     queue_url = args.queue_url or runtime.queue_url(clients, deployment.failure_destination or "")
     handler = runtime.load_handler(deployment.enricher, endpoint)
     invoker = InProcessInvoker(handler, deployment.enricher)
-    return Redriver(
-        sqs=clients("sqs"),
-        streams=clients("dynamodbstreams"),
-        ddb=clients("dynamodb"),
-        queue_url=queue_url,
-        invoker_for=lambda info: invoker,
-        image=args.image,
-        dry_run=args.dry_run,
-        slack_s=args.slack_seconds,
-    )
+    return run_redriver(clients, args, queue_url, lambda info: invoker)
 
 
 @one_line

@@ -38,7 +38,7 @@ import botocore.exceptions
 
 from scripts.clihelp import description
 from scripts.errors import UserError, one_line
-from scripts.redrive.cli import add_run_arguments, report
+from scripts.redrive.cli import add_run_arguments, report, run_redriver
 from scripts.redrive.core import BatchInfo, Invoker, LambdaInvoker, Redriver
 
 #: SQS queue URLs: https://sqs.<region>.amazonaws.com[.cn]/<account>/<queue>, and the legacy
@@ -89,16 +89,7 @@ def aws_redriver(args: argparse.Namespace) -> Redriver:
     def invoker_for(info: BatchInfo) -> Invoker:
         return LambdaInvoker(lam, info.function_arn)
 
-    return Redriver(
-        sqs=session.client("sqs"),
-        streams=session.client("dynamodbstreams"),
-        ddb=session.client("dynamodb"),
-        queue_url=args.queue_url,
-        invoker_for=invoker_for,
-        image=args.image,
-        dry_run=args.dry_run,
-        slack_s=args.slack_seconds,
-    )
+    return run_redriver(session.client, args, args.queue_url, invoker_for)
 
 
 @one_line

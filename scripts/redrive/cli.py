@@ -8,8 +8,10 @@ in its own process. Both hand a :class:`~scripts.redrive.core.Redriver` to :func
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
-from scripts.redrive.core import Outcome, Redriver, RunStats
+from scripts.redrive.core import BatchInfo, Invoker, Outcome, Redriver, RunStats
 from scripts.redrive.window import DEFAULT_SLACK_S
 
 #: The statuses a run ends well with: exit status 0 only when every message has one.
@@ -37,6 +39,25 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be replayed; invoke and delete nothing"
+    )
+
+
+def run_redriver(
+    clients: Callable[[str], Any],
+    args: argparse.Namespace,
+    queue_url: str,
+    invoker_for: Callable[[BatchInfo], Invoker],
+) -> Redriver:
+    """A redriver of ``queue_url`` over ``clients``' SQS, Streams and DynamoDB with the run's flags."""
+    return Redriver(
+        sqs=clients("sqs"),
+        streams=clients("dynamodbstreams"),
+        ddb=clients("dynamodb"),
+        queue_url=queue_url,
+        invoker_for=invoker_for,
+        image=args.image,
+        dry_run=args.dry_run,
+        slack_s=args.slack_seconds,
     )
 
 
