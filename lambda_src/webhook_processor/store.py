@@ -297,17 +297,21 @@ def _take_over(
     raise Conflict(f"event_id {event_id!r} was already used for a different tick")
 
 
-def _tombstone(table: str, pk: dict[str, str], sk: str, successor: Item, received_us: int) -> dict[str, Any]:
-    """The Put of a tombstone at ``sk`` (the claimed tick's key), unless a tick is stored there."""
-    item: Item = {
-        "pk": pk,
+def build_tombstone(pk: str, sk: str, *, successor_sk: str, received_us: int) -> Item:
+    """The item left at a claimed tick's key ``sk`` when the id goes to the tick at ``successor_sk``."""
+    return {
+        "pk": {"S": pk},
         "sk": {"S": sk},
-        TOMBSTONE: {"S": successor["sk"]["S"]},
+        TOMBSTONE: {"S": successor_sk},
         TTL_ATTRIBUTE: {"N": str(received_us // 1_000_000 + TOMBSTONE_TTL_S)},
     }
+
+
+def _tombstone(table: str, pk: dict[str, str], sk: str, successor: Item, received_us: int) -> dict[str, Any]:
+    """The Put of a tombstone at ``sk`` (the claimed tick's key), unless a tick is stored there."""
     return {
         "TableName": table,
-        "Item": item,
+        "Item": build_tombstone(pk["S"], sk, successor_sk=successor["sk"]["S"], received_us=received_us),
         "ConditionExpression": f"{_NEW} OR attribute_exists(#tombstone)",
         "ExpressionAttributeNames": {"#pk": "pk", "#tombstone": TOMBSTONE},
     }
