@@ -167,8 +167,8 @@ module "webhook" {
       resources = [local.secret_arn]
     }
     StoreTicks = {
-      # ConditionCheckItem: an event_id's tick is written only while its claim names it (store.py).
-      actions   = ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]
+      # PutItem alone: an event-id takeover's TransactWriteItems holds Puts only (store.py).
+      actions   = ["dynamodb:PutItem"]
       resources = [local.table_arn]
     }
   }
