@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -182,7 +183,9 @@ def test_a_takeover_between_a_read_and_a_write_wins_alone(aws: Aws, first_price:
     assert held["digest"] == content_digest("200")
 
 
-def test_a_delayed_tick_write_after_a_takeover_meets_the_tombstone(aws: Aws) -> None:
+def test_a_delayed_tick_write_after_a_takeover_meets_the_tombstone(
+    aws: Aws, caplog: pytest.LogCaptureFixture
+) -> None:
     """A's claim is written, B (other content, another key) takes the id over, then A's tick
     write arrives: it fails on the tombstone, A is 409, and only B's tick is stored and enriched."""
     answers: list[tuple[int, dict[str, Any]]] = []
@@ -212,7 +215,10 @@ def test_a_delayed_tick_write_after_a_takeover_meets_the_tombstone(aws: Aws) -> 
     # The enricher gets every INSERT (claims and the tombstone too) and enriches B's tick alone.
     records = aws.stream_records()
     assert [r for r in records if is_tombstone(r["dynamodb"].get("NewImage", {}))]
-    assert enrich(records) == []
+    caplog.clear()
+    assert enrich(records) == []  # the tombstone's record is no tick: ignored, not failed
+    # The enricher's history Query reads the tombstone too (same series) and skips it quietly.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert [d["body"]["notification_id"] for d in aws.deliveries()] == [b_answer["tick_id"]]
     # A's redelivery meets B's stored tick: still 409, and nothing else is stored.
     assert post(tick_body(event_id=EVENT_ID, price="100", timestamp=None))[0] == 409
