@@ -25,6 +25,9 @@ from botocore.exceptions import ClientError
 from moto.dynamodb.models import DynamoDBBackend
 
 from pricing.keys import TOMBSTONE, TTL_ATTRIBUTE, is_tombstone
+from scripts.local import summary
+from scripts.redrive.table import scan_pending
+from scripts.redrive.window import Window
 from tests.handlers.conftest import TICK_TS, Aws, enrich, post, tick_body
 from tests.load.atomic_moto import serialise_writes
 from webhook_processor import clients
@@ -259,3 +262,21 @@ def test_racing_threads_store_one_tick_under_one_id(aws: Aws, monkeypatch: pytes
     assert held is not None
     assert held["tick_sk"] == row["sk"]
     assert all(tombstone["sk"] != row["sk"] for tombstone in aws.tombstones())
+
+
+def test_the_redrive_scan_and_the_local_summary_skip_tombstones(aws: Aws) -> None:
+    """A takeover's tombstone is neither a tick to redrive nor a row to count."""
+    aws.client("dynamodb").put_item(  # an orphan claim of a tick at another key: the takeover tombstones it
+        TableName=aws.table,
+        Item={
+            "pk": {"S": SERIES},
+            "sk": {"S": f"e#{EVENT_ID}"},
+            "tick_sk": {"S": tick_sk("earlier")},
+            "digest": {"S": content_digest("100")},
+        },
+    )
+    assert post(tick_body(event_id=EVENT_ID, price="200"))[1]["status"] == "stored"
+    assert [row["sk"] for row in aws.tombstones()] == [tick_sk("earlier")]
+    found = scan_pending(aws.client("dynamodb"), aws.table, Window(0, 10**15))
+    assert [tick.sk for tick in found.ticks] == [tick_sk()]  # never enriched, and no tombstone
+    assert [row["sk"] for row in summary.tick_rows(aws.all_items())] == [tick_sk()]
