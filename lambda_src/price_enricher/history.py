@@ -23,11 +23,11 @@ from aws_lambda_powertools import Logger
 
 from price_enricher.records import StreamTick, number
 from pricing.indicators import INDICATOR_NAMES, MAX_WINDOW
-from pricing.keys import TICK_FIRST, TICK_LAST, UNSENT, is_tick_key, time_ms_of
+from pricing.keys import TICK_FIRST, TICK_LAST, TOMBSTONE, UNSENT, is_tick_key, is_tombstone, time_ms_of
 
 REVISION = "revision"
 REVISED_BY = "revised_by"
-_READ = ("pk", "sk", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT)
+_READ = ("pk", "sk", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT, TOMBSTONE)
 _NAMES = {f"#{name}": name for name in _READ}
 _PROJECTION = ", ".join(f"#{name}" for name in _READ if name != "pk")
 _MAX_PAGE = 1000
@@ -145,6 +145,8 @@ def _read_down(
 
 def _add_all(points: dict[str, Point], page: dict[str, Any]) -> None:
     for item in page.get("Items", []):
+        if is_tombstone(item):
+            continue  # no tick is stored at its key (webhook_processor/store.py)
         point = _point(item)
         if point is not None:
             points[point.sk] = point

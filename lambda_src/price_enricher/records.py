@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pricing.keys import is_tick_key, notification_id, series_key, series_of, time_ms_of
+from pricing.keys import is_tick_key, is_tombstone, notification_id, series_key, series_of, time_ms_of
 from pricing.numbers import storable
 
 
@@ -38,10 +38,12 @@ def is_insert(record: Any) -> bool:
 
 
 def is_tick_insert(record: Any) -> bool:
-    """True for the INSERT of a tick (not of an event-id claim, which has nothing to enrich)."""
+    """True for the INSERT of a tick (not of an event-id claim or a tombstone: nothing to enrich)."""
     if not is_insert(record):
         return False
     stream = record.get("dynamodb")
+    if isinstance(stream, dict) and is_tombstone(stream.get("NewImage")):
+        return False
     keys = stream.get("Keys") if isinstance(stream, dict) else None
     sk = keys.get("sk") if isinstance(keys, dict) else None
     # A record without Keys is judged by its image: parse_record() fails it if it is no tick.

@@ -17,6 +17,9 @@ secondary index caps the series (a local secondary index limits every partition 
   an element of a batch), the same small item for a tick whose only identity is the signed
   request that brought it (no ``event_id``, no ``timestamp``); it expires with the
   signature's window.
+- tombstone: an item at a tick ``sk`` that carries :data:`TOMBSTONE` and no price, left
+  where an orphan claim's tick would have been stored (webhook_processor/store.py); it
+  expires after a day and no reader of ticks sees it.
 - notification / tick id: ``"<pk>|<sk>"`` (``|`` never occurs in a pk).
 
 Every tick ``sk`` sorts between :data:`TICK_FIRST` and :data:`TICK_LAST`; claims (``e#``,
@@ -48,6 +51,11 @@ ENRICHED_AT = "enriched_at"
 #: table path re-sends every tick that carries it.
 UNSENT = "unsent"
 DIGEST_DIGITS = 16
+#: The marker of a tombstone: an item at a tick key that holds no tick, written when an
+#: event-id claim whose tick was never stored is taken over; its value is the sort key of the
+#: tick that now holds the id. It keeps the first request's delayed tick write from landing
+#: (that write's ``attribute_not_exists`` fails on it). Every reader of ticks skips it.
+TOMBSTONE = "tombstone_for"
 
 
 def series_key(symbol: str, exchange: str) -> str:
@@ -83,6 +91,20 @@ def request_claim_sort_key(request_digest: str, position: int | None = None) -> 
 def is_tick_key(sk: object) -> bool:
     """True for the sort key of a tick (not of an event-id claim)."""
     return isinstance(sk, str) and sk.startswith(TICK_PREFIX)
+
+
+def is_tombstone(item: object) -> bool:
+    """True for a tombstone (:data:`TOMBSTONE`), as a low-level or a deserialised item."""
+    return isinstance(item, dict) and TOMBSTONE in item
+
+
+def is_stored_tick(item: object) -> bool:
+    """True for a row that holds a tick: a tick key, and not a tombstone (either item form)."""
+    if not isinstance(item, dict):
+        return False
+    sk = item.get("sk")
+    sk = sk.get("S") if isinstance(sk, dict) else sk
+    return is_tick_key(sk) and not is_tombstone(item)
 
 
 def time_us_of(sk: str) -> int:

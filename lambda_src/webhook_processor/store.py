@@ -12,16 +12,20 @@ identity the sender gives (webhook_processor/identity.py):
   whose TTL has passed as absent, since DynamoDB deletes expired items lazily, up to days
   later. A replay is the same signed body, so it can never carry other content: a claim
   left without its tick (tick PutItem failed) is completed by the replay, or expires.
-- ``event_id``: the claim and the tick in one TransactWriteItems (two Puts, both
-  ``attribute_not_exists``), so a claim never exists without its tick from this code. A
-  redelivery finds the claim and is ``duplicate``; other content under the id is a
-  :class:`Conflict`, whatever the time it carries. A claim whose tick does not exist
-  (written by an older version as two PutItems whose second failed) never blocks its id:
-  with the same content the tick is written under a ConditionCheck that the claim still
-  names it; with other content the claim is taken over in one transaction whose
-  ConditionCheck requires the claimed tick to be absent. Every write of a tick under an id
-  is thus conditioned on the claim in the same transaction, and the takeover on the old
-  tick's absence: two different ticks can never both be stored under one id.
+- ``event_id``: a claim, then the tick, two PutItems (``attribute_not_exists``), as for a
+  request: 2 write units. A redelivery finds the claim (ALL_OLD) with its digest and writes
+  the tick at the key it names: ``duplicate`` when it is there, ``stored`` when it was
+  missing (an orphan claim completed). Other content under the id is a :class:`Conflict`
+  when the claimed tick exists, whatever the time it carries; when it does not (nothing
+  was stored), one TransactWriteItems takes the id over: a **tombstone** at the claimed
+  tick's key (:data:`pricing.keys.TOMBSTONE`, a day's TTL; fails when that tick exists),
+  the claim replaced only as it was read, and the new tick. The tombstone closes the
+  window in which the first request's tick write is still in flight: that write now fails
+  on its own condition, finds the tombstone and answers 409 (nothing of it was stored).
+  Every tick write under an id is therefore exclusive with the takeover on one key: two
+  different ticks can never both be stored under one id. Readers of ticks skip tombstones
+  (pricing.keys.is_stored_tick; the event source mapping filters them out by their lack
+  of a price).
 """
 
 from __future__ import annotations
@@ -32,15 +36,26 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from pricing.keys import TTL_ATTRIBUTE, notification_id, series_key, tick_sort_key, time_ms_of
+from pricing.keys import (
+    TOMBSTONE,
+    TTL_ATTRIBUTE,
+    is_tombstone,
+    notification_id,
+    series_key,
+    tick_sort_key,
+    time_ms_of,
+)
 from pricing.ticks import Tick
 from webhook_processor.identity import EVENT_ID, REQUEST, Identity
 
 DAY_S = 86_400
+#: A tombstone outlives any request still in flight when it is written (TTL deletion is lazy,
+#: which only keeps it longer).
+TOMBSTONE_TTL_S = DAY_S
 STORED = "stored"
 DUPLICATE = "duplicate"
-#: Transactions tried for one event_id before the request is answered 503 (each retry
-#: follows a concurrent change of the claim, so more than this is contention, not progress).
+#: Rounds (claim read, then tick or takeover) tried for one event_id before the request is
+#: answered 503 (each retry follows a concurrent change of the claim: contention, not progress).
 MAX_ATTEMPTS = 3
 Item = dict[str, dict[str, str]]
 _NEW = "attribute_not_exists(#pk)"
@@ -199,104 +214,106 @@ def _store_after_request_claim(
     return item, _put_tick(client, table, item)
 
 
-# --- event_id identity: claim and tick together -------------------------------------------------
+# --- event_id identity: claim, then tick; a takeover leaves a tombstone ---------------------
 
 
 def _store_with_event_claim(
     client: Any, table: str, tick: Tick, claim: Item, item: Item, received_us: int, ttl_days: int
 ) -> tuple[Item, str]:
     for _ in range(MAX_ATTEMPTS):
-        reasons = _transact(client, [_put(table, claim), _put(table, item)])
-        if reasons is None:
-            return item, STORED
-        held_claim, held_tick = reasons[0].get("Item"), reasons[1].get("Item")
-        if not held_claim:
-            # No claim, yet the tick's key is taken: only a row written before claims existed.
-            return item, _duplicate_or_conflict(held_tick, item)
+        held_claim = _put_new(client, table, claim)
+        if held_claim is None:
+            return item, _put_claimed_tick(client, table, item, tick.event_id)
         held_sk = _text(held_claim, "tick_sk")
-        if _text(held_claim, "digest") != claim["digest"]["S"]:
-            if held_tick and held_sk == item["sk"]["S"]:
-                raise Conflict(f"event_id {tick.event_id!r} was already used for a different tick")
-            if _take_over(client, table, held_claim, claim, item, tick.event_id):
-                return item, STORED
-            continue
-        if held_tick and held_sk == item["sk"]["S"]:
-            return item, _duplicate_or_conflict(held_tick, item)
-        # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
-        repaired = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=held_sk)
-        status = _write_claimed_tick(client, table, held_claim, repaired)
+        if _text(held_claim, "digest") == claim["digest"]["S"] and held_sk is not None:
+            # The id's first delivery fixed the tick's key (its receive time when it had no timestamp).
+            repaired = build_item(tick, received_us=received_us, ttl_days=ttl_days, sk=held_sk)
+            return repaired, _put_claimed_tick(client, table, repaired, tick.event_id)
+        status = _take_over(
+            client, table, held_claim, claim, item, received_us=received_us, event_id=tick.event_id
+        )
         if status is not None:
-            return repaired, status
+            return item, status
     raise Contention(f"event_id {tick.event_id!r} is being written concurrently")
 
 
-def _write_claimed_tick(client: Any, table: str, held_claim: dict[str, Any], item: Item) -> str | None:
-    """Write the tick an existing claim names, only while the claim still names it.
+def _put_claimed_tick(client: Any, table: str, item: Item, event_id: str | None) -> str:
+    """Write the tick a claim names: ``stored`` (an orphan claim completed, too) or ``duplicate``.
 
-    ``duplicate`` when the tick is there, ``stored`` when it was missing (an orphan claim
-    completed), None when the claim changed meanwhile (the caller starts again).
+    A tombstone at its key means another tick took the id over while this one was in flight
+    (nothing of this one is stored): :class:`Conflict`.
     """
-    unchanged = _claim_unchanged(table, held_claim)
-    reasons = _transact(client, [{"ConditionCheck": unchanged}, _put(table, item)])
-    if reasons is None:
-        return STORED
-    if reasons[1].get("Item"):
-        return _duplicate_or_conflict(reasons[1]["Item"], item)
-    return None
+    old = _put_new(client, table, item)
+    if is_tombstone(old):
+        raise Conflict(f"event_id {event_id!r} was taken over by a different tick")
+    return _duplicate_or_conflict(old, item)
 
 
 def _take_over(
-    client: Any, table: str, held_claim: dict[str, Any], claim: Item, item: Item, event_id: str | None
-) -> bool:
-    """Replace a claim whose tick was never stored; :class:`Conflict` when its tick exists.
+    client: Any,
+    table: str,
+    held_claim: dict[str, Any],
+    claim: Item,
+    item: Item,
+    *,
+    received_us: int,
+    event_id: str | None,
+) -> str | None:
+    """Give the id to this tick when the claimed tick was never stored, in one transaction.
 
-    False when the claim changed meanwhile (the caller starts again).
+    The claim is replaced only as it was read, the new tick must be new, and a tombstone at
+    the claimed tick's key (free, or already a tombstone) keeps that tick from ever being
+    written after this. ``stored``; ``duplicate`` when this very tick is already stored
+    (a row older than its claim); :class:`Conflict` when the claimed tick exists; None when
+    the claim changed meanwhile (the caller starts again).
     """
-    replace = _claim_unchanged(table, held_claim)
-    replace.pop("Key")
-    replace["Item"] = claim
-    operations = [{"Put": replace}, _put(table, item)]
-    held_sk = _text(held_claim, "tick_sk")
-    if held_sk != item["sk"]["S"]:
-        # The claimed tick must be absent; when it has this tick's key, the Put's own condition says so.
-        absent = {"TableName": table, "Key": {"pk": claim["pk"], "sk": {"S": held_sk}}}
-        operations.append(
-            {
-                "ConditionCheck": {
-                    **absent,
-                    "ConditionExpression": _NEW,
-                    "ExpressionAttributeNames": {"#pk": "pk"},
-                }
-            }
-        )
-    reasons = _transact(client, operations)
-    if reasons is None:
-        return True
-    if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[1:]):
-        raise Conflict(f"event_id {event_id!r} was already used for a different tick")
-    return False
-
-
-def _claim_unchanged(table: str, held_claim: dict[str, Any]) -> dict[str, Any]:
-    """A condition (ConditionCheck operation) that the claim still holds what was read."""
-    return {
+    replace = {
         "TableName": table,
-        "Key": {"pk": held_claim["pk"], "sk": held_claim["sk"]},
+        "Item": claim,
         "ConditionExpression": "#digest = :digest AND #tick_sk = :tick_sk",
         "ExpressionAttributeNames": {"#digest": "digest", "#tick_sk": "tick_sk"},
         "ExpressionAttributeValues": {":digest": held_claim["digest"], ":tick_sk": held_claim["tick_sk"]},
     }
+    new_tick = {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": _NEW,
+        "ExpressionAttributeNames": {"#pk": "pk"},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    operations: list[dict[str, Any]] = [{"Put": replace}, {"Put": new_tick}]
+    held_sk = _text(held_claim, "tick_sk")
+    if held_sk != item["sk"]["S"]:
+        # When the claimed tick has this tick's key, the new tick's own condition excludes it.
+        operations.append({"Put": _tombstone(table, claim["pk"], str(held_sk), item, received_us)})
+    reasons = _transact(client, operations)
+    if reasons is None:
+        return STORED
+    if reasons[0].get("Code") == "ConditionalCheckFailed":
+        return None
+    old = reasons[1].get("Item")
+    if old and not is_tombstone(old) and _same_tick(old, item):
+        return DUPLICATE
+    raise Conflict(f"event_id {event_id!r} was already used for a different tick")
 
 
-def _put(table: str, item: Item) -> dict[str, Any]:
+def build_tombstone(pk: str, sk: str, *, successor_sk: str, received_us: int) -> Item:
+    """The item left at a claimed tick's key ``sk`` when the id goes to the tick at ``successor_sk``."""
     return {
-        "Put": {
-            "TableName": table,
-            "Item": item,
-            "ConditionExpression": _NEW,
-            "ExpressionAttributeNames": {"#pk": "pk"},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
+        "pk": {"S": pk},
+        "sk": {"S": sk},
+        TOMBSTONE: {"S": successor_sk},
+        TTL_ATTRIBUTE: {"N": str(received_us // 1_000_000 + TOMBSTONE_TTL_S)},
+    }
+
+
+def _tombstone(table: str, pk: dict[str, str], sk: str, successor: Item, received_us: int) -> dict[str, Any]:
+    """The Put of a tombstone at ``sk`` (the claimed tick's key), unless a tick is stored there."""
+    return {
+        "TableName": table,
+        "Item": build_tombstone(pk["S"], sk, successor_sk=successor["sk"]["S"], received_us=received_us),
+        "ConditionExpression": f"{_NEW} OR attribute_exists(#tombstone)",
+        "ExpressionAttributeNames": {"#pk": "pk", "#tombstone": TOMBSTONE},
     }
 
 

@@ -167,8 +167,8 @@ module "webhook" {
       resources = [local.secret_arn]
     }
     StoreTicks = {
-      # ConditionCheckItem: an event_id's tick is written only while its claim names it (store.py).
-      actions   = ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]
+      # PutItem alone: an event-id takeover's TransactWriteItems holds Puts only (store.py).
+      actions   = ["dynamodb:PutItem"]
       resources = [local.table_arn]
     }
   }
@@ -231,9 +231,16 @@ module "enricher" {
     maximum_retry_attempts             = var.enricher.maximum_retry_attempts
     maximum_record_age_in_seconds      = var.enricher.maximum_record_age_in_seconds
     report_batch_item_failures         = true
-    # Tick INSERTs only: the enricher's own UpdateItem emits MODIFY records, and event-id
-    # claims (sk "e#...") carry nothing to enrich.
-    filter_patterns = [jsonencode({ eventName = ["INSERT"], dynamodb = { Keys = { sk = { S = [{ prefix = "t#" }] } } } })]
+    # Tick INSERTs only: the enricher's own UpdateItem emits MODIFY records, event-id
+    # claims (sk "e#...") carry nothing to enrich, and a tombstone (a tick key without a
+    # price, left by an event-id takeover: docs/design.md) holds no tick.
+    filter_patterns = [jsonencode({
+      eventName = ["INSERT"]
+      dynamodb = {
+        Keys     = { sk = { S = [{ prefix = "t#" }] } }
+        NewImage = { price = { N = [{ exists = true }] } }
+      }
+    })]
   }
 
   alarms = local.alarms

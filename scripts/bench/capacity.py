@@ -75,7 +75,7 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     from pricing.keys import UNSENT, claim_sort_key, request_claim_sort_key
     from pricing.signature import TOLERANCE_S
     from pricing.ticks import parse_tick
-    from webhook_processor.store import build_claim, build_item
+    from webhook_processor.store import build_claim, build_item, build_tombstone
 
     with_id = parse_tick(json.dumps(SAMPLE).encode(), now_ms=RECEIVED_US // 1000)
     without_id = parse_tick(
@@ -120,6 +120,11 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
         "exchange": {"S": with_id.exchange},
         "event_id": {"S": str(with_id.event_id)},
     }
+    # An event-id takeover's tombstone at the claimed tick's key (a receive-time key: the
+    # claimed tick had no timestamp), naming the tick that now holds the id.
+    tombstone = build_tombstone(
+        tick["pk"]["S"], plain["sk"]["S"], successor_sk=tick["sk"]["S"], received_us=RECEIVED_US
+    )
     return {
         "tick": tick,
         "tick_without_id": plain,
@@ -129,6 +134,7 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
         "revised": revised,
         "unsent": unsent,
         "legacy": legacy,
+        "tombstone": tombstone,
     }
 
 
@@ -142,27 +148,35 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     # a write of its own, billed on the larger item (the one with the mark).
     update = write_units(item_size(items["unsent"]))
     sent = write_units(item_size(items["unsent"]))
-    # An event_id's claim and tick go in one TransactWriteItems: twice the units of each item.
-    together = TRANSACTION_FACTOR * (claim + put_id)
+    # An event_id's claim, then its tick: two conditional PutItems (a failed one is billed too).
+    claimed = claim + put_id
+    tombstone = write_units(item_size(items["tombstone"]))
+    # A takeover, one TransactWriteItems: the claim replaced, the new tick and (when the
+    # claimed tick has another key) a tombstone, twice the units of each item.
+    takeover = TRANSACTION_FACTOR * (claim + put_id + tombstone)
+    refused = TRANSACTION_FACTOR * (claim + put_id)  # same key: no tombstone, fails on the tick
     return {
         "item_bytes": {name: item_size(item) for name, item in items.items()},
         "paths": {
             "tick with timestamp (common path)": put + update + sent,
             "original body, no timestamp or event_id": request_claim + put + update + sent,
-            "tick with event_id (one transaction)": together + update + sent,
+            "tick with event_id (claim, then tick)": claimed + update + sent,
             "redelivery (duplicate)": put,
             "replay of an original-body request": request_claim + put,
-            "redelivery with event_id (duplicate)": together,
-            "event_id reused with other content (409)": together,
-            # the failed first transaction, then one conditioned on the claim (a check counts as 1 KB)
-            "orphan claim completed (same content)": together + TRANSACTION_FACTOR * (1 + put_id),
-            "orphan claim taken over (other content)": together + TRANSACTION_FACTOR * (1 + claim + put_id),
+            "redelivery with event_id (duplicate)": claimed,
+            # the claim's PutItem finds another digest; the takeover fails on the stored tick
+            "event_id reused with other content (409)": claim + refused,
+            # the claim's PutItem returns the claim; the tick's PutItem at the key it names
+            "orphan claim completed (same content)": claimed,
+            "orphan claim taken over (other content)": claim + takeover + update + sent,
+            # the first request's tick PutItem, in flight during a takeover, fails on the tombstone
+            "tick write after a takeover (409)": claimed,
             "each follower a late tick changes": update + sent,
             "of which: unsent mark removed after publish": sent,
         },
         "write_units_per_tick": put + update + sent,
         "write_units_per_tick_original_body": request_claim + put + update + sent,
-        "write_units_per_tick_with_event_id": together + update + sent,
+        "write_units_per_tick_with_event_id": claimed + update + sent,
         "unsent_mark_write_units_per_notification": sent,
     }
 

@@ -60,10 +60,6 @@ UNUSED_REASONS: dict[tuple[str, str], str] = {
         "poller is handed the stream ARN by the mapping (Lambda's DynamoDB execution-role permissions "
         'list it with DescribeStream, GetShardIterator and GetRecords; it accepts only Resource "*")'
     ),
-    ("StoreTicks", "dynamodb:ConditionCheckItem"): (
-        "the webhook checks an event_id claim only to repair one left without its tick or to take "
-        "over such a claim (webhook_processor/store.py); a run whose writes all succeed has none"
-    ),
     ("SendToOnFailureQueue", "sqs:SendMessage"): (
         "the mapping sends a batch's record to the on-failure queue only when it exhausts its retries; "
         "a run without a poison record has none (the end-to-end test sends one and sees the grant used)"

@@ -9,6 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from pricing.keys import is_stored_tick
 from scripts.local.aws import Clients
 from scripts.local.feed import FeedResult
 from scripts.local.poller import PollerStats
@@ -29,8 +30,8 @@ def scan_table(clients: Clients, table_name: str) -> list[dict[str, Any]]:
 
 
 def tick_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ticks among the table's items (event-id claims have sort keys ``e#...``)."""
-    return [row for row in rows if str(row.get("sk", "")).startswith("t#")]
+    """The ticks among the table's items (not the claims, ``e#...``, nor tombstones)."""
+    return [row for row in rows if is_stored_tick(row)]
 
 
 def series_rows(rows: list[dict[str, Any]], series: str) -> list[dict[str, Any]]:

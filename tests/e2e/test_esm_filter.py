@@ -252,3 +252,28 @@ def test_documented_dynamodb_multi_level_example() -> None:
     assert matches(parsed, record)
     other = json.loads(json.dumps(record).replace('"101"', '"102"'))
     assert not matches(parsed, other)
+
+
+def test_the_pipeline_filter_drops_claims_and_tombstones() -> None:
+    """The pattern modules/pipeline/main.tf writes: tick INSERTs that carry a price."""
+    tick_only = {
+        "eventName": ["INSERT"],
+        "dynamodb": {
+            "Keys": {"sk": {"S": [{"prefix": "t#"}]}},
+            "NewImage": {"price": {"N": [{"exists": True}]}},
+        },
+    }
+    filters = parse_filters(criteria(tick_only))
+    keys = {"pk": {"S": "BTC-USD#binance"}, "sk": {"S": "t#1714564800000000#e#id-1"}}
+    tick = {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": {**keys, "price": {"N": "1.5"}}}}
+    tombstone_image = {**keys, "tombstone_for": {"S": "t#1714564800000001#e#id-1"}}
+    tombstone = {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": tombstone_image}}
+    claim_keys = {"pk": keys["pk"], "sk": {"S": "e#id-1"}}
+    claim = {
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": claim_keys, "NewImage": {**claim_keys, "price": {"N": "1"}}},
+    }
+    assert matches_any(filters, tick)
+    assert not matches_any(filters, tombstone)
+    assert not matches_any(filters, claim)
+    assert not matches_any(filters, {"eventName": "INSERT", "dynamodb": {"Keys": keys}})  # no image

@@ -22,6 +22,7 @@ from moto import mock_aws
 
 from price_enricher import clients as enricher_clients
 from price_enricher import handler as enricher
+from pricing.keys import is_stored_tick, is_tombstone
 from scripts.local import moto_transactions
 from scripts.price_table import table_definition
 from tests.support.stream_reader import StreamReader
@@ -98,8 +99,12 @@ class Aws:
 
     # --- table -------------------------------------------------------------------
     def items(self) -> list[dict[str, Any]]:
-        """Every tick row, deserialised (numbers as Decimal); event-id claims left out."""
-        return [row for row in self.all_items() if row["sk"].startswith("t#")]
+        """Every tick row, deserialised (numbers as Decimal); claims and tombstones left out."""
+        return [row for row in self.all_items() if is_stored_tick(row)]
+
+    def tombstones(self) -> list[dict[str, Any]]:
+        """The tombstones a takeover left at tick keys (pricing.keys.TOMBSTONE)."""
+        return [row for row in self.all_items() if is_tombstone(row)]
 
     def claims(self) -> list[dict[str, Any]]:
         """The event-id claims (``sk`` ``e#<event_id>``)."""

@@ -2,26 +2,34 @@
 
 An orphan claim is what an older webhook left when its claim PutItem succeeded and its tick
 PutItem failed and the sender never retried; the tests write one as docs/design.md defines
-it. The claim and the tick are now written in one transaction, and a tick is only ever
-written under a condition on its claim, so two different ticks never share an id, even
-when requests race (deterministic interleavings, and threads against moto).
+it. The claim and the tick are two PutItems; other content takes an orphan claim over in
+one transaction that leaves a tombstone at the claimed tick's key, so a tick write still in
+flight can never land after it: two different ticks never share an id, even when requests
+race (deterministic interleavings, and threads against moto), and the tombstone reaches no
+reader of ticks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.dynamodb.models import DynamoDBBackend
 
-from tests.handlers.conftest import TICK_TS, Aws, post, tick_body
+from pricing.keys import TOMBSTONE, TTL_ATTRIBUTE, is_tombstone
+from scripts.local import summary
+from scripts.redrive.table import scan_pending
+from scripts.redrive.window import Window
+from tests.handlers.conftest import TICK_TS, Aws, enrich, post, tick_body
 from tests.load.atomic_moto import serialise_writes
-from tests.support.faults import Throttle
 from webhook_processor import clients
 
 SERIES = "BTC-USD#binance"
@@ -112,30 +120,17 @@ def test_a_claim_whose_tick_exists_at_another_time_still_conflicts(aws: Aws) -> 
     assert aws.count() == 1
 
 
-def test_a_failed_transaction_leaves_no_claim_and_the_retry_stores_once(aws: Aws) -> None:
-    faults = Throttle({"dynamodb:TransactWriteItems": 1}).attach(clients.dynamodb())
-    try:
-        assert post(tick_body(event_id=EVENT_ID))[0] == 503
-        assert aws.all_items() == []  # all or nothing: no claim without its tick
-        assert post(tick_body(event_id=EVENT_ID))[1]["status"] == "stored"
-    finally:
-        faults.detach()
-    assert aws.count() == 1
-    assert claim(aws) is not None
-
-
-# --- races ----------------------------------------------------------------------------------------
-
-
-def interleave(on_call: int, action: Any) -> Any:
-    """Run ``action`` just before the webhook's ``on_call``-th TransactWriteItems (1-based) is sent."""
+def interleave(
+    action: Any, on_write: int, operations: tuple[str, ...] = ("PutItem", "TransactWriteItems")
+) -> Any:
+    """Run ``action`` just before the ``on_write``-th DynamoDB write (1-based) is sent."""
     seen = Counter[str]()
 
     def before(model: Any, **_: Any) -> None:
-        if model.name != "TransactWriteItems":
+        if model.name not in ("PutItem", "TransactWriteItems"):
             return
         seen["calls"] += 1
-        if seen["calls"] == on_call:
+        if seen["calls"] == on_write:
             action()
 
     emitter = clients.dynamodb().meta.events
@@ -143,12 +138,31 @@ def interleave(on_call: int, action: Any) -> Any:
     return lambda: emitter.unregister("before-call", unique_id="interleave")
 
 
+def throttle() -> None:
+    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+
+
+def test_a_failed_tick_write_leaves_a_claim_its_retry_completes(aws: Aws) -> None:
+    stop = interleave(throttle, 2)  # the claim is written, the tick's PutItem fails
+    try:
+        assert post(tick_body(event_id=EVENT_ID))[0] == 503
+    finally:
+        stop()
+    assert (aws.items(), len(aws.claims())) == ([], 1)  # the orphan claim
+    assert post(tick_body(event_id=EVENT_ID))[1]["status"] == "stored"
+    assert aws.count() == 1
+    assert aws.tombstones() == []
+
+
+# --- races ----------------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("first_price", ["100", "150"])
 def test_a_takeover_between_a_read_and_a_write_wins_alone(aws: Aws, first_price: str) -> None:
-    """A reads the orphan claim (first transaction), then B takes it over before A's next write.
+    """A reads the orphan claim, then B takes it over before A's next write.
 
-    A's next transaction is conditioned on the claim A read (repair: same content as the
-    orphan; takeover: other content): it fails, A starts again, finds B's tick, and is 409.
+    A's next write (repair: the tick PutItem; takeover: a transaction conditioned on the
+    claim A read) fails on B's tick or B's claim: A starts again, finds B's tick, and is 409.
     """
     write_orphan_claim(aws, "100")
     answers: list[tuple[int, dict[str, Any]]] = []
@@ -156,8 +170,8 @@ def test_a_takeover_between_a_read_and_a_write_wins_alone(aws: Aws, first_price:
     def b_takes_over() -> None:
         answers.append(post(tick_body(event_id=EVENT_ID, price="200")))
 
-    # A's 1st transaction reads the claim; B runs (its own 1st and 2nd) right before A's 2nd.
-    stop = interleave(2, b_takes_over)
+    # A's 1st write (its claim's PutItem) reads the orphan; B runs right before A's 2nd.
+    stop = interleave(b_takes_over, 2)
     try:
         a_answer = post(tick_body(event_id=EVENT_ID, price=first_price))
     finally:
@@ -172,8 +186,53 @@ def test_a_takeover_between_a_read_and_a_write_wins_alone(aws: Aws, first_price:
     assert held["digest"] == content_digest("200")
 
 
+def test_a_delayed_tick_write_after_a_takeover_meets_the_tombstone(
+    aws: Aws, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A's claim is written, B (other content, another key) takes the id over, then A's tick
+    write arrives: it fails on the tombstone, A is 409, and only B's tick is stored and enriched."""
+    answers: list[tuple[int, dict[str, Any]]] = []
+
+    def b_takes_over() -> None:
+        answers.append(post(tick_body(event_id=EVENT_ID, price="200")))
+
+    stop = interleave(b_takes_over, 2)  # after A's claim PutItem, before A's tick PutItem
+    try:
+        a_status, a_answer = post(tick_body(event_id=EVENT_ID, price="100", timestamp=None))
+    finally:
+        stop()
+    [(b_status, b_answer)] = answers
+    assert (b_status, b_answer["status"]) == (200, "stored")
+    assert a_status == 409
+    assert "taken over" in a_answer["error"]
+    [row] = aws.items()
+    assert (row["sk"], row["price"]) == (tick_sk(), Decimal("200"))
+    [tombstone] = aws.tombstones()
+    assert tombstone["sk"].startswith("t#")
+    assert tombstone["sk"] != tick_sk()  # A's receive-time key
+    assert tombstone[TOMBSTONE] == tick_sk()
+    assert tombstone[TTL_ATTRIBUTE] > time.time() + 23 * 3600
+    held = claim(aws)
+    assert held is not None
+    assert (held["digest"], held["tick_sk"]) == (content_digest("200"), tick_sk())
+    # The enricher gets every INSERT (claims and the tombstone too) and enriches B's tick alone.
+    records = aws.stream_records()
+    assert [r for r in records if is_tombstone(r["dynamodb"].get("NewImage", {}))]
+    caplog.clear()
+    assert enrich(records) == []  # the tombstone's record is no tick: ignored, not failed
+    # The enricher's history Query reads the tombstone too (same series) and skips it quietly.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [d["body"]["notification_id"] for d in aws.deliveries()] == [b_answer["tick_id"]]
+    # A's redelivery meets B's stored tick: still 409, and nothing else is stored.
+    assert post(tick_body(event_id=EVENT_ID, price="100", timestamp=None))[0] == 409
+    assert [row["price"] for row in aws.items()] == [Decimal("200")]
+
+
 def test_racing_threads_store_one_tick_under_one_id(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Eight requests with eight contents race over one orphan claim: exactly one tick is stored."""
+    """Eight requests with eight contents race over one orphan claim: exactly one tick is stored.
+
+    Half carry no timestamp (each its own receive-time key), so takeovers leave tombstones.
+    """
     # In-process moto checks a condition and writes in two steps; DynamoDB does it atomically.
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
         monkeypatch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
@@ -185,7 +244,8 @@ def test_racing_threads_store_one_tick_under_one_id(aws: Aws, monkeypatch: pytes
 
     def send(i: int) -> None:
         start.wait()
-        answers[i] = post(tick_body(event_id=EVENT_ID, price=str(200 + i)))
+        timestamp = {} if i % 2 else {"timestamp": None}
+        answers[i] = post(tick_body(event_id=EVENT_ID, price=str(200 + i), **timestamp))
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
     for thread in threads:
@@ -200,4 +260,23 @@ def test_racing_threads_store_one_tick_under_one_id(aws: Aws, monkeypatch: pytes
     assert row["price"] == Decimal(200 + winner)
     held = claim(aws)
     assert held is not None
-    assert held["digest"] == content_digest(str(200 + winner))
+    assert held["tick_sk"] == row["sk"]
+    assert all(tombstone["sk"] != row["sk"] for tombstone in aws.tombstones())
+
+
+def test_the_redrive_scan_and_the_local_summary_skip_tombstones(aws: Aws) -> None:
+    """A takeover's tombstone is neither a tick to redrive nor a row to count."""
+    aws.client("dynamodb").put_item(  # an orphan claim of a tick at another key: the takeover tombstones it
+        TableName=aws.table,
+        Item={
+            "pk": {"S": SERIES},
+            "sk": {"S": f"e#{EVENT_ID}"},
+            "tick_sk": {"S": tick_sk("earlier")},
+            "digest": {"S": content_digest("100")},
+        },
+    )
+    assert post(tick_body(event_id=EVENT_ID, price="200"))[1]["status"] == "stored"
+    assert [row["sk"] for row in aws.tombstones()] == [tick_sk("earlier")]
+    found = scan_pending(aws.client("dynamodb"), aws.table, Window(0, 10**15))
+    assert [tick.sk for tick in found.ticks] == [tick_sk()]  # never enriched, and no tombstone
+    assert [row["sk"] for row in summary.tick_rows(aws.all_items())] == [tick_sk()]

@@ -132,9 +132,9 @@ def test_a_webhook_id_tick_costs_its_claim(aws: Aws) -> None:
     with count_calls() as calls:
         assert send(tick_body(), standard_headers(tick_body(), "c1"))[0] == 200
         assert send(tick_body(), standard_headers(tick_body(), "c1"))[1]["status"] == "duplicate"
-    # claim and tick in one transaction, twice (the duplicate's fails on both conditions)
-    assert calls["dynamodb:TransactWriteItems"] == 2
-    assert "dynamodb:PutItem" not in calls
+    # claim then tick, two PutItems, twice (the duplicate's both fail: nothing written)
+    assert calls["dynamodb:PutItem"] == 4
+    assert "dynamodb:TransactWriteItems" not in calls
 
 
 # --- rejected ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from pricing.keys import is_stored_tick
 from scripts.price_table import table_definition
 from tests.support.stream_reader import StreamReader
 
@@ -87,8 +88,8 @@ class Stack:
 
     # --- table ---------------------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
-        """Every tick row (consistent scan), as Python values; event-id claims (``sk`` ``e#...``) left out."""
-        return [row for row in self.items() if str(row["sk"]).startswith("t#")]
+        """Every tick row (consistent scan), as Python values; claims and tombstones left out."""
+        return [row for row in self.items() if is_stored_tick(row)]
 
     def items(self) -> list[dict[str, Any]]:
         """Every item (consistent scan), as Python values."""

@@ -323,8 +323,12 @@ class EnvPlanChecks:
         ):
             assert esm[name] == setting(env, "enricher", name), name
         patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
-        # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...).
-        tick_keys = {"Keys": {"sk": {"S": [{"prefix": "t#"}]}}}
+        # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...),
+        # not tombstones (a tick key without a price).
+        tick_keys = {
+            "Keys": {"sk": {"S": [{"prefix": "t#"}]}},
+            "NewImage": {"price": {"N": [{"exists": True}]}},
+        }
         assert patterns == [{"eventName": ["INSERT"], "dynamodb": tick_keys}]
         (on_failure,) = [v for _, v in plan.of_type("aws_sqs_queue")]
         assert on_failure["name"] == f"crypto-prices-{env}-enricher-on-failure"

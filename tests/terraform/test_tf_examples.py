@@ -26,6 +26,8 @@ from tfhelpers import (
     permits,
 )
 
+from pricing.keys import TOMBSTONE
+from scripts.local.esm_filter import matches_any, parse_filters
 from scripts.price_table import table_definition
 from tests.support import runbook
 
@@ -764,6 +766,27 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
             "|alarms.queue_age_seconds_threshold must be from 60 to 1209600",
         ),
     )
+
+    def test_pipeline_stream_filter_passes_ticks_alone(self, roots, lambda_zips):
+        """The planned filter, as Lambda applies it (scripts/local/esm_filter.py): a tick's INSERT
+        passes; a claim's, a tombstone's (a tick key, no price) and the enricher's MODIFY do not."""
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
+        patterns = [{"Pattern": f["pattern"]} for c in esm["filter_criteria"] for f in c["filter"]]
+        filters = parse_filters({"Filters": patterns})
+        tick_sk = {"S": "t#1714564800000000#e#id-1"}
+
+        def record(event: str, sk: dict[str, str], image: dict[str, dict[str, str]]) -> dict:
+            keys = {"pk": {"S": "BTC-USD#binance"}, "sk": sk}
+            return {"eventName": event, "dynamodb": {"Keys": keys, "NewImage": {**keys, **image}}}
+
+        tick = record("INSERT", tick_sk, {"price": {"N": "65000.5"}, "received_at": {"N": "1714564800001"}})
+        assert matches_any(filters, tick)
+        assert not matches_any(filters, {**tick, "eventName": "MODIFY"})
+        tombstone = {TOMBSTONE: {"S": "t#1714564800000001#e#id-1"}, "expires_at": {"N": "1714651200"}}
+        assert not matches_any(filters, record("INSERT", tick_sk, tombstone))
+        claim = {"tick_sk": tick_sk, "digest": {"S": "0" * 64}}
+        assert not matches_any(filters, record("INSERT", {"S": "e#id-1"}, claim))
 
     def test_pipeline_alarm_topic(self, roots, lambda_zips):
         relpath = "modules/pipeline/examples/basic"

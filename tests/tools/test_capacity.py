@@ -37,8 +37,15 @@ def test_write_units_of_each_sender_kind() -> None:
     assert figures["write_units_per_tick"] == 3
     assert figures["unsent_mark_write_units_per_notification"] == 1
     assert figures["write_units_per_tick_original_body"] == 4  # + the request claim
-    # claim and tick in one TransactWriteItems (2 units an item), + the two UpdateItems
-    assert figures["write_units_per_tick_with_event_id"] == 2 * 2 + 2
+    # the claim's PutItem, then the tick's (1 unit each), + the two UpdateItems
+    assert figures["write_units_per_tick_with_event_id"] == 1 + 1 + 2
+    paths = figures["paths"]
+    assert paths["redelivery with event_id (duplicate)"] == 2  # both conditional PutItems fail
+    assert paths["orphan claim completed (same content)"] == 2
+    # the claim's PutItem, then a transaction of three 1-unit items at 2 units each, + updates
+    assert paths["orphan claim taken over (other content)"] == 1 + 3 * 2 + 2
+    assert paths["event_id reused with other content (409)"] == 1 + 2 * 2  # claim + tick, no tombstone
+    assert figures["item_bytes"]["tombstone"] < figures["item_bytes"]["claim"]
 
 
 def test_capacity_per_env_follows_the_partition_limit_and_the_ttl() -> None:
