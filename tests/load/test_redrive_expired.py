@@ -474,12 +474,36 @@ def _subscriber_view(notes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return view
 
 
+class _Crash:
+    """PublishBatch kills the invocation (an exception the enricher does not catch): the
+    function dies after its writes, before any message went out, and writes no mark."""
+
+    def __init__(self) -> None:
+        self.injected: dict[str, int] = {"sns:PublishBatch": 0}
+
+    def attach(self, client: Any) -> _Crash:
+        client.meta.events.register(
+            "before-call.sns.PublishBatch", self._crash, unique_id=f"crash-{id(self)}"
+        )
+        self._events = client.meta.events
+        return self
+
+    def _crash(self, **_: Any) -> None:
+        self.injected["sns:PublishBatch"] += 1
+        raise RuntimeError("the sandbox died between the writes and the publish")
+
+    def detach(self) -> None:
+        self._events.unregister(self.EVENT, unique_id=f"crash-{id(self)}")
+
+
+@pytest.mark.parametrize("fault", ["sns outage", "crash before publish"])
 def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_from_the_table(
-    stack: Stack, moto_endpoint: str, clients: Clients
+    stack: Stack, moto_endpoint: str, clients: Clients, fault: str
 ) -> None:
-    """SNS is down while a late tick revises its followers and another series is enriched;
-    the mapping gives up, the stream trims the records, then the redrive runs: every
-    tick's latest revision reaches the subscriber once, and a second run sends nothing."""
+    """SNS is down (or the function dies before it publishes) while a late tick revises its
+    followers and another series is enriched; the mapping gives up, the stream trims the
+    records, then the redrive runs: every tick's latest revision reaches the subscriber, the
+    subscriber's view equals the table, and a second run sends nothing."""
     ddb = stack.clients("dynamodb")
     start_ts = _now_ms() - 600_000
     series = _series("outage-a", 25, start_ts, 65_000)
@@ -497,7 +521,10 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         before = stack.notifications()
         assert len(before) == len(series) - 1
 
-        outage = Throttle({"sns:PublishBatch": None}, outage_s=3_600).attach(enricher_clients.sns())
+        outage: Throttle | _Crash = (
+            Throttle({"sns:PublishBatch": None}, outage_s=3_600) if fault == "sns outage" else _Crash()
+        )
+        outage.attach(enricher_clients.sns())
         received = _now_ms()
         for tick in [late, *other]:
             ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received))
@@ -515,9 +542,13 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         revised = {key for key, row in rows.items() if row["revision"] == 2}
         assert len(revised) >= 5, "the late tick revised too few followers to test anything"
         assert all(rows[key]["received_at"] == an_hour_ago for key in revised)  # outside every window
-        # stored, and durably marked as never notified: the late tick, its revised followers, series b
+        assert all(rows[key]["revised_by"] == late.key[1] for key in revised)
+        stored = {late.key, *revised, *(tick.key for tick in other)}  # written, never notified
         marked = {key for key, row in rows.items() if row.get("unsent") == row["revision"]}
-        assert marked == {late.key, *revised, *(tick.key for tick in other)}
+        if fault == "sns outage":
+            assert marked == stored  # each notification SNS refused got its mark
+        else:
+            assert marked == set()  # the function died before it could write one
 
         streams, answers = _streams_answering(moto_endpoint, "stream records expired")
         redriver = _in_process_redriver(stack, clients, streams, loaded, slack_s=60)
@@ -525,12 +556,16 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         assert answers.calls
         assert {(o.status, o.path) for o in outcomes} == {("redriven", "table")}
         assert sum(o.unsent for o in outcomes) == len(marked)
+        # the ticks received in the windows, enriched by their own records: status unknown
+        assert sum(o.unsent + o.unknown for o in outcomes) == len(
+            marked | {late.key, *(t.key for t in other)}
+        )
         assert _peek(stack) == []
 
         after = stack.notifications()
-        # each unsent latest revision exactly once, nothing else
+        # each latest revision never notified, exactly once, nothing else
         assert sorted((n["notification_id"], n["revision"]) for n in after) == sorted(
-            (f"{pk}|{sk}", rows[(pk, sk)]["revision"]) for pk, sk in marked
+            (f"{pk}|{sk}", rows[(pk, sk)]["revision"]) for pk, sk in stored
         )
         table = stack.rows()
         assert not [row for row in table if "unsent" in row]
@@ -544,9 +579,17 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
                 if name in note:
                     assert Decimal(note[name]) == row[name]
 
-        # A second run sends nothing: one message again (as a redelivery would) finds nothing pending.
+        # A second run sends nothing: every message was deleted.
+        assert redriver.run() == []
+        assert stack.notifications() == []
+        # A message delivered again (SQS is at least once) writes nothing; what it sends again
+        # are the window's ticks whose status it cannot know: repeats a subscriber drops.
         clients("sqs").send_message(QueueUrl=stack.failure_queue_url, MessageBody=messages[0]["Body"])
         [again] = redriver.run()
-        assert (again.status, again.path, again.found, again.records) == ("redriven", "table", 0, 0)
-        assert stack.notifications() == []
+        assert (again.status, again.path, again.unsent) == ("redriven", "table", 0)
+        repeats = stack.notifications()
+        assert {(n["notification_id"], n["revision"]) for n in repeats} <= {
+            (n["notification_id"], n["revision"]) for n in after
+        }
+        assert _subscriber_view(before + after + repeats) == view
         assert stack.rows() == table
