@@ -110,8 +110,8 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     enriched["revision"] = {"N": "1"}
     enriched["enriched_at"] = {"N": str(RECEIVED_US // 1000 + 850)}
     revised = dict(enriched, revision={"N": "2"}, revised_by={"S": tick["sk"]["S"]})
-    # As a revision write leaves it until SNS accepts the notification (pricing.keys.UNSENT):
-    # the largest form; in steady state the mark is gone.
+    # With the mark the enricher writes only when SNS did not accept the notification
+    # (pricing.keys.UNSENT): the largest form, on the failure path; the common path never has it.
     unsent = {**revised, UNSENT: revised["revision"]}
     legacy = {
         **enriched,
@@ -138,18 +138,19 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     put_id = write_units(item_size(items["tick"]))
     claim = write_units(item_size(items["claim"]))
     request_claim = write_units(item_size(items["request_claim"]))
-    # The revision write stores the unsent mark; removing it once SNS accepted the message is
-    # a write of its own, billed on the larger item (the one with the mark).
-    update = write_units(item_size(items["unsent"]))
-    sent = write_units(item_size(items["unsent"]))
+    # The revision write sets no mark; it removes a stale one, so it is billed on the revised
+    # item. Only a notification SNS did not accept costs more: the mark written (a write of
+    # its own, on the item with the mark), then removed once the revision went out.
+    update = write_units(item_size(items["revised"]))
+    marked = write_units(item_size(items["unsent"]))
     # An event_id's claim and tick go in one TransactWriteItems: twice the units of each item.
     together = TRANSACTION_FACTOR * (claim + put_id)
     return {
         "item_bytes": {name: item_size(item) for name, item in items.items()},
         "paths": {
-            "tick with timestamp (common path)": put + update + sent,
-            "original body, no timestamp or event_id": request_claim + put + update + sent,
-            "tick with event_id (one transaction)": together + update + sent,
+            "tick with timestamp (common path)": put + update,
+            "original body, no timestamp or event_id": request_claim + put + update,
+            "tick with event_id (one transaction)": together + update,
             "redelivery (duplicate)": put,
             "replay of an original-body request": request_claim + put,
             "redelivery with event_id (duplicate)": together,
@@ -157,13 +158,14 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
             # the failed first transaction, then one conditioned on the claim (a check counts as 1 KB)
             "orphan claim completed (same content)": together + TRANSACTION_FACTOR * (1 + put_id),
             "orphan claim taken over (other content)": together + TRANSACTION_FACTOR * (1 + claim + put_id),
-            "each follower a late tick changes": update + sent,
-            "of which: unsent mark removed after publish": sent,
+            "each follower a late tick changes": update,
+            "notification SNS refused: unsent mark written": marked,
+            "then sent: its unsent mark removed": marked,
         },
-        "write_units_per_tick": put + update + sent,
-        "write_units_per_tick_original_body": request_claim + put + update + sent,
-        "write_units_per_tick_with_event_id": together + update + sent,
-        "unsent_mark_write_units_per_notification": sent,
+        "write_units_per_tick": put + update,
+        "write_units_per_tick_original_body": request_claim + put + update,
+        "write_units_per_tick_with_event_id": together + update,
+        "unsent_mark_write_units_per_refused_notification": 2 * marked,
     }
 
 

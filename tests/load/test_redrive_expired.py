@@ -478,14 +478,15 @@ class _Crash:
     """PublishBatch kills the invocation (an exception the enricher does not catch): the
     function dies after its writes, before any message went out, and writes no mark."""
 
+    EVENT = "before-call.sns.PublishBatch"
+
     def __init__(self) -> None:
         self.injected: dict[str, int] = {"sns:PublishBatch": 0}
+        self._events: Any = None
 
     def attach(self, client: Any) -> _Crash:
-        client.meta.events.register(
-            "before-call.sns.PublishBatch", self._crash, unique_id=f"crash-{id(self)}"
-        )
         self._events = client.meta.events
+        self._events.register(self.EVENT, self._crash, unique_id=f"crash-{id(self)}")
         return self
 
     def _crash(self, **_: Any) -> None:
