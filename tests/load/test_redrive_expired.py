@@ -101,6 +101,26 @@ def test_hull_spans_every_window_and_each_tick_goes_to_the_first_window_holding_
     ]  # 99 and 500 lie in no window (500 is only in the hull's gap): not replayed
 
 
+def test_an_enriched_tick_is_pending_only_when_a_record_of_its_window_wrote_it() -> None:
+    """The enricher marks only what SNS refused: a tick enriched by its own record, or by a late
+    tick of the same window, may never have been notified; one revised from elsewhere was
+    notified by that tick's batch (or is pending in that batch's own message)."""
+    window, later = Window(100, 200), Window(1_000, 1_100)
+    pk = "BTC-USD#x"
+    ticks = [
+        TickKey(110, pk, "t#1", enriched=True),  # its own record wrote it
+        TickKey(120, pk, "t#2", enriched=True, revised_by="t#0"),  # t#0, a late tick of the window
+        TickKey(150, pk, "t#0", enriched=True),
+        TickKey(130, pk, "t#3", enriched=True, revised_by="t#9"),  # t#9 arrived in another window
+        TickKey(1_050, pk, "t#9", enriched=True),
+        TickKey(140, pk, "t#4", enriched=True, revised_by="t#8"),  # t#8 is not in the Scan
+        TickKey(160, pk, "t#5"),  # never enriched
+        TickKey(10, pk, "t#6", enriched=True, unsent=True),  # marked: wherever it was received
+    ]
+    shares = assign(ticks, [window, later])
+    assert [[t.sk for t in share] for share in shares] == [["t#6", "t#1", "t#2", "t#0", "t#5"], ["t#9"]]
+
+
 class _Visibility:
     """SQS stand-in that records ChangeMessageVisibility calls and can refuse one handle."""
 
@@ -305,7 +325,15 @@ def test_expired_stream_records_are_replayed_from_the_table(
             dry_run=True,
         )
         [preview] = redriver.run()
-        assert (preview.status, preview.path, preview.found, preview.records) == ("dry run", "table", 2, 2)
+        # the two un-enriched ticks, and the 26 enriched in the window by their own records:
+        # whether their messages went out is not recorded, so they are sent again
+        pending = 2 + len(series_a) + len(series_b)
+        assert (preview.status, preview.path, preview.found, preview.records) == (
+            "dry run",
+            "table",
+            pending,
+            pending,
+        )
         assert events == []
         assert len(_peek(stack)) == 1  # kept, visible again
 
@@ -316,22 +344,23 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert (outcome.status, outcome.path, outcome.reason) == ("redriven", "table", fate)
     assert describe(outcome).startswith(f"{message['MessageId']}: redriven from the table ({fate})")
     assert (outcome.found, outcome.records, outcome.gone, outcome.enriched, outcome.failed) == (
-        2,
-        2,
+        pending,
+        pending,
         0,
         0,
         [],
     )
+    assert (outcome.unsent, outcome.unknown) == (0, len(series_a) + len(series_b))
     assert _peek(stack) == []
 
     [event] = events
     assert [(r["eventName"], r["eventSourceARN"]) for r in event["Records"]] == [
         ("INSERT", stack.stream_arn)
-    ] * 2
+    ] * pending
     replayed = {
         (r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in event["Records"]
     }
-    assert replayed == {poison.key, in_slack.key}
+    assert replayed == {poison.key, in_slack.key, *before}
 
     row = stack.row(*poison.key)
     assert row is not None
@@ -342,7 +371,8 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert row["revision"] == 1
     assert row["enriched_at"] is not None
     notes = {note["notification_id"]: note for note in stack.notifications()}
-    assert set(notes) == {poison.tick_id, in_slack.tick_id}  # no other tick was revised
+    assert set(notes) == {poison.tick_id, in_slack.tick_id} | {f"{pk}|{sk}" for pk, sk in before}
+    assert {note["revision"] for note in notes.values()} == {1}  # no other tick was revised
     assert notes[poison.tick_id]["price"] == "65010.5"
 
     slack_row = stack.row(*in_slack.key)
@@ -356,7 +386,7 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert after == before
 
     stats = redriver.stats
-    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (0, 1, 1, 2)
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (0, 1, 1, pending)
     assert stats.items_scanned == len(stack.items())  # the whole table, once
     assert summary(stats).startswith("messages via stream: 0, via table scan: 1; 1 table scan(s)")
 
@@ -438,10 +468,12 @@ def test_one_scan_serves_every_expired_message_of_a_run(
     }
     assert outcomes[in_stream].records == 1
     # The stream path ran first; the two expired windows overlap (same seconds), so the
-    # first holds both remaining ticks and the second finds nothing left: deleted too.
-    assert sorted(outcomes[m].found for m in expired) == [0, 2]
+    # first holds the two remaining ticks and the one the stream path enriched (by its own
+    # record, in the window: sent again), and the second finds nothing left: deleted too.
+    assert sorted(outcomes[m].found for m in expired) == [0, 3]
+    assert sorted(outcomes[m].unknown for m in expired) == [0, 1]
     stats = redriver.stats
-    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 2)
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 3)
     assert stats.items_scanned == len(stack.items())
     assert _peek(stack) == []
     for tick in poisons:
