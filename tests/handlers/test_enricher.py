@@ -298,13 +298,17 @@ def test_failed_query_fails_only_its_series(aws: Aws, monkeypatch: pytest.Monkey
     assert {m["body"]["symbol"] for m in aws.deliveries()} == {"BTC-USD"}
 
 
+def ten_ticks_and_sns(aws: Aws) -> tuple[list[dict[str, Any]], Any, Any]:
+    """Ten stored ticks' INSERT records, the SNS client and its real ``publish_batch``."""
+    send("BTC-USD", "binance", PRICES[:10])
+    client = clients.sns()
+    return inserts(aws), client, client.publish_batch
+
+
 def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    send("BTC-USD", "binance", PRICES[:10])
-    records = inserts(aws)
-    client = clients.sns()
-    real_publish = client.publish_batch
+    records, client, real_publish = ten_ticks_and_sns(aws)
 
     def flaky(**kwargs: Any) -> dict[str, Any]:
         entries = kwargs["PublishBatchRequestEntries"]
@@ -348,10 +352,7 @@ def test_crash_between_write_and_publish_loses_no_notification(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The function dies after its writes, before PublishBatch: no mark, but the retry sends."""
-    send("BTC-USD", "binance", PRICES[:10])
-    records = inserts(aws)
-    client = clients.sns()
-    real_publish = client.publish_batch
+    records, client, real_publish = ten_ticks_and_sns(aws)
 
     def crash(**_: Any) -> None:
         raise RuntimeError("the sandbox died")  # neither a ClientError nor a BotoCoreError
