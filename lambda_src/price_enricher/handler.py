@@ -13,11 +13,16 @@ BatchProcessor: a poison record fails alone, and a record whose write or notific
 not go through fails too, so it is replayed. A replay writes nothing that is already
 stored and sends the same ``(notification_id, revision)`` again, so nothing is lost.
 
-Every write of a revision also sets ``UNSENT`` (:mod:`pricing.keys`) to that revision, and
-:mod:`price_enricher.sent` removes it once SNS accepted the message: a stored revision whose
-message never went out stays marked (however long the outage), and any later record that
-reads it, or the redrive's table path, sends it. A marked revision is the only stored one
-that is sent again.
+A stored revision is sent again (at least once: subscribers drop repeats of
+``(notification_id, revision)``) when it is marked ``UNSENT`` (:mod:`pricing.keys`) or when
+the record being processed, or another record of its batch, wrote it (the tick's own
+record when ``revised_by`` is absent, else the late tick ``revised_by`` names). The
+enrichment write sets no mark: only a notification SNS did not accept gets one
+(:func:`price_enricher.sent.mark_unsent`), and a marked revision's mark is removed once it
+went out. A crash between the write and the publish leaves no mark, but the mapping retries
+the writer's record, and once its retries are exhausted the redrive replays it
+(docs/redrive.md): the same record re-sends what it wrote. The price of no write on the
+common path is a rare repeated message after a retry.
 
 A ``RevisionConflict`` (another invocation wrote the tick between this one's Query and its
 conditional write: two batches of one shard at parallelization factor 2) is retried inside
@@ -40,12 +45,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from botocore.exceptions import ClientError
 
 from price_enricher import clients
-from price_enricher.history import REVISED_BY, REVISION, Point, SeriesHistory
+from price_enricher.history import Point, SeriesHistory
 from price_enricher.notify import Notification, publish
 from price_enricher.records import PoisonRecord, StreamTick, is_tick_insert, parse_record
-from price_enricher.sent import mark_sent
+from price_enricher.sent import mark_sent, mark_unsent
 from pricing.indicators import INDICATOR_NAMES, indicators
-from pricing.keys import ENRICHED_AT, UNSENT, notification_id
+from pricing.keys import ENRICHED_AT, REVISED_BY, REVISION, UNSENT, notification_id
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "price-enricher"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CryptoPricePipeline"))
@@ -91,8 +96,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if note.owner not in failed:
             failed.add(note.owner)
             failures.append({"itemIdentifier": note.owner})
+    # Writes only on failure: a mark per notification SNS did not accept, and the removal of
+    # the mark of a marked revision that went out now.
+    marks_missing = mark_unsent(clients.dynamodb(), table, unsent)
     sent = [note for note in batch.notifications if note not in unsent]
-    marks_left = mark_sent(clients.dynamodb(), table, sent)
+    marks_left = mark_sent(clients.dynamodb(), table, [note for note in sent if note.marked])
 
     # A record that only lost revision races is retried by the mapping like any failure, but
     # it is not trouble: it pages nobody (RecordsFailed), it shows in ConflictsExhausted.
@@ -113,6 +121,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "unsent": len(unsent),
             "conflicts": batch.conflicts,
             "conflicts_exhausted": exhausted,
+            "unsent_marks_missing": marks_missing,
             "unsent_marks_left": marks_left,
         },
     )
@@ -161,7 +170,7 @@ class Batch:
             attempt = 1
             while True:
                 # What a losing attempt added is taken back: the next one reads the series again
-                # and sends what is stored and still unsent.
+                # and sends what is stored and this record (or its batch) wrote, or marked.
                 notes, enriched, revised = len(self.notifications), self.enriched, self.revised
                 try:
                     return self._enrich(tick)
@@ -190,7 +199,8 @@ class Batch:
     def _enrich(self, tick: StreamTick) -> str:
         """One attempt at a record: its tick, then its followers, from one read of the series."""
         history = self._history_of(tick)
-        batch = self._series[tick.pk] or {tick.sk}
+        batch = self._series[tick.pk]
+        batch.add(tick.sk)  # also a record parsed only now: it is the writer of what it writes
         if not self._settle(tick, history.point(tick.sk), history):
             return "gone"
         self.enriched += 1
@@ -219,11 +229,11 @@ class Batch:
         writer = None if own else owner.sk
         values = indicators(history.window(point.sk))
         if point.revision is not None and point.values == values:
-            # Stored already. Its message is sent again only while the revision is marked
-            # unsent (a failed publish, or one still in flight in another invocation): once
-            # SNS accepted it, a repeat would be noise.
-            if point.pending:
-                self._notify(owner, point, values, point.revision)
+            # Stored already. Sent again while marked unsent (SNS did not accept it), or when
+            # this batch holds the record that wrote it: that record is being retried, and
+            # whether its message went out before the failure is not known.
+            if point.pending or self._wrote(owner.pk, point):
+                self._notify(owner, point, values, point.revision, marked=point.pending)
             return True
         if not self._write(owner.pk, point, values, writer):
             return False
@@ -232,7 +242,13 @@ class Batch:
         self._notify(owner, point, values, 1 if point.revision is None else point.revision + 1)
         return True
 
-    def _notify(self, owner: StreamTick, point: Point, values: dict[str, Any], revision: int) -> None:
+    def _wrote(self, pk: str, point: Point) -> bool:
+        """True when a tick of this batch wrote ``point``'s stored revision (keys.REVISED_BY)."""
+        return (point.revised_by or point.sk) in self._series[pk]
+
+    def _notify(
+        self, owner: StreamTick, point: Point, values: dict[str, Any], revision: int, *, marked: bool = False
+    ) -> None:
         self.notifications.append(
             Notification(
                 notification_id=notification_id(owner.pk, point.sk),
@@ -245,6 +261,7 @@ class Batch:
                 indicators=values,
                 revision=revision,
                 owner=owner.sequence_number,
+                marked=marked,
             )
         )
 
@@ -277,13 +294,9 @@ class Batch:
         else:
             attribute_values[":revised_by"] = {"S": revised_by}
             sets.append("#revised_by = :revised_by")
-        # The revision and its unsent mark in one write: no window in which a stored revision
-        # is neither notified nor marked.
-        sets += [
-            "#revision = :revision",
-            "#unsent = :revision",
-            "#enriched_at = if_not_exists(#enriched_at, :enriched_at)",
-        ]
+        # A new revision supersedes the mark of an older one (its message is this one's).
+        removes.append("#unsent")
+        sets += ["#revision = :revision", "#enriched_at = if_not_exists(#enriched_at, :enriched_at)"]
         if point.revision is None:
             names["#pk"] = "pk"
             condition = "attribute_exists(#pk) AND attribute_not_exists(#revision)"

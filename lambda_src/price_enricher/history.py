@@ -23,10 +23,18 @@ from aws_lambda_powertools import Logger
 
 from price_enricher.records import StreamTick, number
 from pricing.indicators import INDICATOR_NAMES, MAX_WINDOW
-from pricing.keys import TICK_FIRST, TICK_LAST, TOMBSTONE, UNSENT, is_tick_key, is_tombstone, time_ms_of
+from pricing.keys import (
+    REVISED_BY,
+    REVISION,
+    TICK_FIRST,
+    TICK_LAST,
+    TOMBSTONE,
+    UNSENT,
+    is_tick_key,
+    is_tombstone,
+    time_ms_of,
+)
 
-REVISION = "revision"
-REVISED_BY = "revised_by"
 _READ = ("pk", "sk", "price", *INDICATOR_NAMES, REVISION, REVISED_BY, UNSENT, TOMBSTONE)
 _NAMES = {f"#{name}": name for name in _READ}
 _PROJECTION = ", ".join(f"#{name}" for name in _READ if name != "pk")

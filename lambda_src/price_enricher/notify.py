@@ -40,6 +40,7 @@ class Notification:
     indicators: dict[str, Decimal]
     revision: int
     owner: str
+    marked: bool = False  # the stored revision carries keys.UNSENT: the mark goes once it is sent
 
     def body(self) -> str:
         """The JSON message (docs/design.md); decimals as strings so no digit is lost."""
@@ -75,7 +76,10 @@ def publish(client: Any, topic_arn: str, notifications: Sequence[Notification]) 
     """Publish in calls of up to 10; return the notifications that were not accepted.
 
     A failed entry, or a whole call that failed, leaves its notifications in the result
-    so their records are reported as batch item failures and replayed.
+    so their records are reported as batch item failures and replayed. After a call that
+    timed out or could not connect (SNS or its network is down), the rest are not tried:
+    they fail at once, so a hanging SNS costs one call's timeouts, not one per chunk, and
+    the invocation ends well inside the function timeout.
     """
     fifo = topic_arn.endswith(".fifo")
     failed: list[Notification] = []
@@ -88,9 +92,12 @@ def publish(client: Any, topic_arn: str, notifications: Sequence[Notification]) 
                 TopicArn=topic_arn,
                 PublishBatchRequestEntries=[note.entry(entry_id, fifo) for entry_id, note in by_id.items()],
             )
-        except (ClientError, BotoCoreError):
+        except (ClientError, BotoCoreError) as error:
             logger.exception("PublishBatch failed", extra={"entries": len(chunk)})
             failed.extend(chunk)
+            if isinstance(error, BotoCoreError):
+                failed.extend(notifications[start + BATCH :])
+                break
             continue
         accepted = {item.get("Id") for item in answer.get("Successful", [])}
         for entry_id, note in by_id.items():

@@ -46,9 +46,14 @@ TIME_DIGITS = 16
 
 #: The enricher's first-enrichment time (epoch ms): a tick without it was never enriched.
 ENRICHED_AT = "enriched_at"
-#: The revision whose notification SNS has not accepted yet: set by the write that stores the
-#: revision, removed once the message is published (absent in steady state). The redrive's
-#: table path re-sends every tick that carries it.
+#: The stored revision of a tick's indicators (1 for the first enrichment).
+REVISION = "revision"
+#: ``sk`` of the late tick whose record wrote the stored revision (absent: the tick's own did).
+REVISED_BY = "revised_by"
+#: The revision whose notification SNS did not accept: written by the enricher only when a
+#: publish fails (never by the enrichment write), removed once the message went out or a
+#: newer revision is written (absent in steady state). The redrive's table path re-sends
+#: every tick that carries it.
 UNSENT = "unsent"
 DIGEST_DIGITS = 16
 #: The marker of a tombstone: an item at a tick key that holds no tick, written when an

@@ -110,8 +110,8 @@ def sample_items(ttl_days: int = 365) -> dict[str, dict[str, dict[str, Any]]]:
     enriched["revision"] = {"N": "1"}
     enriched["enriched_at"] = {"N": str(RECEIVED_US // 1000 + 850)}
     revised = dict(enriched, revision={"N": "2"}, revised_by={"S": tick["sk"]["S"]})
-    # As a revision write leaves it until SNS accepts the notification (pricing.keys.UNSENT):
-    # the largest form; in steady state the mark is gone.
+    # With the mark the enricher writes only when SNS did not accept the notification
+    # (pricing.keys.UNSENT): the largest form, on the failure path; the common path never has it.
     unsent = {**revised, UNSENT: revised["revision"]}
     legacy = {
         **enriched,
@@ -144,10 +144,11 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     put_id = write_units(item_size(items["tick"]))
     claim = write_units(item_size(items["claim"]))
     request_claim = write_units(item_size(items["request_claim"]))
-    # The revision write stores the unsent mark; removing it once SNS accepted the message is
-    # a write of its own, billed on the larger item (the one with the mark).
-    update = write_units(item_size(items["unsent"]))
-    sent = write_units(item_size(items["unsent"]))
+    # The revision write sets no mark; it removes a stale one, so it is billed on the revised
+    # item. Only a notification SNS did not accept costs more: the mark written (a write of
+    # its own, on the item with the mark), then removed once the revision went out.
+    update = write_units(item_size(items["revised"]))
+    marked = write_units(item_size(items["unsent"]))
     # An event_id's claim, then its tick: two conditional PutItems (a failed one is billed too).
     claimed = claim + put_id
     tombstone = write_units(item_size(items["tombstone"]))
@@ -158,9 +159,9 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
     return {
         "item_bytes": {name: item_size(item) for name, item in items.items()},
         "paths": {
-            "tick with timestamp (common path)": put + update + sent,
-            "original body, no timestamp or event_id": request_claim + put + update + sent,
-            "tick with event_id (claim, then tick)": claimed + update + sent,
+            "tick with timestamp (common path)": put + update,
+            "original body, no timestamp or event_id": request_claim + put + update,
+            "tick with event_id (claim, then tick)": claimed + update,
             "redelivery (duplicate)": put,
             "replay of an original-body request": request_claim + put,
             "redelivery with event_id (duplicate)": claimed,
@@ -168,16 +169,17 @@ def write_units_per_tick(items: dict[str, dict[str, dict[str, Any]]]) -> dict[st
             "event_id reused with other content (409)": claim + refused,
             # the claim's PutItem returns the claim; the tick's PutItem at the key it names
             "orphan claim completed (same content)": claimed,
-            "orphan claim taken over (other content)": claim + takeover + update + sent,
+            "orphan claim taken over (other content)": claim + takeover + update,
             # the first request's tick PutItem, in flight during a takeover, fails on the tombstone
             "tick write after a takeover (409)": claimed,
-            "each follower a late tick changes": update + sent,
-            "of which: unsent mark removed after publish": sent,
+            "each follower a late tick changes": update,
+            "notification SNS refused: unsent mark written": marked,
+            "then sent: its unsent mark removed": marked,
         },
-        "write_units_per_tick": put + update + sent,
-        "write_units_per_tick_original_body": request_claim + put + update + sent,
-        "write_units_per_tick_with_event_id": claimed + update + sent,
-        "unsent_mark_write_units_per_notification": sent,
+        "write_units_per_tick": put + update,
+        "write_units_per_tick_original_body": request_claim + put + update,
+        "write_units_per_tick_with_event_id": claimed + update,
+        "unsent_mark_write_units_per_refused_notification": 2 * marked,
     }
 
 

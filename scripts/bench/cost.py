@@ -126,9 +126,7 @@ class PerTick:
     enricher_ms_per_record: float = 6.0  # billed duration of an enricher batch, per record
     puts_per_tick: float = 1.0  # items the webhook writes per accepted tick (the tick, and its claim)
     webhook_write_units: float = 1.0  # WRU of those writes (a transaction's items count twice)
-    updates_per_tick: float = (
-        2.0  # enricher UpdateItem calls per tick (floor 2: revision, unsent mark removed)
-    )
+    updates_per_tick: float = 1.0  # enricher UpdateItem calls per tick (floor 1: the revision)
     queries_per_series: float = 1.0  # enricher Query calls per series and batch (floor 1)
     series_per_batch: float = 10.0  # distinct series in a batch (at most the batch size)
     query_item_bytes: int = 330  # an enriched tick, as a Query reads it
@@ -224,7 +222,7 @@ class PerTick:
         scenario = enricher.get(f"{int(series_per_batch)}_series")
         if scenario:
             per_tick = scenario["calls_per_tick"]
-            values["updates_per_tick"] = per_tick.get("dynamodb:UpdateItem", 2.0)
+            values["updates_per_tick"] = per_tick.get("dynamodb:UpdateItem", 1.0)
             values["queries_per_series"] = (
                 scenario["calls_per_batch"].get("dynamodb:Query", series_per_batch) / series_per_batch
             )

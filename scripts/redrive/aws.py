@@ -11,14 +11,16 @@ queue is encrypted with it). The local deployment's queue is
 ``pipeline-local-redrive``'s (:mod:`scripts.local.redrive`).
 
 Each message is replayed from the stream while it holds the records (24 hours), else
-from the table (the queue keeps messages 14 days): the un-enriched ticks received in the
-message's arrival window, widened by ``--slack-seconds`` (keep it above the webhook's
-timeout), and every tick marked ``unsent`` (a stored revision whose notification SNS never
-accepted, wherever it was received), whose revision the enricher sends again. That
+from the table (the queue keeps messages 14 days): the ticks received in the message's
+arrival window, widened by ``--slack-seconds`` (keep it above the webhook's timeout),
+un-enriched or enriched by their own record or a late tick of the window (whether their
+message went out is unknown: sent again), and every tick marked ``unsent`` (a stored
+revision whose notification SNS did not accept, wherever it was received), whose revision
+the enricher sends again. That
 fallback reads the **whole table once per run** (about table size / 4 KB / 2 read units,
 eventually consistent); the run's last lines say what it read. Finding unsent revisions
 needs no action beyond the ones above (the same Scan and GetItem read the mark; the
-enricher removes it with its own role).
+enricher writes and removes it with its own role).
 
 Run it after fixing the cause (the item, the code, the outage). ``--image stream`` replays
 the records as streamed instead of re-reading each item (stream path only); ``--dry-run``

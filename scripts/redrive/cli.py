@@ -82,6 +82,7 @@ def describe(outcome: Outcome) -> str:
     if outcome.path == "table":
         counts.insert(0, f"{outcome.found} pending tick(s) found")
         counts += [f"{outcome.unsent} unsent revision(s) sent again"] if outcome.unsent else []
+        counts += [f"{outcome.unknown} enriched in the window, sent again"] if outcome.unknown else []
         counts += [f"{outcome.enriched} enriched meanwhile"] if outcome.enriched else []
     counts += [f"{outcome.gone} gone"] if outcome.gone else []
     counts += [f"failed {outcome.failed}"] if outcome.failed else []

@@ -8,8 +8,10 @@ Each message is replayed by one of two paths, and its outcome says which:
 - **table** (:mod:`scripts.redrive.table`): once the records are trimmed, the stream or
   shard is gone, or the range reads back empty, the ticks are found in the table by
   their receive time (the message's arrival window, :mod:`scripts.redrive.window`):
-  every un-enriched tick received in the window is replayed, and every tick whose stored
-  revision was never notified (marked ``unsent``) is sent again. The messages of a run that
+  every un-enriched tick received in the window is replayed, every tick enriched in the
+  window by its own record or a late tick of the window is sent again (whether its message
+  went out is unknown: the enricher marks only what SNS refused), and every tick whose
+  stored revision SNS did not accept (marked ``unsent``) is sent again. The messages of a run that
   need this share **one Scan of the whole table** (about table size / 4 KB / 2 read
   units); :class:`RunStats` reports what it read. A message whose arrival times are
   malformed is ``invalid`` and stays in the queue.
@@ -88,9 +90,10 @@ class Outcome:
     reason: str = ""  # table path: why the stream could not serve the message
     records: int = 0  # records replayed (dry run: that would be)
     gone: int = 0  # items deleted or expired: nothing to enrich
-    found: int = 0  # table path: pending ticks (un-enriched in the window, or unsent) the Scan found
+    found: int = 0  # table path: pending ticks (received in the window, or unsent) the Scan found
     enriched: int = 0  # table path: of those, enriched and notified by the time they were read again
-    unsent: int = 0  # table path: of the records, ticks whose stored revision is sent again
+    unsent: int = 0  # table path: of the records, ticks whose stored revision is marked unsent
+    unknown: int = 0  # table path: of the records, ticks enriched in the window: sent again
     failed: list[str] = field(default_factory=list)  # sequence numbers (stream) or tick ids (table)
     detail: str = ""
     receipt_handle: str = field(default="", repr=False)
@@ -230,7 +233,7 @@ class Redriver:
         assert info is not None
         replay = replay_records(self.ddb, info.table, ticks, info.stream_arn, info.region, int(info.start))
         outcome.records, outcome.gone, outcome.enriched = len(replay.records), replay.gone, replay.enriched
-        outcome.unsent = replay.unsent
+        outcome.unsent, outcome.unknown = replay.unsent, replay.unknown
         if self.dry_run:
             outcome.status = "dry run"
             return

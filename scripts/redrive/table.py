@@ -5,13 +5,19 @@ up to 14 days, and the message holds no item keys, only its batch's arrival wind
 (:mod:`scripts.redrive.window`). Such a message's ticks are found by what a failed tick
 looks like in the table (docs/design.md), a tick row (``sk`` starting ``t#``) that is either
 
-- **never enriched**: no ``enriched_at``, and its ``received_at`` lies in the window; or
+- **never enriched**: no ``enriched_at``, and its ``received_at`` lies in the window;
+- **enriched in the window, notification unknown**: ``enriched_at`` set, received in the
+  window, and its stored revision written by its own record (no ``revised_by``) or by a late
+  tick received in the same window. The enricher sets no mark when it writes (docs/design.md):
+  a batch that crashed between its writes and its publish left no trace of what went out, so
+  these are sent again (subscribers drop repeats of ``(notification_id, revision)``). A
+  replayed late tick re-sends the followers it revised, wherever they were received; or
 - **not notified**: it carries ``unsent`` (:data:`pricing.keys.UNSENT`), the stored
-  revision whose message SNS never accepted (the enricher sets it with the revision and
-  removes it once published). Such a tick is pending wherever it was received: a late
-  tick's record revises followers received long before it. One outside every window
-  goes with the run's first message, so the message whose batch failed to send it is
-  deleted only once it went out.
+  revision whose message SNS did not accept (the enricher writes the mark when a publish
+  fails and removes it once the revision went out). Such a tick is pending wherever it was
+  received: a late tick's record revises followers received long before it. One outside
+  every window goes with the run's first message, so the message whose batch failed to
+  send it is deleted only once it went out.
 
 **Cost.** One paginated Scan per run, whatever the number of such messages: its
 FilterExpression spans every window (their hull), and the ticks found are assigned to
@@ -26,8 +32,9 @@ is eventually consistent, so each found tick is read again with a consistent Get
 before its replay; one enriched and notified meanwhile (an earlier replay of the run may
 have handled it as a follower) or gone (TTL, deleted) is left alone. Replaying is safe:
 the enricher writes only changed values, each write conditional on the revision it read;
-a replay of a stored revision writes nothing and sends it again only while it is marked
-unsent, so a second run sends nothing.
+a replay of a stored revision writes nothing and sends it again (the replayed record wrote
+it, or it is marked), and a message is deleted once its replay succeeded, so a second run
+sends nothing.
 
 The replayed records are INSERT-like Lambda records (:func:`scripts.lambda_events.lambda_record`)
 with the item as it is now, ``eventSourceARN`` the message's stream, and sequence
@@ -44,7 +51,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pricing.keys import ENRICHED_AT, TICK_PREFIX, UNSENT
+from pricing.keys import ENRICHED_AT, REVISED_BY, TICK_PREFIX, UNSENT
 from scripts.lambda_events import lambda_record
 from scripts.redrive.window import Window
 
@@ -52,21 +59,27 @@ from scripts.redrive.window import Window
 #: the enricher's timeout is sized for.
 EVENT_RECORDS = 100
 
-_FILTER = (
-    "begins_with(#sk, :tick) AND (attribute_exists(#unsent)"
-    " OR (attribute_not_exists(#enriched) AND #received BETWEEN :from AND :to))"
-)
-_NAMES = {"#pk": "pk", "#sk": "sk", "#received": "received_at", "#enriched": ENRICHED_AT, "#unsent": UNSENT}
+_FILTER = "begins_with(#sk, :tick) AND (attribute_exists(#unsent) OR #received BETWEEN :from AND :to)"
+_NAMES = {
+    "#pk": "pk",
+    "#sk": "sk",
+    "#received": "received_at",
+    "#enriched": ENRICHED_AT,
+    "#unsent": UNSENT,
+    "#revised_by": REVISED_BY,
+}
 
 
 @dataclass(frozen=True, order=True)
 class TickKey:
-    """A pending tick the Scan found: never enriched, or its stored revision ``unsent``."""
+    """A tick the Scan found: received in the hull of the windows, or its stored revision ``unsent``."""
 
     received_ms: int
     pk: str
     sk: str
     unsent: bool = False
+    enriched: bool = False
+    revised_by: str | None = None  # sk of the late tick whose record wrote the stored revision
 
     @property
     def key(self) -> dict[str, dict[str, str]]:
@@ -96,14 +109,14 @@ def scan_pending(
     page_limit: int | None = None,
     on_page: Callable[[], None] | None = None,
 ) -> ScanResult:
-    """Ticks of ``table`` never enriched and received in ``window``, or unsent: one Scan, every page.
+    """Ticks of ``table`` received in ``window``, or unsent: one Scan, every page.
 
     ``on_page`` runs after each page (to keep the messages' visibility while a large
     table is read); ``page_limit`` caps the items read per page (tests).
     """
     request: dict[str, Any] = {
         "TableName": table,
-        "ProjectionExpression": "#pk, #sk, #received, #unsent",
+        "ProjectionExpression": "#pk, #sk, #received, #enriched, #unsent, #revised_by",
         "FilterExpression": _FILTER,
         "ExpressionAttributeNames": _NAMES,
         "ExpressionAttributeValues": {
@@ -121,10 +134,7 @@ def scan_pending(
         result.pages += 1
         result.scanned += int(page.get("ScannedCount", 0))
         result.read_units += float((page.get("ConsumedCapacity") or {}).get("CapacityUnits", 0.0))
-        result.ticks.extend(
-            TickKey(int(Decimal(item["received_at"]["N"])), item["pk"]["S"], item["sk"]["S"], UNSENT in item)
-            for item in page.get("Items", [])
-        )
+        result.ticks.extend(_tick_key(item) for item in page.get("Items", []))
         if on_page is not None:
             on_page()
         if "LastEvaluatedKey" not in page:
@@ -132,15 +142,30 @@ def scan_pending(
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[list[TickKey]]:
-    """Each tick to the first of ``windows`` holding it (None: a message without one).
+def _tick_key(item: dict[str, Any]) -> TickKey:
+    revised_by = item.get(REVISED_BY, {}).get("S")
+    return TickKey(
+        int(Decimal(item["received_at"]["N"])),
+        item["pk"]["S"],
+        item["sk"]["S"],
+        unsent=UNSENT in item,
+        enriched=ENRICHED_AT in item,
+        revised_by=revised_by if isinstance(revised_by, str) else None,
+    )
 
-    A never-enriched tick in no window (the hull spans the gaps between windows) is left
-    out; an unsent one goes to the first message with a window (it is pending wherever it
-    was received). A tick in two overlapping windows is replayed once.
+
+def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[list[TickKey]]:
+    """Each pending tick to the first of ``windows`` holding it (None: a message without one).
+
+    Pending: never enriched; enriched by its own record or by a late tick of the same window
+    (whether the message went out is unknown); or unsent. A tick in no window (the hull spans
+    the gaps between windows) is left out unless it is unsent: that one goes to the first
+    message with a window (it is pending wherever it was received). A tick in two
+    overlapping windows is replayed once.
     """
     shares: list[list[TickKey]] = [[] for _ in windows]
     first = next((index for index, window in enumerate(windows) if window is not None), None)
+    received = {(tick.pk, tick.sk): tick.received_ms for tick in ticks}
     for tick in sorted(ticks):
         holder = next(
             (
@@ -150,7 +175,12 @@ def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[l
             ),
             first if tick.unsent else None,
         )
-        if holder is not None:
+        if holder is None:
+            continue
+        window = windows[holder]
+        writer = received.get((tick.pk, tick.revised_by)) if tick.revised_by else tick.received_ms
+        written_here = writer is not None and window is not None and window.contains(writer)
+        if tick.unsent or not tick.enriched or written_here:
             shares[holder].append(tick)
     return shares
 
@@ -162,17 +192,19 @@ class Replay:
     records: list[dict[str, Any]] = field(default_factory=list)
     ticks: dict[str, TickKey] = field(default_factory=dict)  # by the record's sequence number
     gone: int = 0  # deleted or expired since the Scan
-    enriched: int = 0  # enriched, and notified, since the Scan
-    unsent: int = 0  # of the records, ticks whose stored revision is re-sent
+    enriched: int = 0  # enriched since the Scan (by an earlier replay of the run, which sent it)
+    unsent: int = 0  # of the records, ticks whose stored revision is marked unsent
+    unknown: int = 0  # of the records, ticks enriched in the window: their revision is sent again
 
 
 def replay_records(
     ddb: Any, table: str, ticks: Sequence[TickKey], stream_arn: str, region: str, first_sequence: int
 ) -> Replay:
-    """INSERT-like records of the ``ticks`` still un-enriched or unsent (consistent GetItem each).
+    """INSERT-like records of the pending ``ticks`` (consistent GetItem each).
 
-    The enricher, given a tick's record, writes it when it was never enriched and sends
-    its stored revision again when it is marked unsent.
+    The enricher, given a tick's record, writes it when it was never enriched, and sends
+    its stored revision again when it is marked unsent or was written by the record (or
+    by another replayed record of the event).
     """
     replay = Replay()
     for tick in sorted(ticks, key=lambda t: (t.pk, t.sk)):
@@ -182,6 +214,8 @@ def replay_records(
             continue
         if UNSENT in item:
             replay.unsent += 1
+        elif tick.enriched:
+            replay.unknown += 1
         elif ENRICHED_AT in item:
             replay.enriched += 1
             continue

@@ -399,7 +399,7 @@ def test_redrive_needs_only_the_operator_policy(deployed: Deployed, operator: Op
     poller.stop()
     table = deployed.outputs["table_name"]
     # a series of its own: once fixed and enriched, it revises no tick of the feed
-    item = unenrichable_tick("RDRV-USD", "t#1700000000000001#e#redrive", 1_700_000_000_001)
+    item = unenrichable_tick("RDRV-USD", "t#1700000000001000#e#redrive", 1_700_000_000_001)  # sk: µs
     key = {"pk": item["pk"], "sk": item["sk"]}
     clients("dynamodb").put_item(TableName=table, Item=item)
     assert poller.run_until_idle(timeout_s=60)

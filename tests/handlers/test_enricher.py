@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from price_enricher import clients
 from tests.handlers.conftest import Aws, enrich, post, tick_body
@@ -208,7 +208,7 @@ def test_modify_and_remove_records_are_ignored(aws: Aws) -> None:
     assert enrich(inserts(aws)) == []
     aws.deliveries()
     modifies = aws.stream_records()
-    assert len(modifies) == 2 * 6  # per tick: the revision write, then its unsent mark removed
+    assert len(modifies) == 6  # per tick one write, the revision; no unsent mark when SNS accepts
     assert {r["eventName"] for r in modifies} == {"MODIFY"}  # the enricher's own writes
     delete(aws, "BTC-USD#binance", series_sk("BTC-USD", "binance", 0))
     [remove] = aws.stream_records()
@@ -298,13 +298,17 @@ def test_failed_query_fails_only_its_series(aws: Aws, monkeypatch: pytest.Monkey
     assert {m["body"]["symbol"] for m in aws.deliveries()} == {"BTC-USD"}
 
 
+def ten_ticks_and_sns(aws: Aws) -> tuple[list[dict[str, Any]], Any, Any]:
+    """Ten stored ticks' INSERT records, the SNS client and its real ``publish_batch``."""
+    send("BTC-USD", "binance", PRICES[:10])
+    client = clients.sns()
+    return inserts(aws), client, client.publish_batch
+
+
 def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    send("BTC-USD", "binance", PRICES[:10])
-    records = inserts(aws)
-    client = clients.sns()
-    real_publish = client.publish_batch
+    records, client, real_publish = ten_ticks_and_sns(aws)
 
     def flaky(**kwargs: Any) -> dict[str, Any]:
         entries = kwargs["PublishBatchRequestEntries"]
@@ -330,13 +334,81 @@ def test_unaccepted_notifications_fail_their_records_and_replay_cleanly(
     monkeypatch.setattr(client, "publish_batch", real_publish)
     # Lambda replays from the lowest failed sequence number: records 1..9.
     assert enrich(records[1:]) == []
-    replayed = {m["body"]["notification_id"]: m["body"] for m in aws.deliveries()}
-    assert set(replayed) == unsent  # exactly the unsent ones: the others went out already
-    assert set(first) | set(replayed) == {
-        f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in range(10)
-    }
+    replayed = [m["body"] for m in aws.deliveries()]
+    # at least once: each replayed record sends the revision it wrote again (whether it went
+    # out before is not recorded), the unsent ones among them; the same pairs, nothing new
+    retried = {f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in range(1, 10)}
+    assert sorted(b["notification_id"] for b in replayed) == sorted(retried)
+    assert {b["revision"] for b in replayed} == {1}
+    assert unsent <= retried
+    for body in replayed:
+        if body["notification_id"] in first:
+            assert body == first[body["notification_id"]]  # a repeat a subscriber drops
     # identical values, enriched_at kept; only the marks are gone
     assert aws.items() == [{k: v for k, v in row.items() if k != "unsent"} for row in stored]
+
+
+def test_crash_between_write_and_publish_loses_no_notification(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The function dies after its writes, before PublishBatch: no mark, but the retry sends."""
+    records, client, real_publish = ten_ticks_and_sns(aws)
+
+    def crash(**_: Any) -> None:
+        raise RuntimeError("the sandbox died")  # neither a ClientError nor a BotoCoreError
+
+    monkeypatch.setattr(client, "publish_batch", crash)
+    with pytest.raises(RuntimeError, match="sandbox"):
+        enrich(records)
+    stored = aws.items()
+    assert [row["revision"] for row in stored] == [1] * 10  # written, never published
+    assert not [row for row in stored if "unsent" in row]  # and no mark: nothing wrote one
+    assert aws.deliveries() == []
+
+    monkeypatch.setattr(client, "publish_batch", real_publish)
+    assert enrich(records) == []  # the mapping retries the whole batch
+    assert aws.items() == stored  # nothing written again
+    sent = sorted(m["body"]["notification_id"] for m in aws.deliveries())
+    assert sent == sorted(f"{row['pk']}|{row['sk']}" for row in stored)
+
+
+def test_stored_revision_of_another_batch_is_not_sent_again(aws: Aws) -> None:
+    """A later batch reads earlier enriched ticks as history: it re-sends none of them."""
+    send("BTC-USD", "binance", PRICES[:10])
+    assert enrich(inserts(aws)) == []
+    assert len(aws.deliveries()) == 10
+    aws.stream_records()  # the enricher's MODIFY records
+    send("BTC-USD", "binance", PRICES[10:12], start=10)
+    assert enrich(inserts(aws)) == []
+    assert [m["body"]["notification_id"] for m in aws.deliveries()] == [
+        f"BTC-USD#binance|{series_sk('BTC-USD', 'binance', i)}" for i in (10, 11)
+    ]
+
+
+def test_hanging_sns_fails_fast_and_marks_every_notification(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PublishBatch that times out ends the publishing: no call per chunk, every message marked."""
+    send("BTC-USD", "binance", PRICES)
+    records = inserts(aws)
+    calls: list[int] = []
+
+    def hang(**kwargs: Any) -> None:
+        calls.append(len(kwargs["PublishBatchRequestEntries"]))
+        raise ReadTimeoutError(endpoint_url="https://sns.eu-west-1.amazonaws.com/")
+
+    monkeypatch.setattr(clients.sns(), "publish_batch", hang)
+    assert enrich(records) == [r["dynamodb"]["SequenceNumber"] for r in records]
+    assert calls == [10]  # 25 notifications: one call tried, the other two chunks not
+    assert {row.get("unsent") for row in aws.items()} == {1}
+
+
+def test_sns_client_gives_up_well_inside_the_function_timeout() -> None:
+    """Worst case of one hanging PublishBatch: every attempt's connect and read timeouts."""
+    config = clients.sns().meta.config
+    attempts = config.retries["total_max_attempts"]  # the first call and its retries
+    worst = attempts * (config.connect_timeout + config.read_timeout)
+    assert worst <= 20  # the enricher's timeout is 60 s (modules/pipeline variables.tf default)
 
 
 def test_publish_call_failure_fails_every_record_of_the_call(
@@ -361,7 +433,9 @@ def test_replay_is_idempotent(aws: Aws) -> None:
     assert not [row for row in stored if "unsent" in row]  # every message went out
     assert run_in_batches(records) == []
     assert aws.items() == stored
-    assert aws.deliveries() == []  # a stored revision SNS accepted is not sent again
+    # the replayed records wrote these revisions: sent again, the same pairs (subscribers drop them)
+    again = sorted((m["body"]["notification_id"], m["body"]["revision"]) for m in aws.deliveries())
+    assert again == sorted((m["body"]["notification_id"], m["body"]["revision"]) for m in sent)
 
 
 def test_event_without_records_is_a_no_op(aws: Aws) -> None:
@@ -405,7 +479,7 @@ def test_calls_per_batch_of_ten(aws: Aws, n_series: int, per_series: int) -> Non
         assert enrich(records) == []
     assert dict(calls) == {
         "dynamodb:Query": n_series,
-        "dynamodb:UpdateItem": 10 + 10,  # the revisions, then their unsent marks removed
+        "dynamodb:UpdateItem": 10,  # the revisions; no mark is written when SNS accepts
         "sns:PublishBatch": 1,
     }
     assert len(aws.deliveries()) == 10
@@ -421,7 +495,7 @@ def test_publish_batch_takes_ten_per_call(aws: Aws) -> None:
         assert enrich(records) == []
     assert calls["sns:PublishBatch"] == 3
     assert calls["dynamodb:Query"] == 1
-    assert calls["dynamodb:UpdateItem"] == 25 + 25  # the revisions, then their unsent marks removed
+    assert calls["dynamodb:UpdateItem"] == 25  # the revisions; no mark is written when SNS accepts
 
 
 def test_rows_of_both_item_formats_are_enriched_alike(aws: Aws) -> None:

@@ -101,6 +101,26 @@ def test_hull_spans_every_window_and_each_tick_goes_to_the_first_window_holding_
     ]  # 99 and 500 lie in no window (500 is only in the hull's gap): not replayed
 
 
+def test_an_enriched_tick_is_pending_only_when_a_record_of_its_window_wrote_it() -> None:
+    """The enricher marks only what SNS refused: a tick enriched by its own record, or by a late
+    tick of the same window, may never have been notified; one revised from elsewhere was
+    notified by that tick's batch (or is pending in that batch's own message)."""
+    window, later = Window(100, 200), Window(1_000, 1_100)
+    pk = "BTC-USD#x"
+    ticks = [
+        TickKey(110, pk, "t#1", enriched=True),  # its own record wrote it
+        TickKey(120, pk, "t#2", enriched=True, revised_by="t#0"),  # t#0, a late tick of the window
+        TickKey(150, pk, "t#0", enriched=True),
+        TickKey(130, pk, "t#3", enriched=True, revised_by="t#9"),  # t#9 arrived in another window
+        TickKey(1_050, pk, "t#9", enriched=True),
+        TickKey(140, pk, "t#4", enriched=True, revised_by="t#8"),  # t#8 is not in the Scan
+        TickKey(160, pk, "t#5"),  # never enriched
+        TickKey(10, pk, "t#6", enriched=True, unsent=True),  # marked: wherever it was received
+    ]
+    shares = assign(ticks, [window, later])
+    assert [[t.sk for t in share] for share in shares] == [["t#6", "t#1", "t#2", "t#0", "t#5"], ["t#9"]]
+
+
 class _Visibility:
     """SQS stand-in that records ChangeMessageVisibility calls and can refuse one handle."""
 
@@ -305,7 +325,15 @@ def test_expired_stream_records_are_replayed_from_the_table(
             dry_run=True,
         )
         [preview] = redriver.run()
-        assert (preview.status, preview.path, preview.found, preview.records) == ("dry run", "table", 2, 2)
+        # the two un-enriched ticks, and the 26 enriched in the window by their own records:
+        # whether their messages went out is not recorded, so they are sent again
+        pending = 2 + len(series_a) + len(series_b)
+        assert (preview.status, preview.path, preview.found, preview.records) == (
+            "dry run",
+            "table",
+            pending,
+            pending,
+        )
         assert events == []
         assert len(_peek(stack)) == 1  # kept, visible again
 
@@ -316,22 +344,23 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert (outcome.status, outcome.path, outcome.reason) == ("redriven", "table", fate)
     assert describe(outcome).startswith(f"{message['MessageId']}: redriven from the table ({fate})")
     assert (outcome.found, outcome.records, outcome.gone, outcome.enriched, outcome.failed) == (
-        2,
-        2,
+        pending,
+        pending,
         0,
         0,
         [],
     )
+    assert (outcome.unsent, outcome.unknown) == (0, len(series_a) + len(series_b))
     assert _peek(stack) == []
 
     [event] = events
     assert [(r["eventName"], r["eventSourceARN"]) for r in event["Records"]] == [
         ("INSERT", stack.stream_arn)
-    ] * 2
+    ] * pending
     replayed = {
         (r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in event["Records"]
     }
-    assert replayed == {poison.key, in_slack.key}
+    assert replayed == {poison.key, in_slack.key, *before}
 
     row = stack.row(*poison.key)
     assert row is not None
@@ -342,7 +371,8 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert row["revision"] == 1
     assert row["enriched_at"] is not None
     notes = {note["notification_id"]: note for note in stack.notifications()}
-    assert set(notes) == {poison.tick_id, in_slack.tick_id}  # no other tick was revised
+    assert set(notes) == {poison.tick_id, in_slack.tick_id} | {f"{pk}|{sk}" for pk, sk in before}
+    assert {note["revision"] for note in notes.values()} == {1}  # no other tick was revised
     assert notes[poison.tick_id]["price"] == "65010.5"
 
     slack_row = stack.row(*in_slack.key)
@@ -356,7 +386,7 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert after == before
 
     stats = redriver.stats
-    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (0, 1, 1, 2)
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (0, 1, 1, pending)
     assert stats.items_scanned == len(stack.items())  # the whole table, once
     assert summary(stats).startswith("messages via stream: 0, via table scan: 1; 1 table scan(s)")
 
@@ -438,10 +468,12 @@ def test_one_scan_serves_every_expired_message_of_a_run(
     }
     assert outcomes[in_stream].records == 1
     # The stream path ran first; the two expired windows overlap (same seconds), so the
-    # first holds both remaining ticks and the second finds nothing left: deleted too.
-    assert sorted(outcomes[m].found for m in expired) == [0, 2]
+    # first holds the two remaining ticks and the one the stream path enriched (by its own
+    # record, in the window: sent again), and the second finds nothing left: deleted too.
+    assert sorted(outcomes[m].found for m in expired) == [0, 3]
+    assert sorted(outcomes[m].unknown for m in expired) == [0, 1]
     stats = redriver.stats
-    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 2)
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 3)
     assert stats.items_scanned == len(stack.items())
     assert _peek(stack) == []
     for tick in poisons:
@@ -474,12 +506,37 @@ def _subscriber_view(notes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return view
 
 
+class _Crash:
+    """PublishBatch kills the invocation (an exception the enricher does not catch): the
+    function dies after its writes, before any message went out, and writes no mark."""
+
+    EVENT = "before-call.sns.PublishBatch"
+
+    def __init__(self) -> None:
+        self.injected: dict[str, int] = {"sns:PublishBatch": 0}
+        self._events: Any = None
+
+    def attach(self, client: Any) -> _Crash:
+        self._events = client.meta.events
+        self._events.register(self.EVENT, self._crash, unique_id=f"crash-{id(self)}")
+        return self
+
+    def _crash(self, **_: Any) -> None:
+        self.injected["sns:PublishBatch"] += 1
+        raise RuntimeError("the sandbox died between the writes and the publish")
+
+    def detach(self) -> None:
+        self._events.unregister(self.EVENT, unique_id=f"crash-{id(self)}")
+
+
+@pytest.mark.parametrize("fault", ["sns outage", "crash before publish"])
 def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_from_the_table(
-    stack: Stack, moto_endpoint: str, clients: Clients
+    stack: Stack, moto_endpoint: str, clients: Clients, fault: str
 ) -> None:
-    """SNS is down while a late tick revises its followers and another series is enriched;
-    the mapping gives up, the stream trims the records, then the redrive runs: every
-    tick's latest revision reaches the subscriber once, and a second run sends nothing."""
+    """SNS is down (or the function dies before it publishes) while a late tick revises its
+    followers and another series is enriched; the mapping gives up, the stream trims the
+    records, then the redrive runs: every tick's latest revision reaches the subscriber, the
+    subscriber's view equals the table, and a second run sends nothing."""
     ddb = stack.clients("dynamodb")
     start_ts = _now_ms() - 600_000
     series = _series("outage-a", 25, start_ts, 65_000)
@@ -497,7 +554,10 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         before = stack.notifications()
         assert len(before) == len(series) - 1
 
-        outage = Throttle({"sns:PublishBatch": None}, outage_s=3_600).attach(enricher_clients.sns())
+        outage: Throttle | _Crash = (
+            Throttle({"sns:PublishBatch": None}, outage_s=3_600) if fault == "sns outage" else _Crash()
+        )
+        outage.attach(enricher_clients.sns())
         received = _now_ms()
         for tick in [late, *other]:
             ddb.put_item(TableName=stack.table, Item=_tick_item(tick, received))
@@ -515,9 +575,13 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         revised = {key for key, row in rows.items() if row["revision"] == 2}
         assert len(revised) >= 5, "the late tick revised too few followers to test anything"
         assert all(rows[key]["received_at"] == an_hour_ago for key in revised)  # outside every window
-        # stored, and durably marked as never notified: the late tick, its revised followers, series b
+        assert all(rows[key]["revised_by"] == late.key[1] for key in revised)
+        stored = {late.key, *revised, *(tick.key for tick in other)}  # written, never notified
         marked = {key for key, row in rows.items() if row.get("unsent") == row["revision"]}
-        assert marked == {late.key, *revised, *(tick.key for tick in other)}
+        if fault == "sns outage":
+            assert marked == stored  # each notification SNS refused got its mark
+        else:
+            assert marked == set()  # the function died before it could write one
 
         streams, answers = _streams_answering(moto_endpoint, "stream records expired")
         redriver = _in_process_redriver(stack, clients, streams, loaded, slack_s=60)
@@ -525,12 +589,16 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
         assert answers.calls
         assert {(o.status, o.path) for o in outcomes} == {("redriven", "table")}
         assert sum(o.unsent for o in outcomes) == len(marked)
+        # the ticks received in the windows, enriched by their own records: status unknown
+        assert sum(o.unsent + o.unknown for o in outcomes) == len(
+            marked | {late.key, *(t.key for t in other)}
+        )
         assert _peek(stack) == []
 
         after = stack.notifications()
-        # each unsent latest revision exactly once, nothing else
+        # each latest revision never notified, exactly once, nothing else
         assert sorted((n["notification_id"], n["revision"]) for n in after) == sorted(
-            (f"{pk}|{sk}", rows[(pk, sk)]["revision"]) for pk, sk in marked
+            (f"{pk}|{sk}", rows[(pk, sk)]["revision"]) for pk, sk in stored
         )
         table = stack.rows()
         assert not [row for row in table if "unsent" in row]
@@ -544,9 +612,17 @@ def test_notifications_lost_to_an_sns_outage_longer_than_the_stream_are_sent_fro
                 if name in note:
                     assert Decimal(note[name]) == row[name]
 
-        # A second run sends nothing: one message again (as a redelivery would) finds nothing pending.
+        # A second run sends nothing: every message was deleted.
+        assert redriver.run() == []
+        assert stack.notifications() == []
+        # A message delivered again (SQS is at least once) writes nothing; what it sends again
+        # are the window's ticks whose status it cannot know: repeats a subscriber drops.
         clients("sqs").send_message(QueueUrl=stack.failure_queue_url, MessageBody=messages[0]["Body"])
         [again] = redriver.run()
-        assert (again.status, again.path, again.found, again.records) == ("redriven", "table", 0, 0)
-        assert stack.notifications() == []
+        assert (again.status, again.path, again.unsent) == ("redriven", "table", 0)
+        repeats = stack.notifications()
+        assert {(n["notification_id"], n["revision"]) for n in repeats} <= {
+            (n["notification_id"], n["revision"]) for n in after
+        }
+        assert _subscriber_view(before + after + repeats) == view
         assert stack.rows() == table

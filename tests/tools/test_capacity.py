@@ -1,6 +1,6 @@
 """The bench's capacity model: DynamoDB item-size rules and write units per tick.
 
-The unsent mark (issue 17) costs one write per notification: 3 units per tick, was 2.
+The unsent mark (issue 17) is written only for a notification SNS refused: 2 units per tick.
 """
 
 from __future__ import annotations
@@ -33,17 +33,21 @@ def test_write_units_of_each_sender_kind() -> None:
     figures = capacity.write_units_per_tick(capacity.sample_items())
     assert max(figures["item_bytes"].values()) < 1024  # every write of the paths is one unit
     assert figures["item_bytes"]["unsent"] == figures["item_bytes"]["revised"] + len("unsent") + 2
-    # PutItem + UpdateItem (revision, marked unsent) + UpdateItem (mark removed once published)
-    assert figures["write_units_per_tick"] == 3
-    assert figures["unsent_mark_write_units_per_notification"] == 1
-    assert figures["write_units_per_tick_original_body"] == 4  # + the request claim
-    # the claim's PutItem, then the tick's (1 unit each), + the two UpdateItems
-    assert figures["write_units_per_tick_with_event_id"] == 1 + 1 + 2
+    # PutItem + UpdateItem (the revision, no mark)
+    assert figures["write_units_per_tick"] == 2
+    assert figures["paths"]["each follower a late tick changes"] == 1
+    # only on failure: the mark written when SNS refused the message, removed once it went out
+    assert figures["paths"]["notification SNS refused: unsent mark written"] == 1
+    assert figures["paths"]["then sent: its unsent mark removed"] == 1
+    assert figures["unsent_mark_write_units_per_refused_notification"] == 2
+    assert figures["write_units_per_tick_original_body"] == 3  # + the request claim
+    # the claim's PutItem, then the tick's (1 unit each), + the UpdateItem
+    assert figures["write_units_per_tick_with_event_id"] == 1 + 1 + 1
     paths = figures["paths"]
     assert paths["redelivery with event_id (duplicate)"] == 2  # both conditional PutItems fail
     assert paths["orphan claim completed (same content)"] == 2
-    # the claim's PutItem, then a transaction of three 1-unit items at 2 units each, + updates
-    assert paths["orphan claim taken over (other content)"] == 1 + 3 * 2 + 2
+    # the claim's PutItem, then a transaction of three 1-unit items at 2 units each, + the update
+    assert paths["orphan claim taken over (other content)"] == 1 + 3 * 2 + 1
     assert paths["event_id reused with other content (409)"] == 1 + 2 * 2  # claim + tick, no tombstone
     assert figures["item_bytes"]["tombstone"] < figures["item_bytes"]["claim"]
 
@@ -51,7 +55,7 @@ def test_write_units_of_each_sender_kind() -> None:
 def test_capacity_per_env_follows_the_partition_limit_and_the_ttl() -> None:
     figures = capacity.capacity_figures({"prod": {"ttl_days": 365}}, (10.0,))
     prod = figures["envs"]["prod"]
-    assert prod["series_max_ticks_s"] == 1000 / 3
+    assert prod["series_max_ticks_s"] == 1000 / 2
     stored = figures["stored_bytes_per_tick"]["tick"] + figures["stored_bytes_per_tick"]["claim"]
     assert prod["table_gb"]["10"] == pytest.approx(10 * 365 * 86_400 * stored / 1e9)
 
