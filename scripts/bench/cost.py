@@ -383,13 +383,18 @@ def estimate(
         target = f"{settings.target_utilization:g} %"
         wcu = settings.provisioned_units(ticks_per_second * w.write_units, "write")
         rcu = settings.provisioned_units(read_units / month, "read")
+        over = (
+            f"; needs more than max {settings.write_max}: throttled"
+            if ticks_per_second * w.write_units * 100 / settings.target_utilization > settings.write_max
+            else ""
+        )
         add(
             LineItem(
                 f"DynamoDB write capacity ({table})",
                 wcu * hours,
                 "WCU-hours",
                 units["wcu_hour"],
-                f"max({settings.write_min}, rate x {write_what} / {target}) = {wcu} WCU, autoscaled",
+                f"max({settings.write_min}, rate x {write_what} / {target}) = {wcu} WCU, autoscaled{over}",
                 write_source,
             )
         )
