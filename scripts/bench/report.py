@@ -450,9 +450,19 @@ def choices(
     ]  # fmt: skip
     rows = []
     for name, a_label, a, b_label, b in options:
-        a_cost = [cost.estimate(rate, a, per_tick).total for rate in rates]
-        b_cost = [cost.estimate(rate, b, per_tick).total for rate in rates]
-        cheaper = [a_label if x <= y else b_label for x, y in zip(a_cost, b_cost, strict=True)]
+        a_est = [cost.estimate(rate, a, per_tick) for rate in rates]
+        b_est = [cost.estimate(rate, b, per_tick) for rate in rates]
+        a_cost, b_cost = [e.total for e in a_est], [e.total for e in b_est]
+        cheaper = [
+            (a_label if x.total <= y.total else b_label)
+            # An option billed at a capacity it cannot serve is cheaper only by throttling.
+            + (
+                " (throttles)"
+                if any("throttled" in i.formula for i in (x if x.total <= y.total else y).items)
+                else ""
+            )
+            for x, y in zip(a_est, b_est, strict=True)
+        ]
         rows.append({"choice": name, "a": a_label, "b": b_label, "a_cost": a_cost, "b_cost": b_cost,
                      "cheaper": cheaper})  # fmt: skip
     return rows

@@ -274,6 +274,10 @@ def test_on_demand_costs_about_2_4_times_provisioned_per_write_at_70_percent() -
     assert 2.4 < a / b < 2.45
     (row,) = [r for r in report.choices(scaled, work, (1000.0,)) if r["choice"] == "table capacity"]
     assert row["cheaper"] == ["provisioned, autoscaled at 70 %"]
+    # With a maximum below the 4,286 units 1,000 ticks/s needs, the cheaper option throttles.
+    capped = dataclasses.replace(scaled, write_max=4000)
+    (row,) = [r for r in report.choices(capped, work, (1000.0,)) if r["choice"] == "table capacity"]
+    assert row["cheaper"] == ["provisioned, autoscaled at 70 % (throttles)"]
 
 
 def test_prod_reads_its_table_capacity_from_config() -> None:
