@@ -186,10 +186,15 @@ def read_variables(module: Path = PIPELINE_MODULE) -> dict[str, Variable]:
 
 
 def default_of(variable: Variable, path: str) -> Any:
-    """The effective default of ``variable`` or one of its object attributes (``"batch_size"``)."""
+    """The effective default of ``variable`` or one of its object attributes (``"batch_size"``),
+    nested ones dotted (``"capacity.write.min"``)."""
     if not path:
         return variable.default
-    kind, attributes = variable.type if isinstance(variable.type, tuple) else (variable.type, None)
-    if kind != "object" or path not in attributes:
-        raise KeyError(f"{variable.name} has no attribute {path!r}")
-    return attributes[path].default
+    tree: TypeTree = variable.type
+    default: Any = None
+    for name in path.split("."):
+        kind, attributes = tree if isinstance(tree, tuple) else (tree, None)
+        if kind != "object" or name not in attributes:
+            raise KeyError(f"{variable.name} has no attribute {path!r}")
+        tree, default = attributes[name].type, attributes[name].default
+    return default

@@ -14,6 +14,18 @@ locals {
     table = {
       deletion_protection = true
       table_class         = "STANDARD_INFREQUENT_ACCESS"
+      capacity = {
+        mode = "provisioned"
+        read = {
+          min = 5
+          max = 2000
+        }
+        write = {
+          min = 50
+          max = 10000
+        }
+        target_utilization = 70
+      }
     }
     webhook = {
       memory_size          = 512

@@ -14,4 +14,13 @@ locals {
   # attribute definition no key uses.
   attributes  = { for a in concat(local.key_attributes, local.lsi_attributes, local.gsi_attributes) : a.name => a.type... }
   provisioned = var.billing_mode == "PROVISIONED"
+  autoscaled  = var.autoscaling != null
+  # A scaled table starts at its minimum; the scaler moves it from there.
+  read_capacity  = !local.provisioned ? null : local.autoscaled ? var.autoscaling.read.min : var.provisioned_capacity.read
+  write_capacity = !local.provisioned ? null : local.autoscaled ? var.autoscaling.write.min : var.provisioned_capacity.write
+  scaled = !local.autoscaled ? {} : {
+    read  = { dimension = "Read", min = var.autoscaling.read.min, max = var.autoscaling.read.max }
+    write = { dimension = "Write", min = var.autoscaling.write.min, max = var.autoscaling.write.max }
+  }
+  table = local.autoscaled ? aws_dynamodb_table.autoscaled[0] : aws_dynamodb_table.this[0]
 }

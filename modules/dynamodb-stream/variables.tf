@@ -235,3 +235,50 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "autoscaling" {
+  description = <<-EOT
+    Application Auto Scaling of a PROVISIONED table's read and write capacity (target tracking), or
+    null (default) for none. `read` and `write` give the capacity units' `min` and `max`; the scaler
+    keeps consumed / provisioned near `target_utilization` percent (20-90, default 70). The table
+    starts at `min` and its capacity is then left to the scaler (plans ignore it). AWS raises capacity
+    about 2 minutes after consumption passes the target and lowers it after 15 minutes below, at most
+    27 times a day; requests past the provisioned capacity and the burst capacity (up to 300 s of
+    unused capacity) are throttled. Not with global secondary indexes.
+  EOT
+  type = object({
+    read = object({
+      min = number
+      max = number
+    })
+    write = object({
+      min = number
+      max = number
+    })
+    target_utilization = optional(number, 70)
+  })
+  default = null
+
+  validation {
+    condition     = var.autoscaling == null || var.billing_mode == "PROVISIONED"
+    error_message = "autoscaling needs billing_mode = \"PROVISIONED\" (an on-demand table scales itself)."
+  }
+
+  validation {
+    condition = var.autoscaling == null || alltrue([
+      for c in [try(var.autoscaling.read, null), try(var.autoscaling.write, null)] :
+      try(c.min >= 1 && c.max <= 40000 && c.min <= c.max && floor(c.min) == c.min && floor(c.max) == c.max, false)
+    ])
+    error_message = "autoscaling: read and write need whole numbers with 1 <= min <= max <= 40000 (the default per-table quota of capacity units)."
+  }
+
+  validation {
+    condition     = var.autoscaling == null || try(var.autoscaling.target_utilization >= 20 && var.autoscaling.target_utilization <= 90, false)
+    error_message = "autoscaling.target_utilization must be from 20 to 90 (percent), the range DynamoDB's target tracking accepts."
+  }
+
+  validation {
+    condition     = var.autoscaling == null || length(var.global_secondary_indexes) == 0
+    error_message = "autoscaling does not scale global secondary indexes yet: use a fixed provisioned_capacity or PAY_PER_REQUEST with indexes."
+  }
+}

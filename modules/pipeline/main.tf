@@ -12,6 +12,7 @@ locals {
   })
 
   table_name         = "${local.prefix}-ticks"
+  provisioned_table  = var.table.capacity.mode == "provisioned"
   topic_name         = "${local.prefix}-enriched-ticks"
   alarm_topic_name   = "${local.prefix}-alarms"
   webhook_name       = "${local.prefix}-webhook"
@@ -73,8 +74,10 @@ module "table" {
 
   name        = local.table_name
   kms_key_arn = module.kms.key_arn
-  # On demand and point-in-time recovery in every environment: ticks arrive in bursts, and they are data.
-  billing_mode           = "PAY_PER_REQUEST"
+  # Point-in-time recovery in every environment: ticks are data. Provisioned capacity is always
+  # autoscaled, never fixed: a steady feed still drifts.
+  billing_mode           = local.provisioned_table ? "PROVISIONED" : "PAY_PER_REQUEST"
+  autoscaling            = local.provisioned_table ? { read = var.table.capacity.read, write = var.table.capacity.write, target_utilization = var.table.capacity.target_utilization } : null
   point_in_time_recovery = true
   table_class            = var.table.table_class
   deletion_protection    = var.table.deletion_protection

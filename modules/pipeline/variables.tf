@@ -78,13 +78,33 @@ variable "kms_deletion_window_in_days" {
 }
 
 variable "table" {
-  description = "Price table settings. The table is always on demand (PAY_PER_REQUEST) with point-in-time recovery on."
+  description = <<-EOT
+    Price table settings; point-in-time recovery is always on. `capacity.mode`: `on_demand` (default,
+    PAY_PER_REQUEST: pays per request, absorbs any burst up to the table's quota) or `provisioned`
+    (PROVISIONED with Application Auto Scaling: `read` and `write` capacity units between `min` and
+    `max`, tracked at `target_utilization` percent, 20-90; cheaper per write for a steady feed, but a
+    burst above the provisioned capacity and its burst credit is throttled until the scaler adds
+    capacity, minutes later: the webhook answers 503 and the sender retries, the enricher's records are
+    retried by the event source mapping). `make bench` prices both (docs/bench.md). Switching an
+    existing table's mode moves its Terraform address (modules/dynamodb-stream/README.md).
+  EOT
   type = object({
     table_class         = optional(string, "STANDARD")
     deletion_protection = optional(bool, true)
+    capacity = optional(object({
+      mode               = optional(string, "on_demand")
+      read               = optional(object({ min = optional(number, 5), max = optional(number, 1000) }), {})
+      write              = optional(object({ min = optional(number, 5), max = optional(number, 4000) }), {})
+      target_utilization = optional(number, 70)
+    }), {})
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = contains(["on_demand", "provisioned"], var.table.capacity.mode)
+    error_message = "table.capacity.mode must be on_demand or provisioned."
+  }
 
   validation {
     condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table.table_class)

@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--webhook-ticks", type=int, help="webhook ticks in-process (default 1000)")
     parser.add_argument("--enricher-batches", type=int, help="enricher batches per scenario (default 40)")
     parser.add_argument("--series", type=float, default=10, help="series per batch in the cost model")
+    parser.add_argument(
+        "--write-units-per-tick",
+        type=float,
+        help="price this many write units per tick, not the measured calls (4: main's unsent mark)",
+    )
     return parser.parse_args(argv)
 
 
@@ -106,7 +111,9 @@ def run(args: argparse.Namespace, progress: Any) -> dict[str, Any]:
     figures["stored_bytes_per_tick"] = {env: row["stored_bytes_per_tick"] for env, row in rows}
     figures["custom_metrics"] = static.custom_metrics()
     figures["write_units_per_tick"] = figures["capacity"]["write_units_per_tick"]
-    figures["cost"] = report.cost_figures(figures, environments(), RATES, args.series)
+    figures["cost"] = report.cost_figures(
+        figures, environments(), RATES, args.series, args.write_units_per_tick
+    )
     return figures
 
 

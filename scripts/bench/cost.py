@@ -64,6 +64,12 @@ class Settings:
     success_log_every: int = 1  # one "Tick accepted" line per N accepted ticks
     system_log_level: str | None = None  # WARN: no START/END/REPORT lines (JSON log format)
     claim_ttl_days: int = 0  # 0: a claim is kept as long as its tick
+    capacity_mode: str = "on_demand"  # or "provisioned": autoscaled capacity units (table.capacity)
+    read_min: int = 5
+    read_max: int = 1000
+    write_min: int = 5
+    write_max: int = 4000
+    target_utilization: float = 70.0  # percent of provisioned capacity the scaler keeps consumed
 
     @classmethod
     def from_config(cls, env: str, config_dir: Path = CONFIG_DIR) -> Settings:
@@ -71,6 +77,7 @@ class Settings:
         config = yaml.safe_load((config_dir / f"{env}.yaml").read_text())
         webhook, enricher = config.get("webhook") or {}, config.get("enricher") or {}
         variables = read_variables()
+        capacity = (config.get("table") or {}).get("capacity") or {}
 
         def setting(section: dict[str, Any], variable: str, attribute: str = "") -> Any:
             value = section.get(attribute or variable)
@@ -92,6 +99,19 @@ class Settings:
             system_log_level=config.get("system_log_level"),
             success_log_every=int(setting(webhook, "webhook", "success_log_every")),
             claim_ttl_days=int(setting(webhook, "webhook", "claim_ttl_days")),
+            capacity_mode=str(capacity.get("mode") or default_of(variables["table"], "capacity.mode")),
+            **{
+                f"{kind}_{bound}": int(
+                    (capacity.get(kind) or {}).get(bound)
+                    or default_of(variables["table"], f"capacity.{kind}.{bound}")
+                )
+                for kind in ("read", "write")
+                for bound in ("min", "max")
+            },
+            target_utilization=float(
+                capacity.get("target_utilization")
+                or default_of(variables["table"], "capacity.target_utilization")
+            ),
         )
 
     def before_issue_20(self) -> Settings:
@@ -105,6 +125,7 @@ class Settings:
             success_log_every=1,
             claim_ttl_days=0,
             system_log_level=None,
+            capacity_mode="on_demand",
         )
 
     @property
@@ -112,6 +133,15 @@ class Settings:
         """Days a claim is stored (the webhook's rule: its horizon, never past its tick)."""
         kept = self.tick_ttl_days or 365
         return min(self.claim_ttl_days, kept) if self.claim_ttl_days else kept
+
+    def provisioned_units(self, per_second: float, kind: str) -> int:
+        """Capacity units the scaler holds for ``per_second`` units consumed: consumption over the
+        target utilisation, rounded up, never below the autoscaling minimum. Above the maximum the
+        table throttles; the units are still capped there (what is billed)."""
+        minimum, maximum = (
+            (self.read_min, self.read_max) if kind == "read" else (self.write_min, self.write_max)
+        )
+        return min(maximum, max(minimum, math.ceil(per_second * 100 / self.target_utilization)))
 
     def effective_batch(self, ticks_per_second: float) -> float:
         """Records per enricher batch: full, or what arrives in one batching window (one shard)."""
@@ -142,15 +172,27 @@ class PerTick:
     custom_metrics: int = 11  # distinct EMF metrics (name and dimensions) the handlers emit
     legacy_item_bytes: int = 430  # the enriched tick in the format before issue 20
     legacy_query_item_bytes: int = 330
+    #: Write units per tick when set (``--write-units-per-tick``): another handler version's
+    #: figure (e.g. 4 with the enricher's unsent mark and its clearing update), else the calls'.
+    write_units_input: float | None = None
     source: str = "design floor"
 
     def legacy(self) -> PerTick:
-        """The same work with the item format before issue 20 (the tick repeated its keys)."""
-        return replace(self, item_bytes=self.legacy_item_bytes, query_item_bytes=self.legacy_query_item_bytes)
+        """The same work with the item format before issue 20 (the tick repeated its keys), and
+        the write units the handlers measured (an input for a newer version does not apply)."""
+        return replace(
+            self,
+            item_bytes=self.legacy_item_bytes,
+            query_item_bytes=self.legacy_query_item_bytes,
+            write_units_input=None,
+        )
 
     @property
     def write_units(self) -> float:
-        """WRU per tick: the webhook's writes and the enricher's UpdateItem (under 1 KB); no index."""
+        """WRU per tick: the webhook's writes and the enricher's UpdateItem (each under 1 KB), no
+        index; or the input when one is set."""
+        if self.write_units_input is not None:
+            return self.write_units_input
         return self.webhook_write_units + self.updates_per_tick
 
     def stored_bytes(self, settings: Settings) -> float:
@@ -297,6 +339,9 @@ def estimate(
     ia = settings.table_class == "STANDARD_INFREQUENT_ACCESS"
     ddb = p["dynamodb_on_demand_infrequent_access" if ia else "dynamodb_on_demand"]
     table = "Standard-IA" if ia else "Standard"
+    provisioned = settings.capacity_mode == "provisioned"
+    units = p["dynamodb_provisioned_infrequent_access" if ia else "dynamodb_provisioned"]
+    hours = month / 3600
     est = Estimate(ticks_per_second)
     add = est.items.append
 
@@ -325,29 +370,72 @@ def estimate(
             f"(batch = min({settings.batch_size}, rate x {settings.batching_window_s:g} s window))",
         )
     )
-    add(
-        LineItem(
-            f"DynamoDB writes ({table})",
-            ticks * w.write_units / 1e6,
-            "M WRU",
-            ddb["write_request_units_per_million"],
-            f"ticks x {w.write_units:g} WRU "
-            f"({w.webhook_write_units:g} webhook + {w.updates_per_tick:g} UpdateItem, no index)",
-            f"{measured} calls per tick",
-        )
+    write_what = (
+        f"{w.write_units:g} WRU (input)"
+        if w.write_units_input is not None
+        else f"{w.write_units:g} WRU ({w.webhook_write_units:g} webhook + {w.updates_per_tick:g} UpdateItem)"
     )
-    add(
-        LineItem(
-            f"DynamoDB reads ({table})",
-            batches * series * w.queries_per_series * w.read_units_per_query(batch / series) / 1e6,
-            "M RRU",
-            ddb["read_request_units_per_million"],
-            f"batches x {series:g} series x {w.queries_per_series:g} Query x "
-            f"{w.read_units_per_query(batch / series):g} RRU ({batch / series:g} + {w.query_extra_items}"
-            f" items of {w.query_item_bytes} B, 4 KB a unit)",
-            f"{measured} calls and item sizes",
-        )
+    write_source = (
+        "documented: --write-units-per-tick"
+        if w.write_units_input is not None
+        else f"{measured} calls per tick"
     )
+    query_units = w.read_units_per_query(batch / series)
+    read_units = batches * series * w.queries_per_series * query_units
+    read_what = (
+        f"{series:g} series x {w.queries_per_series:g} Query x {query_units:g} RRU "
+        f"({batch / series:g} + {w.query_extra_items} items of {w.query_item_bytes} B, 4 KB a unit)"
+    )
+    if provisioned:
+        target = f"{settings.target_utilization:g} %"
+        wcu = settings.provisioned_units(ticks_per_second * w.write_units, "write")
+        rcu = settings.provisioned_units(read_units / month, "read")
+        over = (
+            f"; needs more than max {settings.write_max}: throttled"
+            if ticks_per_second * w.write_units * 100 / settings.target_utilization > settings.write_max
+            else ""
+        )
+        add(
+            LineItem(
+                f"DynamoDB write capacity ({table})",
+                wcu * hours,
+                "WCU-hours",
+                units["wcu_hour"],
+                f"max({settings.write_min}, rate x {write_what} / {target}) = {wcu} WCU, autoscaled{over}",
+                write_source,
+            )
+        )
+        add(
+            LineItem(
+                f"DynamoDB read capacity ({table})",
+                rcu * hours,
+                "RCU-hours",
+                units["rcu_hour"],
+                f"max({settings.read_min}, batches/s x {read_what} / {target}) = {rcu} RCU, autoscaled",
+                f"{measured} calls and item sizes",
+            )
+        )
+    else:
+        add(
+            LineItem(
+                f"DynamoDB writes ({table})",
+                ticks * w.write_units / 1e6,
+                "M WRU",
+                ddb["write_request_units_per_million"],
+                f"ticks x {write_what}",
+                write_source,
+            )
+        )
+        add(
+            LineItem(
+                f"DynamoDB reads ({table})",
+                read_units / 1e6,
+                "M RRU",
+                ddb["read_request_units_per_million"],
+                f"batches x {read_what}",
+                f"{measured} calls and item sizes",
+            )
+        )
     # Steady state: the table holds the ticks of the last TTL (claims: of their horizon).
     kept_days = settings.tick_ttl_days or 365
     stored = w.stored_bytes(settings)

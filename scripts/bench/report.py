@@ -333,7 +333,11 @@ def _choices(c: Mapping[str, Any]) -> list[Table | str]:
                 for name, a, b in zip(row["cheaper"], row["a_cost"], row["b_cost"], strict=True)
             ]
             table.add(env, row["choice"], row["a"], row["b"], *cheaper)
-    return ["choices, each priced with the env's other settings (-$: the monthly saving):", table]
+    lines: list[Table | str] = [
+        "choices, each priced with the env's other settings (-$: the monthly saving):",
+        table,
+    ]
+    return lines + capacity.burst_lines(c.get("burst") or {})
 
 
 def late_tick_section(figures: Mapping[str, Any]) -> Section | None:
@@ -381,9 +385,17 @@ def render(figures: Mapping[str, Any], sections: Sequence[SectionFunction] = SEC
 
 
 def cost_figures(
-    figures: dict[str, Any], envs: list[str], rates: tuple[float, ...], series_per_batch: float
+    figures: dict[str, Any],
+    envs: list[str],
+    rates: tuple[float, ...],
+    series_per_batch: float,
+    write_units_per_tick: float | None = None,
 ) -> dict[str, Any]:
-    per_tick = cost.PerTick.from_bench(figures, series_per_batch)
+    """The cost model's figures; ``write_units_per_tick`` replaces the measured write units (to
+    price another handler version's writes)."""
+    per_tick = replace(
+        cost.PerTick.from_bench(figures, series_per_batch), write_units_input=write_units_per_tick
+    )
     out: dict[str, Any] = {
         "rates": list(rates),
         "per_tick": per_tick.__dict__ | {"write_units": per_tick.write_units},
@@ -424,6 +436,8 @@ def cost_figures(
         }
         detail.extend(cost.format_estimate(env, e) for e in estimates)
     out["detail"] = detail
+    shown = cost.Settings.from_config("prod") if "prod" in envs else cost.Settings()
+    out["burst"] = capacity.burst_figures(shown.target_utilization)
     if "prod" in envs:
         out["fewer_writes"] = fewer_writes_design(per_tick, cost.Settings.from_config("prod"), rates)
     return out
@@ -443,12 +457,25 @@ def choices(
          "PassThrough", replace(settings, tracing_mode="PassThrough")),
         ("Lambda platform lines", "START/END/REPORT", replace(settings, system_log_level=None),
          "system_log_level WARN", replace(settings, system_log_level="WARN")),
+        ("table capacity", "on demand", replace(settings, capacity_mode="on_demand"),
+         f"provisioned, autoscaled at {settings.target_utilization:g} %",
+         replace(settings, capacity_mode="provisioned")),
     ]  # fmt: skip
     rows = []
     for name, a_label, a, b_label, b in options:
-        a_cost = [cost.estimate(rate, a, per_tick).total for rate in rates]
-        b_cost = [cost.estimate(rate, b, per_tick).total for rate in rates]
-        cheaper = [a_label if x <= y else b_label for x, y in zip(a_cost, b_cost, strict=True)]
+        a_est = [cost.estimate(rate, a, per_tick) for rate in rates]
+        b_est = [cost.estimate(rate, b, per_tick) for rate in rates]
+        a_cost, b_cost = [e.total for e in a_est], [e.total for e in b_est]
+        cheaper = [
+            (a_label if x.total <= y.total else b_label)
+            # An option billed at a capacity it cannot serve is cheaper only by throttling.
+            + (
+                " (throttles)"
+                if any("throttled" in i.formula for i in (x if x.total <= y.total else y).items)
+                else ""
+            )
+            for x, y in zip(a_est, b_est, strict=True)
+        ]
         rows.append({"choice": name, "a": a_label, "b": b_label, "a_cost": a_cost, "b_cost": b_cost,
                      "cheaper": cheaper})  # fmt: skip
     return rows

@@ -51,6 +51,8 @@ _BASE = {
 # Alarms on: 11 alarms (webhook errors, throttles, URL 5xx; enricher errors, throttles, iterator age,
 # on-failure depth and age, records failed; table write throttles; stalled mapping) and an alarm topic.
 _WITH_ALARMS = {**_BASE, "aws_cloudwatch_metric_alarm": 11, "aws_sns_topic": 2, "aws_sns_topic_policy": 2}
+# table.capacity provisioned: a scalable target and a target-tracking policy for reads and writes.
+_AUTOSCALED = {"aws_appautoscaling_target": 2, "aws_appautoscaling_policy": 2}
 
 
 def config(env: str) -> dict[str, Any]:
@@ -116,6 +118,8 @@ class EnvPlanChecks:
 
     def test_resource_counts(self, roots, lambda_zips):
         expected = _WITH_ALARMS if setting(self.env, "alarms", "enabled") else _BASE
+        if setting(self.env, "table", "capacity").get("mode") == "provisioned":
+            expected = {**expected, **_AUTOSCALED}
         assert plan_env(roots, lambda_zips, self.env).counts() == dict(sorted(expected.items()))
 
     def test_names_tags_and_outputs(self, roots, lambda_zips):
@@ -347,6 +351,26 @@ class EnvPlanChecks:
         assert table["ttl"] == [{"enabled": True, "attribute_name": "expires_at"}]
         retention = {v["retention_in_days"] for _, v in plan.of_type("aws_cloudwatch_log_group")}
         assert retention == {setting(env, "log_retention_days")}
+        capacity = setting(env, "table", "capacity")
+        targets = {v["scalable_dimension"]: v for _, v in plan.of_type("aws_appautoscaling_target")}
+        if capacity.get("mode") == "provisioned":
+            assert table["billing_mode"] == "PROVISIONED"
+            assert (table["read_capacity"], table["write_capacity"]) == (
+                capacity["read"]["min"],
+                capacity["write"]["min"],
+            )
+            assert {d: (t["min_capacity"], t["max_capacity"]) for d, t in targets.items()} == {
+                "dynamodb:table:ReadCapacityUnits": (capacity["read"]["min"], capacity["read"]["max"]),
+                "dynamodb:table:WriteCapacityUnits": (capacity["write"]["min"], capacity["write"]["max"]),
+            }
+            policies = [v for _, v in plan.of_type("aws_appautoscaling_policy")]
+            targets_set = {
+                p["target_tracking_scaling_policy_configuration"][0]["target_value"] for p in policies
+            }
+            assert targets_set == {capacity["target_utilization"]}
+        else:
+            assert table["billing_mode"] == "PAY_PER_REQUEST"
+            assert not targets
 
     def test_provider(self, roots, lambda_zips):
         plan = plan_env(roots, lambda_zips, self.env)

@@ -193,6 +193,44 @@ class TestDynamodbStreamIndexedExample(ExampleChecks, RejectsInvalidValues):
         assert plan.outputs["stream_arn"]["value"] is None
 
 
+class TestDynamodbStreamAutoscaledExample(ExampleChecks, RejectsInvalidValues):
+    relpath = "modules/dynamodb-stream/examples/autoscaled"
+
+    def test_capacity_tracks_the_target_and_plans_leave_it_to_the_scaler(self, roots, lambda_zips):
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        ((address, table),) = plan.of_type("aws_dynamodb_table")
+        # The scaled table is its own resource: only it ignores read/write capacity.
+        assert address.endswith("aws_dynamodb_table.autoscaled[0]")
+        assert table["billing_mode"] == "PROVISIONED"
+        assert (table["read_capacity"], table["write_capacity"]) == (5, 10)  # start at the minimum
+        targets = {v["scalable_dimension"]: v for _, v in plan.of_type("aws_appautoscaling_target")}
+        assert {d: (t["min_capacity"], t["max_capacity"]) for d, t in targets.items()} == {
+            "dynamodb:table:ReadCapacityUnits": (5, 100),
+            "dynamodb:table:WriteCapacityUnits": (10, 500),
+        }
+        for target in targets.values():
+            assert target["service_namespace"] == "dynamodb"
+            assert target["resource_id"] == "table/crypto-prices-example-autoscaled"
+        policies = {v["scalable_dimension"]: v for _, v in plan.of_type("aws_appautoscaling_policy")}
+        assert set(policies) == set(targets)
+        for dimension, policy in policies.items():
+            kind = "Read" if "Read" in dimension else "Write"
+            assert policy["policy_type"] == "TargetTrackingScaling"
+            (config,) = policy["target_tracking_scaling_policy_configuration"]
+            assert config["target_value"] == 70
+            assert config["predefined_metric_specification"][0]["predefined_metric_type"] == (
+                f"DynamoDB{kind}CapacityUtilization"
+            )
+
+    def test_the_scaled_table_ignores_capacity_drift(self):
+        main = (REPO_ROOT / "modules/dynamodb-stream/main.tf").read_text()
+        scaled = main[main.index('resource "aws_dynamodb_table" "autoscaled"') :]
+        scaled = scaled[: scaled.index("\n}\n")]
+        assert "ignore_changes = [read_capacity, write_capacity]" in scaled
+        fixed = main[main.index('resource "aws_dynamodb_table" "this"') :]
+        assert "ignore_changes" not in fixed[: fixed.index("\n}\n")]
+
+
 class TestKmsCompleteExample(ExampleChecks, RejectsInvalidValues):
     relpath = "modules/kms/examples/complete"
 

@@ -236,3 +236,71 @@ def test_the_report_prices_prod_before_and_after_side_by_side() -> None:
     assert "$/M ticks before" in text
     assert "table class" in text
     assert "X-Ray" in text
+
+
+def test_provisioned_capacity_is_sized_from_the_rate_over_the_target_and_the_minimum() -> None:
+    hours = 2629800 / 3600  # 730.5 hours in the model's month
+    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1)  # 3 write units a tick
+    scaled = _prod(
+        capacity_mode="provisioned",
+        table_class="STANDARD",
+        write_min=50,
+        write_max=10000,
+        target_utilization=70,
+    )
+    writes = _item(cost.estimate(1000.0, scaled, work), "DynamoDB write capacity")
+    # 3,000 WCU/s consumed at 70 %: 4,285.7, rounded up to 4,286 units, at $0.00065 an hour.
+    assert writes.quantity == pytest.approx(4286 * hours)
+    assert writes.monthly == pytest.approx(4286 * hours * 0.00065)
+    # 10 ticks/s: 30 / 0.7 = 42.9 -> 43 units, below the autoscaling minimum of 50.
+    assert _item(cost.estimate(10.0, scaled, work), "DynamoDB write capacity").quantity == pytest.approx(
+        50 * hours
+    )
+    ia = dataclasses.replace(scaled, table_class="STANDARD_INFREQUENT_ACCESS")
+    assert _item(cost.estimate(1000.0, ia, work), "DynamoDB write capacity").unit_price == 0.00081
+    # Past the maximum the table is billed at the maximum and throttles the rest; the line says so.
+    capped = _item(cost.estimate(1000.0, dataclasses.replace(scaled, write_max=4000), work), "DynamoDB write")
+    assert capped.quantity == pytest.approx(4000 * hours)
+    assert "throttled" in capped.formula
+    # No on-demand request lines on a provisioned table.
+    assert not [i for i in cost.estimate(1000.0, scaled, work).items if i.name.startswith("DynamoDB writes")]
+
+
+def test_write_units_per_tick_is_an_input_for_another_handler_version() -> None:
+    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1, write_units_input=4.0)
+    on_demand = _item(cost.estimate(100.0, _prod(table_class="STANDARD"), work), "DynamoDB writes")
+    assert on_demand.quantity == pytest.approx(100 * 2629800 * 4 / 1e6)
+    scaled = _prod(capacity_mode="provisioned", write_min=50, write_max=10000, target_utilization=70)
+    # 4,000 WCU/s at 70 %: 5,714.3 -> 5,715 units.
+    assert _item(cost.estimate(1000.0, scaled, work), "DynamoDB write capacity").quantity == pytest.approx(
+        5715 * 2629800 / 3600
+    )
+    assert work.legacy().write_units == 3  # before issue 20: the calls the handlers made
+
+
+def test_on_demand_costs_about_2_4_times_provisioned_per_write_at_70_percent() -> None:
+    # On demand: $0.625 per million writes. Provisioned at 70 %: a WCU-hour ($0.00065) buys
+    # 3,600 x 0.7 = 2,520 writes: $0.258 per million. The choice names provisioned at 1,000/s.
+    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1)
+    scaled = _prod(capacity_mode="provisioned", table_class="STANDARD", write_min=50, write_max=10000)
+    on_demand = dataclasses.replace(scaled, capacity_mode="on_demand")
+    a = _item(cost.estimate(1000.0, on_demand, work), "DynamoDB writes").monthly
+    b = _item(cost.estimate(1000.0, scaled, work), "DynamoDB write capacity").monthly
+    # a = 3,000 writes/s x $0.625/M; b = 4,286 WCU x $0.00065/h: 6.75 / 2.7859 per hour = 2.42.
+    assert a / b == pytest.approx((3000 * 3600 * 0.625 / 1e6) / (4286 * 0.00065), rel=1e-9)
+    assert 2.4 < a / b < 2.45
+    (row,) = [r for r in report.choices(scaled, work, (1000.0,)) if r["choice"] == "table capacity"]
+    assert row["cheaper"] == ["provisioned, autoscaled at 70 %"]
+    # With a maximum below the 4,286 units 1,000 ticks/s needs, the cheaper option throttles.
+    capped = dataclasses.replace(scaled, write_max=4000)
+    (row,) = [r for r in report.choices(capped, work, (1000.0,)) if r["choice"] == "table capacity"]
+    assert row["cheaper"] == ["provisioned, autoscaled at 70 % (throttles)"]
+
+
+def test_prod_reads_its_table_capacity_from_config() -> None:
+    prod = cost.Settings.from_config("prod")
+    assert prod.capacity_mode == "provisioned"
+    assert (prod.write_min, prod.write_max, prod.read_min, prod.read_max) == (50, 10000, 5, 2000)
+    assert prod.target_utilization == 70
+    assert prod.before_issue_20().capacity_mode == "on_demand"
+    assert cost.Settings.from_config("dev").capacity_mode == "on_demand"  # the module default

@@ -84,3 +84,20 @@ def test_prod_stores_at_most_350_bytes_per_tick_with_claims_on_their_own_horizon
     assert prod["stored_bytes_per_tick"] <= 350
     kept_with_tick = capacity.capacity_figures({"prod": {"ttl_days": 365}}, (10.0,))["envs"]["prod"]
     assert kept_with_tick["stored_bytes_per_tick"] == stored["tick"] + stored["claim"]
+
+
+def test_a_burst_spends_300_s_of_unused_capacity_before_it_throttles() -> None:
+    # At 70 %, 30 % of the capacity is banked for 300 s: 90 capacity-seconds per unit. A burst of
+    # 2x consumes 140 % of the capacity, 40 % above it: the bank lasts 90 / 0.4 = 225 s.
+    assert capacity.burst_seconds(70, 2.0) == pytest.approx(225)
+    assert capacity.burst_seconds(70, 3.0) == pytest.approx(90 / 1.1)
+    # At 50 %, a burst of 2x fits in the provisioned capacity itself.
+    assert capacity.burst_seconds(50, 2.0) is None
+    assert capacity.burst_seconds(90, 1.2) == pytest.approx(30 / 0.08)
+
+
+def test_the_burst_lines_say_nothing_is_lost() -> None:
+    text = "\n".join(capacity.burst_lines(capacity.burst_figures(70)))
+    assert "2x: 225 s" in text
+    assert "503" in text
+    assert "event source mapping retries" in text
