@@ -240,7 +240,7 @@ def test_the_report_prices_prod_before_and_after_side_by_side() -> None:
 
 def test_provisioned_capacity_is_sized_from_the_rate_over_the_target_and_the_minimum() -> None:
     hours = 2629800 / 3600  # 730.5 hours in the model's month
-    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1)  # 3 write units a tick
+    work = cost.PerTick(puts_per_tick=2, webhook_write_units=2, updates_per_tick=1)  # 3 write units a tick
     scaled = _prod(
         capacity_mode="provisioned",
         table_class="STANDARD",
@@ -267,7 +267,7 @@ def test_provisioned_capacity_is_sized_from_the_rate_over_the_target_and_the_min
 
 
 def test_write_units_per_tick_is_an_input_for_another_handler_version() -> None:
-    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1, write_units_input=4.0)
+    work = cost.PerTick(puts_per_tick=2, webhook_write_units=2, updates_per_tick=1, write_units_input=4.0)
     on_demand = _item(cost.estimate(100.0, _prod(table_class="STANDARD"), work), "DynamoDB writes")
     assert on_demand.quantity == pytest.approx(100 * 2629800 * 4 / 1e6)
     scaled = _prod(capacity_mode="provisioned", write_min=50, write_max=10000, target_utilization=70)
@@ -281,7 +281,7 @@ def test_write_units_per_tick_is_an_input_for_another_handler_version() -> None:
 def test_on_demand_costs_about_2_4_times_provisioned_per_write_at_70_percent() -> None:
     # On demand: $0.625 per million writes. Provisioned at 70 %: a WCU-hour ($0.00065) buys
     # 3,600 x 0.7 = 2,520 writes: $0.258 per million. The choice names provisioned at 1,000/s.
-    work = cost.PerTick(puts_per_tick=2, updates_per_tick=1)
+    work = cost.PerTick(puts_per_tick=2, webhook_write_units=2, updates_per_tick=1)
     scaled = _prod(capacity_mode="provisioned", table_class="STANDARD", write_min=50, write_max=10000)
     on_demand = dataclasses.replace(scaled, capacity_mode="on_demand")
     a = _item(cost.estimate(1000.0, on_demand, work), "DynamoDB writes").monthly
