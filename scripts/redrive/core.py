@@ -215,7 +215,8 @@ class Redriver:
             self.stats.scans += 1
             self.stats.items_scanned += scan.scanned
             self.stats.read_units += scan.read_units
-            for outcome, ticks in zip(outcomes, assign(scan.ticks, windows), strict=True):
+            crashed = [o.info is not None and o.info.function_error is not None for o in outcomes]
+            for outcome, ticks in zip(outcomes, assign(scan.ticks, windows, crashed), strict=True):
                 self.stats.ticks_found += len(ticks)
                 outcome.found = len(ticks)
                 lease.renew()

@@ -29,6 +29,10 @@ class BatchInfo:
     batch_size: int
     first_arrival: Any = None  # approximateArrivalOfFirstRecord as sent, read only by window()
     last_arrival: Any = None
+    #: ``responseContext.functionError`` ("Unhandled": an exception or a timeout): the handler
+    #: may have stored a revision and died before publishing it. Without it the handler ended
+    #: and reported its failed records, having marked every notification SNS refused.
+    function_error: str | None = None
 
     @classmethod
     def from_body(cls, body: str) -> BatchInfo:
@@ -44,6 +48,7 @@ class BatchInfo:
                 batch_size=int(info.get("batchSize", 0)),
                 first_arrival=info.get("approximateArrivalOfFirstRecord"),
                 last_arrival=info.get("approximateArrivalOfLastRecord"),
+                function_error=(message.get("responseContext") or {}).get("functionError") or None,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RedriveError(f"not a DynamoDB stream on-failure record: {exc!r}") from None

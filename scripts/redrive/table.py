@@ -154,11 +154,16 @@ def _tick_key(item: dict[str, Any]) -> TickKey:
     )
 
 
-def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[list[TickKey]]:
+def assign(
+    ticks: Sequence[TickKey], windows: Sequence[Window | None], crashed: Sequence[bool] | None = None
+) -> list[list[TickKey]]:
     """Each pending tick to the first of ``windows`` holding it (None: a message without one).
 
-    Pending: never enriched; enriched by its own record or by a late tick of the same window
-    (whether the message went out is unknown); or unsent. A tick in no window (the hull spans
+    Pending: never enriched; or unsent; or, in the window of a message whose batch ended in a
+    function error (``crashed``, default all: the handler may have died between its write and
+    its publish), enriched by its own record or by a late tick of the same window (whether the
+    message went out is unknown). A batch that ended without one marked whatever SNS refused,
+    so its enriched, unmarked ticks were notified and are not sent again. A tick in no window (the hull spans
     the gaps between windows) is left out unless it is unsent: that one goes to the first
     message with a window (it is pending wherever it was received). A tick in two
     overlapping windows is replayed once.
@@ -179,7 +184,8 @@ def assign(ticks: Sequence[TickKey], windows: Sequence[Window | None]) -> list[l
             continue
         window = windows[holder]
         writer = received.get((tick.pk, tick.revised_by)) if tick.revised_by else tick.received_ms
-        written_here = writer is not None and window is not None and window.contains(writer)
+        unknown = crashed is None or crashed[holder]
+        written_here = unknown and writer is not None and window is not None and window.contains(writer)
         if tick.unsent or not tick.enriched or written_here:
             shares[holder].append(tick)
     return shares

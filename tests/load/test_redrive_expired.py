@@ -31,6 +31,7 @@ from scripts.local.redrive import InProcessInvoker, parse_args
 from scripts.redrive.cli import describe, summary
 from scripts.redrive.core import Redriver
 from scripts.redrive.lease import Lease
+from scripts.redrive.message import BatchInfo
 from scripts.redrive.table import TickKey, assign
 from scripts.redrive.window import InvalidWindow, Window, arrival_window, hull
 from tests.load.support import make_poller
@@ -119,6 +120,29 @@ def test_an_enriched_tick_is_pending_only_when_a_record_of_its_window_wrote_it()
     ]
     shares = assign(ticks, [window, later])
     assert [[t.sk for t in share] for share in shares] == [["t#6", "t#1", "t#2", "t#0", "t#5"], ["t#9"]]
+    # The same messages from batches that ended without a function error: the handler marked
+    # every notification SNS refused, so only the marked and the never-enriched ticks are pending.
+    handled = assign(ticks, [window, later], crashed=[False, False])
+    assert [[t.sk for t in share] for share in handled] == [["t#6", "t#5"], []]
+    assert [[t.sk for t in share] for share in assign(ticks, [window, later], [True, False])] == [
+        ["t#6", "t#1", "t#2", "t#0", "t#5"],
+        [],
+    ]
+
+
+def test_the_function_error_of_an_on_failure_record_is_read() -> None:
+    body = {
+        "requestContext": {"functionArn": "arn:aws:lambda:us-east-1:123456789012:function:f"},
+        "DDBStreamBatchInfo": {
+            "shardId": "shardId-1",
+            "startSequenceNumber": "1",
+            "endSequenceNumber": "2",
+            "streamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000",
+        },
+    }
+    assert BatchInfo.from_body(json.dumps(body)).function_error is None
+    body["responseContext"] = {"statusCode": 200, "functionError": "Unhandled"}
+    assert BatchInfo.from_body(json.dumps(body)).function_error == "Unhandled"
 
 
 class _Visibility:
@@ -325,9 +349,9 @@ def test_expired_stream_records_are_replayed_from_the_table(
             dry_run=True,
         )
         [preview] = redriver.run()
-        # the two un-enriched ticks, and the 26 enriched in the window by their own records:
-        # whether their messages went out is not recorded, so they are sent again
-        pending = 2 + len(series_a) + len(series_b)
+        # the two un-enriched ticks; the 26 enriched in the window were notified: the batch
+        # ended without a function error, so the enricher marked whatever SNS refused
+        pending = 2
         assert (preview.status, preview.path, preview.found, preview.records) == (
             "dry run",
             "table",
@@ -350,7 +374,7 @@ def test_expired_stream_records_are_replayed_from_the_table(
         0,
         [],
     )
-    assert (outcome.unsent, outcome.unknown) == (0, len(series_a) + len(series_b))
+    assert (outcome.unsent, outcome.unknown) == (0, 0)
     assert _peek(stack) == []
 
     [event] = events
@@ -360,7 +384,7 @@ def test_expired_stream_records_are_replayed_from_the_table(
     replayed = {
         (r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in event["Records"]
     }
-    assert replayed == {poison.key, in_slack.key, *before}
+    assert replayed == {poison.key, in_slack.key}
 
     row = stack.row(*poison.key)
     assert row is not None
@@ -371,7 +395,7 @@ def test_expired_stream_records_are_replayed_from_the_table(
     assert row["revision"] == 1
     assert row["enriched_at"] is not None
     notes = {note["notification_id"]: note for note in stack.notifications()}
-    assert set(notes) == {poison.tick_id, in_slack.tick_id} | {f"{pk}|{sk}" for pk, sk in before}
+    assert set(notes) == {poison.tick_id, in_slack.tick_id}  # the window's others were notified
     assert {note["revision"] for note in notes.values()} == {1}  # no other tick was revised
     assert notes[poison.tick_id]["price"] == "65010.5"
 
@@ -468,12 +492,12 @@ def test_one_scan_serves_every_expired_message_of_a_run(
     }
     assert outcomes[in_stream].records == 1
     # The stream path ran first; the two expired windows overlap (same seconds), so the
-    # first holds the two remaining ticks and the one the stream path enriched (by its own
-    # record, in the window: sent again), and the second finds nothing left: deleted too.
-    assert sorted(outcomes[m].found for m in expired) == [0, 3]
-    assert sorted(outcomes[m].unknown for m in expired) == [0, 1]
+    # first holds the two remaining ticks (the one the stream path enriched was notified: its
+    # batch ended without a function error), and the second finds nothing left: deleted too.
+    assert sorted(outcomes[m].found for m in expired) == [0, 2]
+    assert sorted(outcomes[m].unknown for m in expired) == [0, 0]
     stats = redriver.stats
-    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 3)
+    assert (stats.via_stream, stats.via_table, stats.scans, stats.ticks_found) == (1, 2, 1, 2)
     assert stats.items_scanned == len(stack.items())
     assert _peek(stack) == []
     for tick in poisons:
