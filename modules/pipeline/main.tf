@@ -235,13 +235,14 @@ module "enricher" {
     maximum_record_age_in_seconds      = var.enricher.maximum_record_age_in_seconds
     report_batch_item_failures         = true
     # Tick INSERTs only: the enricher's own UpdateItem emits MODIFY records, event-id
-    # claims (sk "e#...") carry nothing to enrich, and a tombstone (a tick key without a
-    # price, left by an event-id takeover: docs/design.md) holds no tick.
+    # claims (sk "e#...") carry nothing to enrich, and a tombstone (a tick key marked
+    # tombstone_for, left by an event-id takeover: docs/design.md) holds no tick. A malformed
+    # tick row still passes, so the enricher fails it loudly into the on-failure queue.
     filter_patterns = [jsonencode({
       eventName = ["INSERT"]
       dynamodb = {
         Keys     = { sk = { S = [{ prefix = "t#" }] } }
-        NewImage = { price = { N = [{ exists = true }] } }
+        NewImage = { tombstone_for = { S = [{ exists = false }] } }
       }
     })]
   }

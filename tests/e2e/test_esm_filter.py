@@ -255,12 +255,13 @@ def test_documented_dynamodb_multi_level_example() -> None:
 
 
 def test_the_pipeline_filter_drops_claims_and_tombstones() -> None:
-    """The pattern modules/pipeline/main.tf writes: tick INSERTs that carry a price."""
+    """The pattern modules/pipeline/main.tf writes: tick INSERTs that are no tombstone; a malformed
+    tick row passes, so the enricher fails it into the on-failure queue instead of dropping it."""
     tick_only = {
         "eventName": ["INSERT"],
         "dynamodb": {
             "Keys": {"sk": {"S": [{"prefix": "t#"}]}},
-            "NewImage": {"price": {"N": [{"exists": True}]}},
+            "NewImage": {"tombstone_for": {"S": [{"exists": False}]}},
         },
     }
     filters = parse_filters(criteria(tick_only))
@@ -276,4 +277,5 @@ def test_the_pipeline_filter_drops_claims_and_tombstones() -> None:
     assert matches_any(filters, tick)
     assert not matches_any(filters, tombstone)
     assert not matches_any(filters, claim)
-    assert not matches_any(filters, {"eventName": "INSERT", "dynamodb": {"Keys": keys}})  # no image
+    malformed = {**keys, "price": {"S": "not-a-price"}}
+    assert matches_any(filters, {"eventName": "INSERT", "dynamodb": {"Keys": keys, "NewImage": malformed}})

@@ -129,7 +129,10 @@ def test_envs_local_is_what_the_runtime_runs(deployed: Deployed) -> None:
     assert deployed.outputs["table_name"] == deployment.table_name
     assert deployed.outputs["event_source_mapping_uuid"] == deployment.mapping["UUID"]
     _, _, mapping = deployed.pipeline.parts()
-    tick_keys = {"Keys": {"sk": {"S": [{"prefix": "t#"}]}}, "NewImage": {"price": {"N": [{"exists": True}]}}}
+    tick_keys = {
+        "Keys": {"sk": {"S": [{"prefix": "t#"}]}},
+        "NewImage": {"tombstone_for": {"S": [{"exists": False}]}},
+    }
     assert mapping.filters == ({"eventName": ["INSERT"], "dynamodb": tick_keys},)
     assert mapping.report_batch_item_failures
     assert mapping.on_failure_destination == deployed.outputs["on_failure_queue_arn"]

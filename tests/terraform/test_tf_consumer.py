@@ -74,7 +74,7 @@ def test_plan(plan: Plan) -> None:
         'module.events.aws_sns_topic_subscription.this["ops"]',
         "module.kms.aws_kms_alias.this",
         "module.kms.aws_kms_key.this",
-        "module.table.aws_dynamodb_table.this",
+        "module.table.aws_dynamodb_table.this[0]",
     ]
     (table,) = [v for _, v in plan.of_type("aws_dynamodb_table")]
     assert table["stream_enabled"] is False

@@ -328,10 +328,10 @@ class EnvPlanChecks:
             assert esm[name] == setting(env, "enricher", name), name
         patterns = [json.loads(f["pattern"]) for c in esm["filter_criteria"] for f in c["filter"]]
         # Tick INSERTs only (docs/design.md): not the enricher's MODIFYs, not event-id claims (sk e#...),
-        # not tombstones (a tick key without a price).
+        # not tombstones (a tick key marked tombstone_for).
         tick_keys = {
             "Keys": {"sk": {"S": [{"prefix": "t#"}]}},
-            "NewImage": {"price": {"N": [{"exists": True}]}},
+            "NewImage": {"tombstone_for": {"S": [{"exists": False}]}},
         }
         assert patterns == [{"eventName": ["INSERT"], "dynamodb": tick_keys}]
         (on_failure,) = [v for _, v in plan.of_type("aws_sqs_queue")]
@@ -455,8 +455,11 @@ def test_module_call_passes_every_setting_from_settings_tf():
             f"${{local.settings.{name}}}" if variable.required else f"${{try(local.settings.{name}, null)}}"
         )
         assert arguments[name] == expected, name
-        # try(..., null) only gives the module's default when the variable turns null into it.
-        assert variable.required or not variable.nullable, f"{name} must be nullable = false"
+        # try(..., null) only gives the module's default when the variable turns null into it
+        # (or when that default is null itself).
+        assert variable.required or not variable.nullable or variable.default is None, (
+            f"{name} must be nullable = false"
+        )
     supplied = set(arguments) - from_settings
     assert supplied == {"webhook_zip", "enricher_zip"}
     # Never written to a file: the signing secret's first value is ephemeral.

@@ -807,7 +807,8 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
 
     def test_pipeline_stream_filter_passes_ticks_alone(self, roots, lambda_zips):
         """The planned filter, as Lambda applies it (scripts/local/esm_filter.py): a tick's INSERT
-        passes; a claim's, a tombstone's (a tick key, no price) and the enricher's MODIFY do not."""
+        passes, and so does a malformed tick row (the enricher fails it loudly); a claim's, a
+        tombstone's (a tick key marked tombstone_for) and the enricher's MODIFY do not."""
         plan = _plan(roots, lambda_zips, self.relpath, "defaults")
         (esm,) = [v for _, v in plan.of_type("aws_lambda_event_source_mapping")]
         patterns = [{"Pattern": f["pattern"]} for c in esm["filter_criteria"] for f in c["filter"]]
@@ -821,6 +822,7 @@ class TestPipelineExample(ExampleChecks, RejectsInvalidValues):
         tick = record("INSERT", tick_sk, {"price": {"N": "65000.5"}, "received_at": {"N": "1714564800001"}})
         assert matches_any(filters, tick)
         assert not matches_any(filters, {**tick, "eventName": "MODIFY"})
+        assert matches_any(filters, record("INSERT", tick_sk, {"price": {"S": "not-a-price"}}))
         tombstone = {TOMBSTONE: {"S": "t#1714564800000001#e#id-1"}, "expires_at": {"N": "1714651200"}}
         assert not matches_any(filters, record("INSERT", tick_sk, tombstone))
         claim = {"tick_sk": tick_sk, "digest": {"S": "0" * 64}}
