@@ -7,7 +7,8 @@ Streams keep records for 24 hours for any reader. This wrapper makes moto's
 forwarding a no-op, so the stream keeps its records and ``scripts.local.poller``
 plays the event source mapping's part by reading them with the Streams API.
 It also installs scripts/local/moto_transactions.py, so a cancelled TransactWriteItems
-leaves the stream readable. Everything else is the stock ``moto.server.main``.
+leaves the stream readable, and scripts/local/moto_autoscaling_tags.py, the scalable-target
+tagging calls hashicorp/aws reads. Everything else is the stock ``moto.server.main``.
 
 Run as ``python -m scripts.local.moto_main -H 127.0.0.1 -p PORT``.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from scripts.local import moto_transactions
+from scripts.local import moto_autoscaling_tags, moto_transactions
 
 
 def patch_moto() -> None:
@@ -28,10 +29,29 @@ def patch_moto() -> None:
 
     LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign,assignment]
     moto_transactions.install()
+    moto_autoscaling_tags.install()
+
+
+def log_calls() -> None:
+    """Each request's log line names the API call and the SDK's attempt number (``amz-sdk-request``),
+    so the log shows which call a status answered and whether a client sent it again."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    plain = WSGIRequestHandler.log_request
+
+    def log_request(self: WSGIRequestHandler, code: int | str = "-", size: int | str = "-") -> None:
+        target = self.headers.get("X-Amz-Target", "")
+        attempt = self.headers.get("amz-sdk-request", "")
+        if target or attempt:
+            self.path = f"{self.path} [{target or '-'}; {attempt or '-'}]"
+        plain(self, code, size)
+
+    WSGIRequestHandler.log_request = log_request  # type: ignore[method-assign]
 
 
 def main(argv: list[str] | None = None) -> None:
     patch_moto()
+    log_calls()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

@@ -29,7 +29,7 @@ def test_explicit_mirror_is_used(tmp_path: Path) -> None:
 
 
 def test_mirror_none_turns_it_off(tmp_path: Path) -> None:
-    assert tfcli.terraform_env({"TF_PROVIDER_MIRROR": "none"}, config_path=tmp_path / "c") == {}
+    assert tfcli.terraform_env({"TF_PROVIDER_MIRROR": "none"}, config_path=tmp_path / "c") == {"GOGC": "400"}
 
 
 def test_a_mirror_without_the_aws_provider_is_refused(tmp_path: Path) -> None:
@@ -40,12 +40,16 @@ def test_a_mirror_without_the_aws_provider_is_refused(tmp_path: Path) -> None:
 def test_the_users_own_cli_config_wins(tmp_path: Path) -> None:
     own = tmp_path / "mine.tfrc"
     own.write_text("# mine\n")
-    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": str(own)}, config_path=tmp_path / "c") == {}
+    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": str(own)}, config_path=tmp_path / "c") == {
+        "GOGC": "400"
+    }
 
 
 def test_no_mirror_found_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tfcli, "CANDIDATE_MIRRORS", (str(tmp_path / "absent"),))
-    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": "/nonexistent"}, config_path=tmp_path / "c") == {}
+    assert tfcli.terraform_env({"TF_CLI_CONFIG_FILE": "/nonexistent"}, config_path=tmp_path / "c") == {
+        "GOGC": "400"
+    }
 
 
 def test_terraform_accepts_the_generated_config(tmp_path: Path) -> None:
@@ -79,4 +83,29 @@ def test_a_changed_config_replaces_the_old_one_whole(tmp_path: Path, monkeypatch
     tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
     assert at_rename == ["# an older config\n"]  # untouched until the new text was complete
     assert f'path    = "{mirror}"' in config.read_text()
-    assert sorted(p.name for p in config.parent.iterdir()) == ["cli.tfrc", "plugin-cache"]
+    # An unpacked mirror needs no plugin cache: init links the mirror's folder.
+    assert sorted(p.name for p in config.parent.iterdir()) == ["cli.tfrc"]
+
+
+def test_a_gogc_of_the_callers_wins(tmp_path: Path) -> None:
+    env = tfcli.terraform_env({"TF_PROVIDER_MIRROR": "none", "GOGC": "150"}, config_path=tmp_path / "c")
+    assert env == {}
+
+
+def test_an_unpacked_mirror_gets_no_shared_plugin_cache(tmp_path: Path) -> None:
+    """Side by side inits would replace a shared cache's entry under a running plan."""
+    config = tmp_path / "cfg" / "cli.tfrc"
+    tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(_mirror(tmp_path / "mirror"))}, config_path=config)
+    assert "plugin_cache_dir" not in config.read_text()
+
+
+def test_a_packed_mirror_keeps_a_cache_that_init_does_not_rewrite(tmp_path: Path) -> None:
+    mirror = tmp_path / "packed"
+    aws = mirror / "registry.terraform.io" / "hashicorp" / "aws"
+    aws.mkdir(parents=True)
+    (aws / "terraform-provider-aws_5.100.0_linux_amd64.zip").touch()
+    config = tmp_path / "cfg" / "cli.tfrc"
+    tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
+    text = config.read_text()
+    assert f'plugin_cache_dir = "{config.parent / "plugin-cache"}"' in text
+    assert "plugin_cache_may_break_dependency_lock_file = true" in text
