@@ -285,10 +285,12 @@ class LocalTerraform:
         return self.outputs()
 
     def outputs(self) -> dict[str, Any]:
-        """The root's outputs as plain values. An env root has one output, ``pipeline`` (every output
-        of modules/pipeline as an object): its attributes are returned as outputs of their own."""
-        text = self.run("output", "-json", "-no-color", *self._state_args, capture=True)
-        values = {name: entry.get("value") for name, entry in json.loads(text or "{}").items()}
+        """The root's outputs as plain values, read from the state file this class applies to (what
+        ``terraform output -json`` prints, without loading Terraform). An env root has one output,
+        ``pipeline`` (every output of modules/pipeline as an object): its attributes are returned as
+        outputs of their own."""
+        state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
+        values = {name: entry.get("value") for name, entry in state.get("outputs", {}).items()}
         module_outputs = values.pop("pipeline", None)
         if isinstance(module_outputs, dict):
             values = {**module_outputs, **values}
@@ -297,10 +299,13 @@ class LocalTerraform:
     def destroy(self, progress: ProgressCallback | None = None) -> None:
         if not self.state_path.exists():
             return
+        # -refresh=false: the state is the one this class applied, so reading every resource back
+        # first (a plan's worth of API calls) would find nothing new.
         self.run_json(
             "destroy",
             "-input=false",
             "-auto-approve",
+            "-refresh=false",
             *self._state_args,
             *self._var_args(),
             progress=progress,

@@ -149,7 +149,8 @@ def test_outputs_unfold_the_env_roots_one_pipeline_output(tmp_path: Path) -> Non
         "extra": {"value": 1},
     }
     runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
-    runner.binary = str(_fake_terraform(tmp_path, [json.dumps(shown)]))
+    runner.state_path.parent.mkdir(parents=True)
+    runner.state_path.write_text(json.dumps({"version": 4, "outputs": shown}))
     assert runner.outputs() == {
         "table_name": "crypto-prices-local-ticks",
         "webhook_url": "http://x/",
