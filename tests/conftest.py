@@ -1,4 +1,4 @@
-"""How the suite is spread over xdist workers (``make test``: ``-n 4 --dist loadscope``).
+"""How the suite is spread over xdist workers (``make test``: ``-n 6 --dist loadscope``).
 
 - A test's group is its class, else its module (what ``loadscope`` does): the tests of one Terraform
   root (one class) or of one module-scoped deployment run on one worker, which initialises, plans or

@@ -30,6 +30,11 @@ from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
 
 log = logging.getLogger(__name__)
+#: A delete's error that says the resource is already gone (the services' words).
+GONE = re.compile(
+    r"deleting [^\n]*?: operation error [^:\n]+: \w+, https response error StatusCode: 40[04]\b[^\n]*?"
+    r"(ResourceNotFoundException|NotFoundException|NoSuchEntity|NotFound|No scalable target found)"
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DIR = REPO_ROOT / "envs" / "local"
@@ -297,15 +302,30 @@ class LocalTerraform:
         return values
 
     def destroy(self, progress: ProgressCallback | None = None) -> None:
+        """Destroy what the state holds. A delete that the AWS SDK sent again after its first answer
+        was lost (seen on the local moto server under load: ``amz-sdk-request: attempt=2`` after a
+        logged 200) finds nothing and fails the destroy; the destroy then runs once more, refreshing,
+        and finishes. Any other failure is raised as it is."""
         if not self.state_path.exists():
             return
-        # -refresh=false: the state is the one this class applied, so reading every resource back
-        # first (a plan's worth of API calls) would find nothing new.
+        try:
+            self._destroy(progress, refresh=False)
+        except TerraformError as error:
+            if not GONE.search(str(error)):
+                raise
+            log.warning(
+                "terraform destroy: a delete found nothing (%s); destroying again", GONE.search(str(error))[0]
+            )
+            self._destroy(progress, refresh=True)
+
+    def _destroy(self, progress: ProgressCallback | None, refresh: bool) -> None:
+        # -refresh=false on the first run: the state is the one this class applied, so reading every
+        # resource back first (a plan's worth of API calls) would find nothing new.
         self.run_json(
             "destroy",
             "-input=false",
             "-auto-approve",
-            "-refresh=false",
+            *([] if refresh else ["-refresh=false"]),
             *self._state_args,
             *self._var_args(),
             progress=progress,

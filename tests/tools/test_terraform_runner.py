@@ -156,3 +156,53 @@ def test_outputs_unfold_the_env_roots_one_pipeline_output(tmp_path: Path) -> Non
         "webhook_url": "http://x/",
         "extra": 1,
     }
+
+
+def _destroy_failing_once(tmp_path: Path, message: str) -> tuple[Path, Path]:
+    """A terraform whose first destroy fails with ``message`` and whose next one succeeds; each
+    call's arguments are appended to the returned calls file."""
+    calls = tmp_path / "calls"
+    script = tmp_path / "terraform"
+    diagnostic = json.dumps({"@level": "error", "@message": message, "type": "diagnostic"})
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {calls}\n'
+        f"if [ ! -e {tmp_path}/failed ]; then touch {tmp_path}/failed; echo '{diagnostic}'; exit 1; fi\n"
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+    return script, calls
+
+
+GONE_MESSAGE = (
+    "Error: deleting AWS DynamoDB Table (crypto-prices-local-ticks): operation error DynamoDB: "
+    "DeleteTable, https response error StatusCode: 400, RequestID: r1, ResourceNotFoundException: "
+    "Requested resource not found"
+)
+
+
+def test_a_destroy_whose_delete_finds_nothing_runs_again_refreshing(tmp_path: Path) -> None:
+    runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
+    runner.state_path.parent.mkdir(parents=True)
+    runner.state_path.write_text("{}")
+    script, calls = _destroy_failing_once(tmp_path, GONE_MESSAGE)
+    runner.binary = str(script)
+    runner.destroy()
+    first, second = calls.read_text().splitlines()
+    assert "-refresh=false" in first.split()
+    assert "-refresh=false" not in second.split()
+
+
+def test_any_other_destroy_failure_is_raised_at_once(tmp_path: Path) -> None:
+    runner = LocalTerraform("http://127.0.0.1:1", tmp_path / "work")
+    runner.state_path.parent.mkdir(parents=True)
+    runner.state_path.write_text("{}")
+    conflict = (
+        "Error: deleting IAM Role (r): operation error IAM: DeleteRole, https response error "
+        "StatusCode: 409, RequestID: r2, DeleteConflict: Cannot delete entity, must detach all policies."
+    )
+    script, calls = _destroy_failing_once(tmp_path, conflict)
+    runner.binary = str(script)
+    with pytest.raises(TerraformError, match="DeleteConflict"):
+        runner.destroy()
+    assert len(calls.read_text().splitlines()) == 1
