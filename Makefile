@@ -84,7 +84,7 @@ test: $(STAMP) ## run every test: handlers, packaging, terraform plan/apply, end
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (about 3 min)
+test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (about 2.5 min)
 	$(PY) -m pytest $(FAST_PYTEST_ARGS) $(FAST_TESTS)
 
 lint: $(STAMP) ## ruff and terraform fmt checks
