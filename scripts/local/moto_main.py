@@ -42,9 +42,14 @@ def log_calls() -> None:
     def log_request(self: WSGIRequestHandler, code: int | str = "-", size: int | str = "-") -> None:
         target = self.headers.get("X-Amz-Target", "")
         attempt = self.headers.get("amz-sdk-request", "")
-        if target or attempt:
-            self.path = f"{self.path} [{target or '-'}; {attempt or '-'}]"
-        plain(self, code, size)
+        if not (target or attempt):
+            plain(self, code, size)
+            return
+        path, self.path = self.path, f"{self.path} [{target or '-'}; {attempt or '-'}]"
+        try:
+            plain(self, code, size)
+        finally:
+            self.path = path
 
     WSGIRequestHandler.log_request = log_request  # type: ignore[method-assign]
 

@@ -311,11 +311,10 @@ class LocalTerraform:
         try:
             self._destroy(progress, refresh=False)
         except TerraformError as error:
-            if not GONE.search(str(error)):
+            gone = GONE.search(str(error))
+            if gone is None:
                 raise
-            log.warning(
-                "terraform destroy: a delete found nothing (%s); destroying again", GONE.search(str(error))[0]
-            )
+            log.warning("terraform destroy: a delete found nothing (%s); destroying again", gone[0])
             self._destroy(progress, refresh=True)
 
     def _destroy(self, progress: ProgressCallback | None, refresh: bool) -> None:

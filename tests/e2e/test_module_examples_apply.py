@@ -31,9 +31,6 @@ pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"
 EXAMPLES = sorted(p.parent for p in REPO_ROOT.glob("modules/*/examples/*/main.tf"))
-#: Examples moto cannot apply, and why; their plans are checked in tests/terraform/test_tf_examples.py.
-#: (The autoscaled table applies: scripts/local/moto_autoscaling_tags.py adds what the provider reads.)
-NOT_ON_MOTO: dict[str, str] = {}
 #: The last commit before lambda-with-dlq took ``event_sources``: a stack deployed from it must carry
 #: over by the module's moved blocks with no resource destroyed (tests/e2e/test_upgrade.py covers releases).
 RELEASE = "db70c965c490b0e63ad3af2a645fc0b12c09a457"
@@ -101,16 +98,7 @@ def apply_var_file(root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def _example_params() -> list[object]:
-    params = []
-    for root in EXAMPLES:
-        name = str(root.relative_to(REPO_ROOT / "modules"))
-        reason = NOT_ON_MOTO.get(name)
-        params.append(pytest.param(root, id=name, marks=[pytest.mark.skip(reason=reason)] if reason else []))
-    return params
-
-
-@pytest.mark.parametrize("root", _example_params())
+@pytest.mark.parametrize("root", EXAMPLES, ids=lambda root: str(root.relative_to(REPO_ROOT / "modules")))
 def test_example_applies_and_destroys(
     root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -92,20 +94,60 @@ def test_a_gogc_of_the_callers_wins(tmp_path: Path) -> None:
     assert env == {}
 
 
-def test_an_unpacked_mirror_gets_no_shared_plugin_cache(tmp_path: Path) -> None:
+ROOT = (
+    "terraform {\n"
+    '  required_providers {\n    aws = { source = "hashicorp/aws", version = "5.100.0" }\n  }\n'
+    "}\n"
+)
+BINARY = "terraform-provider-aws_v5.100.0_x5"
+
+
+def _init_twice(tmp_path: Path, mirror: Path, config: Path) -> list[str]:
+    """``terraform init`` of two roots without lock files (as the tests' scratch copies are) with the
+    CLI config terraform_env writes for ``mirror``; returns each init's output."""
+    env = {**os.environ, **tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)}
+    outputs = []
+    for name in ("first", "second"):
+        root = tmp_path / name
+        root.mkdir()
+        (root / "main.tf").write_text(ROOT)
+        done = subprocess.run(
+            ["terraform", "init", "-backend=false", "-no-color"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout)
+    return outputs
+
+
+@pytest.mark.terraform
+def test_init_links_an_unpacked_mirror_and_writes_no_shared_cache(tmp_path: Path) -> None:
     """Side by side inits would replace a shared cache's entry under a running plan."""
+    mirror = _mirror(tmp_path / "mirror")
+    folder = mirror / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0" / "linux_amd64"
+    (folder / BINARY).write_text("#!/bin/sh\nexit 1\n")  # installed, never run
+    (folder / BINARY).chmod(0o755)
     config = tmp_path / "cfg" / "cli.tfrc"
-    tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(_mirror(tmp_path / "mirror"))}, config_path=config)
-    assert "plugin_cache_dir" not in config.read_text()
+    _init_twice(tmp_path, mirror, config)
+    installed = (
+        tmp_path / "second" / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws"
+    )
+    assert (installed / "5.100.0" / "linux_amd64").resolve() == folder.resolve()
+    assert sorted(p.name for p in config.parent.iterdir()) == ["cli.tfrc"]
 
 
-def test_a_packed_mirror_keeps_a_cache_that_init_does_not_rewrite(tmp_path: Path) -> None:
+@pytest.mark.terraform
+def test_a_packed_mirror_fills_its_cache_once_and_later_inits_use_it_as_it_stands(tmp_path: Path) -> None:
     mirror = tmp_path / "packed"
     aws = mirror / "registry.terraform.io" / "hashicorp" / "aws"
     aws.mkdir(parents=True)
-    (aws / "terraform-provider-aws_5.100.0_linux_amd64.zip").touch()
+    with zipfile.ZipFile(aws / "terraform-provider-aws_5.100.0_linux_amd64.zip", "w") as archive:
+        archive.writestr(zipfile.ZipInfo(BINARY), "#!/bin/sh\nexit 1\n")
     config = tmp_path / "cfg" / "cli.tfrc"
-    tfcli.terraform_env({"TF_PROVIDER_MIRROR": str(mirror)}, config_path=config)
-    text = config.read_text()
-    assert f'plugin_cache_dir = "{config.parent / "plugin-cache"}"' in text
-    assert "plugin_cache_may_break_dependency_lock_file = true" in text
+    first, second = _init_twice(tmp_path, mirror, config)
+    assert "Installed hashicorp/aws v5.100.0" in first
+    # Without plugin_cache_may_break_dependency_lock_file, this init would install (rewrite) the entry.
+    assert "Using hashicorp/aws v5.100.0 from the shared cache directory" in second
