@@ -36,7 +36,7 @@ help: ## list the targets
 # The dev lock (requirements/dev.txt) pins every package with its hashes; pip refuses anything else.
 # scripts/venv.sh checks Python >= 3.11 first and rebuilds a .venv left half-installed (no stamp)
 # or made by another interpreter.
-$(STAMP): requirements/dev.txt lambda_src/requirements.txt pyproject.toml scripts/venv.sh
+$(STAMP): requirements/dev.txt requirements/uv.txt lambda_src/requirements.txt pyproject.toml scripts/venv.sh
 	@scripts/venv.sh "$(PYTHON)" "$(VENV)" "$(STAMP)"
 
 venv: $(STAMP) ## create .venv (Python >= 3.11, PYTHON=...) from the hash-locked requirements/dev.txt
@@ -44,6 +44,7 @@ venv: $(STAMP) ## create .venv (Python >= 3.11, PYTHON=...) from the hash-locked
 lock: $(STAMP) ## re-resolve requirements/*.in into the hash-locked requirements/*.txt
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/dev.txt requirements/dev.in
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/checkov.txt requirements/checkov.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/uv.txt requirements/uv.in
 
 package: $(STAMP) ## build deterministic function zips into build/
 	$(PY) -m scripts.package --out $(BUILD)

@@ -35,18 +35,34 @@ def locked_version(lock: Path = LOCK) -> str:
     return match.group(1)
 
 
+def installer() -> Path | None:
+    """uv beside the running interpreter (``make venv`` installs it into .venv), else None."""
+    uv = Path(sys.executable).parent / "uv"
+    return uv if uv.is_file() else None
+
+
 def ensure(venv_dir: Path = VENV, lock: Path = LOCK) -> Path:
     """The checkov executable, installing the locked environment first when needed."""
     binary = venv_dir / "bin" / "checkov"
     stamp = venv_dir / ".installed"
     if binary.exists() and stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
         return binary
-    venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
-    subprocess.run(
-        [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--require-hashes",
-         "-r", str(lock)],
-        check=True,
-    )  # fmt: skip
+    python = venv_dir / "bin" / "python"
+    uv = installer()
+    # uv installs the lock in seconds and checks the same hashes; pip (about a minute) when uv is
+    # missing or fails, as in scripts/venv.sh.
+    venv.EnvBuilder(with_pip=uv is None, clear=True).create(venv_dir)
+    done = uv is not None and subprocess.run(
+        [str(uv), "pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(lock)],
+        check=False,
+    ).returncode == 0  # fmt: skip
+    if not done:
+        if uv is not None:
+            venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "-r", str(lock)],
+            check=True,
+        )  # fmt: skip
     stamp.touch()
     return binary
 

@@ -38,14 +38,31 @@ fi
 
 packages=$(grep -c '^[A-Za-z0-9]' requirements/dev.txt)
 if [ ! -x "$venv/bin/python" ]; then
-  echo "==> [1/3] creating $venv with $python (Python $version)"
+  echo "==> [1/4] creating $venv with $python (Python $version)"
   "$python" -m venv "$venv"
 else
-  echo "==> [1/3] updating $venv (Python $version)"
+  echo "==> [1/4] updating $venv (Python $version)"
 fi
-echo "==> [2/3] installing $packages hash-locked packages of requirements/dev.txt (one to a few minutes)"
-"$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/dev.txt
-echo "==> [3/3] installing this project in editable mode (the pipeline-* commands)"
+# uv installs the lock in seconds (pip takes about a minute, most of it compiling bytecode that
+# the first import writes anyway); it checks the same hashes. pip remains the installer when uv
+# cannot be had or cannot install (uv reads no pip.conf: an index set only there is pip's).
+echo "==> [2/4] installing uv, the installer, from the hash-locked requirements/uv.txt"
+installer=pip
+if "$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/uv.txt; then
+  installer=uv
+else
+  echo "==> uv could not be installed: pip installs instead (one to a few minutes)"
+fi
+echo "==> [3/4] installing $packages hash-locked packages of requirements/dev.txt with $installer"
+if [ "$installer" = uv ] &&
+  ! "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --require-hashes -r requirements/dev.txt; then
+  echo "==> uv could not install requirements/dev.txt: pip installs instead (one to a few minutes)"
+  installer=pip
+fi
+if [ "$installer" = pip ]; then
+  "$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/dev.txt
+fi
+echo "==> [4/4] installing this project in editable mode (the pipeline-* commands)"
 # setuptools warns (ten lines) that an editable install can be shadowed by folders of the same
 # name: this checkout is the package, so that is the point.
 PYTHONWARNINGS=ignore::UserWarning "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation --editable .

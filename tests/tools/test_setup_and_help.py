@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import new_env, render_tfvars
+from scripts import checkov_env, new_env, render_tfvars
 from scripts.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +70,65 @@ def test_make_venv_rebuilds_a_half_installed_or_foreign_venv(
     done = _venv_sh("--dry-run", sys.executable, ".venv", ".venv/.installed", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout
+
+
+def _locked(*names: str) -> str:
+    """The blocks of ``names`` in requirements/dev.txt, hashes and all: a small lock that stays valid."""
+    lines = (REPO / "requirements" / "dev.txt").read_text().splitlines()
+    blocks = []
+    for name in names:
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{name}=="))
+        end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    --hash"))
+        blocks.append("\n".join(lines[start:end]))
+    return "\n".join(blocks) + "\n"
+
+
+@pytest.mark.parametrize("uv_installable", [True, False], ids=["uv", "pip-fallback"])
+def test_make_venv_installs_the_lock_with_uv_or_else_pip(tmp_path: Path, uv_installable: bool) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "dev.txt").write_text(_locked("jmespath", "setuptools"))
+    uv_lock = (REPO / "requirements" / "uv.txt").read_text()
+    if not uv_installable:  # every hash wrong: pip refuses the wheel, as it would a tampered one
+        uv_lock = re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, uv_lock)
+    (tmp_path / "requirements" / "uv.txt").write_text(uv_lock)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "probe"\nversion = "0"\n[tool.setuptools]\npy-modules = []\n'
+    )
+    done = subprocess.run(
+        ["bash", str(VENV_SH), sys.executable, ".venv", ".venv/.installed"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    python = tmp_path / ".venv" / "bin" / "python"
+    assert subprocess.run([python, "-c", "import jmespath"], check=False).returncode == 0
+    assert (tmp_path / ".venv" / ".installed").is_file()
+    if uv_installable:
+        assert "packages of requirements/dev.txt with uv" in done.stdout, done.stdout
+        assert (tmp_path / ".venv" / "bin" / "uv").is_file()
+    else:
+        assert "uv could not be installed: pip installs instead" in done.stdout, done.stdout
+        assert "packages of requirements/dev.txt with pip" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("uv_works", [True, False], ids=["uv", "pip-fallback"])
+def test_checkov_env_installs_with_uv_or_else_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uv_works: bool
+) -> None:
+    lock = tmp_path / "checkov.txt"
+    lock.write_text(_locked("jmespath"))
+    uv = checkov_env.installer()
+    assert uv is not None, "make venv installs uv into .venv"
+    if not uv_works:
+        uv = tmp_path / "uv"
+        uv.write_text("#!/bin/sh\necho 'uv: no index reachable' >&2\nexit 2\n")
+        uv.chmod(0o755)
+    monkeypatch.setattr(checkov_env, "installer", lambda: uv)
+    target = tmp_path / "env"
+    assert checkov_env.ensure(target, lock) == target / "bin" / "checkov"
+    assert subprocess.run([target / "bin" / "python", "-c", "import jmespath"], check=False).returncode == 0
+    assert (target / ".installed").is_file()
+    # uv needs no pip inside the environment; the fallback does.
+    assert (target / "bin" / "pip").exists() is not uv_works
 
 
 # ------------------------------------------------------------------------------------ make env
