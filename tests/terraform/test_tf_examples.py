@@ -14,7 +14,9 @@ from tfhelpers import (
     FIXTURES,
     REPO_ROOT,
     UNKNOWN,
+    CaseResult,
     Plan,
+    Root,
     check_all,
     check_iam_policies,
     check_inventory,
@@ -56,14 +58,25 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("invalid_case", invalid_cases(metafunc.cls.relpath))
 
 
-def _plan(roots, zips, relpath: str, case: str, extra: dict[str, str] | None = None) -> Plan:
+def _root(roots, zips, relpath: str) -> Root:
+    """The example's root, every fixture case of it (valid and invalid) planned in one command."""
+    root = roots.get(relpath)
+    root.plan_cases(zip_vars(relpath, zips), fixture_cases(fixture_folder(relpath)) + invalid_cases(relpath))
+    return root
+
+
+def _plan(
+    roots, zips, relpath: str, case: str, extra: dict[str, str] | None = None, whole: bool = False
+) -> Plan:
     tf_vars = {**zip_vars(relpath, zips), **(extra or {})}
-    return roots.get(relpath).plan(tf_vars, (f"{fixture_folder(relpath)}/{case}.tfvars",))
+    return _root(roots, zips, relpath).plan(
+        tf_vars, (f"{fixture_folder(relpath)}/{case}.tfvars",), whole=whole
+    )
 
 
 class ExampleChecks:
     """Checks of one example root. One subclass per root: a class is one xdist group (tests/conftest.py),
-    so one worker initialises and plans the root, once."""
+    so one worker initialises the root and plans all its fixture cases in one `terraform test`."""
 
     relpath = ""
 
@@ -73,7 +86,7 @@ class ExampleChecks:
         assert result["warning_count"] == 0, result["diagnostics"]
 
     def test_plan_is_secure(self, roots, lambda_zips, case):
-        plan = roots.get(self.relpath).plan(zip_vars(self.relpath, lambda_zips), (case,))
+        plan = _root(roots, lambda_zips, self.relpath).plan(zip_vars(self.relpath, lambda_zips), (case,))
         assert plan.resources, "nothing planned"
         expected = inventory(case)
         check_all(plan, **expected.get("checks", {}))
@@ -89,7 +102,8 @@ class RejectsInvalidValues:
         messages = inventory(invalid_case)["errors"]
         assert messages, f"{invalid_case}: no expected messages"
         # One plan per case: terraform reports every failed variable validation of a run.
-        error = roots.get(self.relpath).plan_error(zip_vars(self.relpath, lambda_zips), (invalid_case,))
+        root = _root(roots, lambda_zips, self.relpath)
+        error = root.plan_error(zip_vars(self.relpath, lambda_zips), (invalid_case,))
         error = " ".join(error.split())
         for message in messages:
             assert message in error, error
@@ -183,6 +197,22 @@ class TestDynamodbStreamIndexedExample(ExampleChecks, RejectsInvalidValues):
         assert table["local_secondary_index"] == []
         assert plan.outputs["global_index_names"]["value"] == ["by_customer", "by_status"]
         assert plan.outputs["stream_arn"].get("value") is None  # known after apply
+
+    def test_case_plans_are_terraform_plans(self, roots, lambda_zips):
+        """A case planned by `terraform test` (Root.plan_cases) holds what `terraform plan` + `terraform
+        show -json` plan for the same root and variables: every resource change and output."""
+        case = _plan(roots, lambda_zips, self.relpath, "defaults")
+        whole = _plan(roots, lambda_zips, self.relpath, "defaults", whole=True)
+        assert (case.whole, whole.whole) == (False, True)
+        assert len(whole.raw["resource_changes"]) >= 3
+        assert case.raw["resource_changes"] == whole.raw["resource_changes"]
+        assert case.raw["output_changes"] == whole.raw["output_changes"]
+        # Outputs known at plan time (values) and after apply (no value) both present.
+        outputs = whole.raw["planned_values"]["outputs"]
+        assert {"value" in o for o in outputs.values()} == {True, False}
+        assert case.outputs == {
+            name: {k: v for k, v in o.items() if k != "type"} for name, o in outputs.items()
+        }
 
     def test_stream_off_means_null_stream_outputs(self, roots, lambda_zips):
         plan = _plan(roots, lambda_zips, self.relpath, "stream-off")
@@ -410,7 +440,7 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
 
     def test_lambda_stream_source_keeps_its_release_policy(self, roots, lambda_zips):
         """stream_source (the release's input) grants what it granted, under the same statement ids."""
-        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults", whole=True)
         policy = role_policy(plan, "consumer")
         table = arn("dynamodb", "table/crypto-prices-example-stream-ticks")
         queue = arn("sqs", "crypto-prices-example-consumer-on-failure")
@@ -439,7 +469,7 @@ class TestLambdaWithDlqExample(ExampleChecks, RejectsInvalidValues):
         assert "kms:ResourceAliases" not in json.dumps(plan.raw)
 
     def test_lambda_kms_use_is_granted_on_the_key_arn(self, roots, lambda_zips):
-        plan = _plan(roots, lambda_zips, self.relpath, "defaults")
+        plan = _plan(roots, lambda_zips, self.relpath, "defaults", whole=True)
         kms_policies = {a: v for a, v in plan.of_type("aws_iam_role_policy") if ".kms[" in a}
         assert sorted(kms_policies) == [
             f"module.{fn}.aws_iam_role_policy.kms[0]" for fn in ("consumer", "webhook", "worker")
@@ -780,7 +810,7 @@ class TestWebhookSecretExample(ExampleChecks):
         relpath = "modules/webhook-secret/examples/basic"
         value = "whsec-fixture-initial-value-5f0c2a"
         for case in ("defaults", "known-initial-value"):
-            plan = _plan(roots, lambda_zips, relpath, case)
+            plan = _plan(roots, lambda_zips, relpath, case, whole=True)
             ((address, version),) = plan.of_type("aws_secretsmanager_secret_version")
             # Write-only: planned as null, written once (version 1), never read back into state.
             assert version["secret_string"] is None, address
@@ -789,7 +819,7 @@ class TestWebhookSecretExample(ExampleChecks):
             assert value not in json.dumps(plan.raw), f"{case}: the initial value is in the plan"
         root = roots.get(relpath)
         case = f"{fixture_folder(relpath)}/known-initial-value.tfvars"
-        variables = root.plan({}, (case,)).raw.get("variables", {})
+        variables = root.plan({}, (case,), whole=True).raw["variables"]
         assert variables["initial_value"]["value"] is None, "an ephemeral variable's value is not recorded"
 
 
@@ -1014,6 +1044,28 @@ def test_every_example_has_cases_and_a_test_class():
         assert fixture_cases(fixture_folder(relpath)), f"{relpath}: no tfvars case"
         if invalid_cases(relpath):
             assert issubclass(by_root[relpath], RejectsInvalidValues), f"{relpath}: invalid cases never run"
+
+
+def test_a_case_result_tells_a_failed_plan_from_a_passed_one():
+    """Root.plan_cases's reading of `terraform test -json`: a failed run is no plan, a passed one no error."""
+    failed, passed = CaseResult("modules/x/examples/y"), CaseResult("modules/x/examples/y")
+    failed.read({"type": "diagnostic", "diagnostic": {"severity": "warning", "summary": "Deprecated"}})
+    failed.read(
+        {
+            "type": "diagnostic",
+            "diagnostic": {"severity": "error", "summary": "Invalid value", "detail": "x must be"},
+        }
+    )
+    failed.read({"type": "test_run", "test_run": {"progress": "complete", "status": "error"}})
+    changes = {"resource_changes": [], "output_changes": {"known": {"after": 1, "after_unknown": False}}}
+    passed.read({"type": "test_plan", "test_plan": changes})
+    passed.read({"type": "test_run", "test_run": {"progress": "complete", "status": "pass"}})
+    assert failed.error(("a.tfvars",)) == "Invalid value: x must be"
+    with pytest.raises(AssertionError, match="failed \\(error\\): \\['Invalid value: x must be'\\]"):
+        failed.plan(("a.tfvars",))
+    with pytest.raises(AssertionError, match="succeeded"):
+        passed.error(("b.tfvars",))
+    assert passed.plan(("b.tfvars",)).outputs == {"known": {"sensitive": False, "value": 1}}
 
 
 def test_every_module_has_an_example():

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,10 +87,16 @@ def _merge_unknown(after: Any, unknown: Any) -> Any:
 
 
 class Plan:
-    """A parsed `terraform show -json` plan: planned values with unknowns marked as UNKNOWN."""
+    """A parsed `terraform show -json` plan: planned values with unknowns marked as UNKNOWN.
 
-    def __init__(self, raw: dict[str, Any]):
+    A plan of ``Root.plan_cases`` holds the same ``resource_changes`` and ``output_changes`` (and
+    ``planned_values.outputs`` derived from them) but no ``configuration`` or ``variables``: ``whole``
+    is False, and a test that reads those asks ``Root.plan`` for a whole plan.
+    """
+
+    def __init__(self, raw: dict[str, Any], whole: bool = True):
         self.raw = raw
+        self.whole = whole
         self.resources: dict[str, dict[str, Any]] = {}
         self.types: dict[str, str] = {}
         for change in raw.get("resource_changes", []):
@@ -152,13 +159,20 @@ class Root:
         # Examples have no backend: -backend=false. Envs init their local backend (no network).
         self.init_output = self.tf.init(backend=is_env)
         self._plans: dict[tuple, Plan] = {}
+        self._case_results: dict[tuple, CaseResult] = {}
 
     def validate(self) -> dict[str, Any]:
         out = self.tf.execute_command("validate", "-json", "-no-color").out
         return json.loads(out)
 
-    def plan(self, tf_vars: dict[str, Any] | None = None, var_files: tuple[str, ...] = ()) -> Plan:
-        key = (json.dumps(tf_vars or {}, sort_keys=True, default=str), var_files)
+    def plan(
+        self, tf_vars: dict[str, Any] | None = None, var_files: tuple[str, ...] = (), whole: bool = False
+    ) -> Plan:
+        """The plan of these variables: ``plan_cases``'s when it planned them and ``whole`` is not
+        asked, else `terraform plan` + `terraform show -json` (cached)."""
+        key = _case_key(tf_vars, var_files)
+        if not whole and key in self._case_results:
+            return self._case_results[key].plan(var_files)
         if key not in self._plans:
             raw = self.tf.plan(
                 output=True,
@@ -170,6 +184,9 @@ class Root:
 
     def plan_error(self, tf_vars: dict[str, Any] | None = None, var_files: tuple[str, ...] = ()) -> str:
         """Plan that must fail; return its error text."""
+        key = _case_key(tf_vars, var_files)
+        if key in self._case_results:
+            return self._case_results[key].error(var_files)
         try:
             self.tf.plan(
                 output=False,
@@ -179,6 +196,113 @@ class Root:
         except tftest.TerraformTestError as exc:
             return " ".join(str(a) for a in exc.args)
         raise AssertionError(f"plan of {self.relpath} with {var_files or tf_vars} succeeded")
+
+    def plan_cases(self, tf_vars: dict[str, Any], cases: list[str]) -> None:
+        """Plan every tfvars case (paths relative to FIXTURES) with ``tf_vars`` in one `terraform test`.
+
+        One command loads the provider's schema once for all the cases, where a `terraform plan` and a
+        `terraform show` per case load it twice each. Each case is a test file of its own with one
+        ``command = plan`` run whose ``variables`` are the case's tfvars: the root is planned as a root,
+        with the case's values, and a case that fails does not skip the others. ``-verbose`` prints
+        each run's planned changes (the same ``resource_changes`` and ``output_changes`` as `terraform
+        show -json`); a failed run's diagnostics are its error. ``plan`` and ``plan_error`` answer from
+        the results afterwards.
+        """
+        todo = [case for case in cases if _case_key(tf_vars, (case,)) not in self._case_results]
+        if not todo:
+            return
+        folder = self.tfdir / CASES_DIR
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        files = {}
+        for index, case in enumerate(todo):
+            name = f"{CASES_DIR}/{index:03d}.tftest.hcl"
+            body = (FIXTURES / case).read_text()
+            (self.tfdir / name).write_text(
+                f'# {case}\nrun "plan" {{\n  command = plan\n  variables {{\n{body}\n  }}\n}}\n'
+            )
+            files[name] = case
+        args = [f"-test-directory={CASES_DIR}", "-json", "-verbose", "-no-color"]
+        for name, value in (_hcl_vars(tf_vars) or {}).items():
+            args.append(f"-var={name}={value}")
+        done = subprocess.run(
+            [self.tf.binary, "test", *args], cwd=self.tfdir, env=self.tf.env, capture_output=True, text=True
+        )
+        results = {name: CaseResult(self.relpath) for name in files}
+        for line in done.stdout.splitlines():
+            message = json.loads(line)
+            result = results.get(message.get("@testfile", ""))
+            if result is not None:
+                result.read(message)
+        for name, case in files.items():
+            if not results[name].status:
+                raise AssertionError(
+                    f"terraform test ran no plan of {case}: {done.stderr or done.stdout[-2000:]}"
+                )
+            self._case_results[_case_key(tf_vars, (case,))] = results[name]
+
+
+CASES_DIR = "pytest-cases"
+
+
+def _case_key(tf_vars: dict[str, Any] | None, var_files: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    return json.dumps(tf_vars or {}, sort_keys=True, default=str), var_files
+
+
+def _planned_outputs(output_changes: dict[str, Any]) -> dict[str, Any]:
+    """``planned_values.outputs`` as `terraform show -json` writes it: the value only when wholly known."""
+
+    def unknown(marks: Any) -> bool:
+        if isinstance(marks, dict):
+            return any(unknown(v) for v in marks.values())
+        if isinstance(marks, list):
+            return any(unknown(v) for v in marks)
+        return marks is True
+
+    outputs = {}
+    for name, change in output_changes.items():
+        output: dict[str, Any] = {"sensitive": change.get("after_sensitive") is True}
+        if not unknown(change.get("after_unknown")):
+            output["value"] = change.get("after")
+        outputs[name] = output
+    return outputs
+
+
+class CaseResult:
+    """One case of ``Root.plan_cases``: its run's status, planned changes and error diagnostics."""
+
+    def __init__(self, relpath: str):
+        self.relpath = relpath
+        self.status = ""
+        self.raw: dict[str, Any] | None = None
+        self.errors: list[str] = []
+
+    def read(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "test_run" and message["test_run"].get("progress") == "complete":
+            self.status = message["test_run"]["status"]
+        elif kind == "test_plan":
+            changes = message["test_plan"]
+            self.raw = {
+                "resource_changes": changes.get("resource_changes", []),
+                "output_changes": changes.get("output_changes", {}),
+                "planned_values": {"outputs": _planned_outputs(changes.get("output_changes", {}))},
+            }
+        elif kind == "diagnostic" and message["diagnostic"]["severity"] == "error":
+            diagnostic = message["diagnostic"]
+            self.errors.append(f"{diagnostic['summary']}: {diagnostic.get('detail', '')}")
+
+    def plan(self, var_files: tuple[str, ...]) -> Plan:
+        if self.status != "pass" or self.raw is None:
+            raise AssertionError(
+                f"plan of {self.relpath} with {var_files} failed ({self.status}): {self.errors}"
+            )
+        return Plan(self.raw, whole=False)
+
+    def error(self, var_files: tuple[str, ...]) -> str:
+        if not self.errors:
+            raise AssertionError(f"plan of {self.relpath} with {var_files} succeeded ({self.status})")
+        return " ".join(self.errors)
 
 
 def fixture_cases(folder: str) -> list[str]:
