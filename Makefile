@@ -25,6 +25,11 @@ PYTEST_ARGS ?= -n 6 $(PYTEST_DIST)
 FAST_PYTEST_ARGS ?= -n 2 $(PYTEST_DIST)
 # The tests that need no Terraform: tools, handlers, emulator, load.
 FAST_TESTS := -m "not terraform and not checkov"
+# The suite starts hundreds of Python processes (workers, moto servers, the commands under test): an
+# inherited PYTHONDONTWRITEBYTECODE (set on some CI images) would make each compile every module it
+# imports, the repository's and pytest's rewritten tests included. __pycache__ is ignored by git
+# and by the function zips.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 .PHONY: help venv lock package tfvars tfvars-all settings-docs provider-schema env state-bucket plan apply destroy require-env local test test-fast lint fmt validate checkov bench redrive secret-rotate secret-revoke smoke clean
 
@@ -83,10 +88,10 @@ local: package ## run the whole pipeline on a local moto server, deployed by ter
 
 test: $(STAMP) ## run every test: handlers, packaging, terraform plan/apply, end to end, load
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (about 2.5 min)
-	$(PY) -m pytest $(FAST_PYTEST_ARGS) $(FAST_TESTS)
+	$(PYTEST) $(FAST_PYTEST_ARGS) $(FAST_TESTS)
 
 lint: $(STAMP) ## ruff and terraform fmt checks
 	$(PY) -m ruff check .

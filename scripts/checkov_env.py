@@ -49,11 +49,13 @@ def ensure(venv_dir: Path = VENV, lock: Path = LOCK) -> Path:
         return binary
     python = venv_dir / "bin" / "python"
     uv = installer()
-    # uv installs the lock in seconds and checks the same hashes; pip (about a minute) when uv is
-    # missing or fails, as in scripts/venv.sh.
+    # uv installs the lock in seconds and checks the same hashes, compiling the bytecode as pip does
+    # (PYTHONDONTWRITEBYTECODE would stop each run from caching it); pip (about a minute) when uv
+    # is missing or fails, as in scripts/venv.sh.
     venv.EnvBuilder(with_pip=uv is None, clear=True).create(venv_dir)
     done = uv is not None and subprocess.run(
-        [str(uv), "pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(lock)],
+        [str(uv), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python),
+         "--require-hashes", "-r", str(lock)],
         check=False,
     ).returncode == 0  # fmt: skip
     if not done:

@@ -43,9 +43,11 @@ if [ ! -x "$venv/bin/python" ]; then
 else
   echo "==> [1/4] updating $venv (Python $version)"
 fi
-# uv installs the lock in seconds (pip takes about a minute, most of it compiling bytecode that
-# the first import writes anyway); it checks the same hashes. pip remains the installer when uv
-# cannot be had or cannot install (uv reads no pip.conf: an index set only there is pip's).
+# uv installs the lock in seconds where pip takes about a minute; it checks the same hashes.
+# --compile-bytecode, as pip does: with PYTHONDONTWRITEBYTECODE set (as on some CI images) no import
+# writes a .pyc, and every Python process would compile each module it imports again. pip remains
+# the installer when uv cannot be had or cannot install (uv reads no pip.conf: an index set only
+# there is pip's).
 echo "==> [2/4] installing uv, the installer, from the hash-locked requirements/uv.txt"
 installer=pip
 if "$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/uv.txt; then
@@ -55,7 +57,8 @@ else
 fi
 echo "==> [3/4] installing $packages hash-locked packages of requirements/dev.txt with $installer"
 if [ "$installer" = uv ] &&
-  ! "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --require-hashes -r requirements/dev.txt; then
+  ! "$venv/bin/uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" --require-hashes \
+    -r requirements/dev.txt; then
   echo "==> uv could not install requirements/dev.txt: pip installs instead (one to a few minutes)"
   installer=pip
 fi

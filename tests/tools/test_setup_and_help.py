@@ -100,6 +100,9 @@ def test_make_venv_installs_the_lock_with_uv_or_else_pip(tmp_path: Path, uv_inst
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     python = tmp_path / ".venv" / "bin" / "python"
+    # Compiled at install, by either installer: no import has written a .pyc yet.
+    (site,) = (tmp_path / ".venv" / "lib").glob("python3.*/site-packages")
+    assert list((site / "jmespath" / "__pycache__").glob("*.pyc")), "installed without bytecode"
     assert subprocess.run([python, "-c", "import jmespath"], check=False).returncode == 0
     assert (tmp_path / ".venv" / ".installed").is_file()
     if uv_installable:
@@ -125,6 +128,8 @@ def test_checkov_env_installs_with_uv_or_else_pip(
     monkeypatch.setattr(checkov_env, "installer", lambda: uv)
     target = tmp_path / "env"
     assert checkov_env.ensure(target, lock) == target / "bin" / "checkov"
+    (site,) = (target / "lib").glob("python3.*/site-packages")
+    assert list((site / "jmespath" / "__pycache__").glob("*.pyc")), "installed without bytecode"
     assert subprocess.run([target / "bin" / "python", "-c", "import jmespath"], check=False).returncode == 0
     assert (target / ".installed").is_file()
     # uv needs no pip inside the environment; the fallback does.
