@@ -7,8 +7,10 @@ Streams keep records for 24 hours for any reader. This wrapper makes moto's
 forwarding a no-op, so the stream keeps its records and ``scripts.local.poller``
 plays the event source mapping's part by reading them with the Streams API.
 It also installs scripts/local/moto_transactions.py, so a cancelled TransactWriteItems
-leaves the stream readable, and scripts/local/moto_autoscaling_tags.py, the scalable-target
-tagging calls hashicorp/aws reads. Everything else is the stock ``moto.server.main``.
+leaves the stream readable, scripts/local/moto_autoscaling_tags.py, the scalable-target
+tagging calls hashicorp/aws reads, and scripts/local/moto_resends.py, which answers an SDK's
+resend of a call it already answered with success with that answer instead of executing the
+call twice. Everything else is the stock ``moto.server.main``.
 
 Run as ``python -m scripts.local.moto_main -H 127.0.0.1 -p PORT``.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from scripts.local import moto_autoscaling_tags, moto_transactions
+from scripts.local import moto_autoscaling_tags, moto_resends, moto_transactions
 
 
 def patch_moto() -> None:
@@ -30,6 +32,7 @@ def patch_moto() -> None:
     LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign,assignment]
     moto_transactions.install()
     moto_autoscaling_tags.install()
+    moto_resends.install()
 
 
 def log_calls() -> None:
