@@ -90,7 +90,7 @@ test: $(STAMP) ## run every test: handlers, packaging, terraform plan/apply, end
 	$(PY) -m ruff check .
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (about 2 min)
+test-fast: $(STAMP) ## the tests that need no Terraform: tools, handlers, emulator, load (2-2.5 min)
 	$(PYTEST) $(FAST_PYTEST_ARGS) $(FAST_TESTS)
 
 lint: $(STAMP) ## ruff and terraform fmt checks
