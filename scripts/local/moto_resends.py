@@ -4,9 +4,9 @@ The AWS SDKs keep one ``amz-sdk-invocation-id`` for all attempts of an operation
 attempt in ``amz-sdk-request``. Under load on this machine, the AWS provider sometimes loses a
 response of the local moto server that moto logged as 200, and sends the call again about 100 ms
 later. moto then executes it twice: a repeated CreateFunction answers 409 "Function already
-exist", a repeated CreateAlias "already exists", and the apply fails, although AWS itself had
-answered the first attempt. A real account loses no answer on loopback, so this server gives the
-resend what the SDK never read: the first attempt's 2xx answer, without executing it again.
+exist", a repeated CreateAlias "already exists", and the apply fails. Where the answer is lost is
+not known; the answer itself was sent, so this server gives the resend what the SDK never read:
+the first attempt's 2xx answer, without executing the call again.
 
 An attempt that failed (4xx, 5xx, a throttle a test injects) is never replayed: its retry executes,
 as it would in AWS. An answer is replayed once: should the SDK refuse it for another reason, its
@@ -98,21 +98,19 @@ class ReplayResends:
 
 
 def install() -> None:
-    """Every moto server application started after this replays successful answers to resends."""
+    """Every moto server application answers resends through its own ReplayResends."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     plain = DomainDispatcherApplication.__call__
     if getattr(plain, "replays_resends", False):
         return
-    middlewares: dict[int, ReplayResends] = {}
 
     def call(
         self: DomainDispatcherApplication, environ: dict[str, Any], start_response: StartResponse
     ) -> Any:
-        middleware = middlewares.get(id(self))
-        if middleware is None:
-            middleware = middlewares[id(self)] = ReplayResends(lambda e, s: plain(self, e, s))
-        return middleware(environ, start_response)
+        if "_replay_resends" not in vars(self):
+            self._replay_resends = ReplayResends(lambda e, s: plain(self, e, s))  # type: ignore[attr-defined]
+        return self._replay_resends(environ, start_response)  # type: ignore[attr-defined]
 
     call.replays_resends = True  # type: ignore[attr-defined]
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
