@@ -19,7 +19,7 @@ if __package__ in (None, ""):  # run as a file: python scripts/checkov_env.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.clihelp import description
-from scripts.errors import one_line
+from scripts.errors import UserError, one_line
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV = REPO_ROOT / ".venv-checkov"
@@ -60,11 +60,17 @@ def ensure(venv_dir: Path = VENV, lock: Path = LOCK) -> Path:
     ).returncode == 0  # fmt: skip
     if not done:
         if uv is not None:
+            print(f"uv could not install {lock.name}: pip installs instead (about a minute)", file=sys.stderr)
             venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
-        subprocess.run(
+        pip = subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "-r", str(lock)],
-            check=True,
+            check=False,
         )  # fmt: skip
+        if pip.returncode != 0:
+            raise UserError(
+                f"pip could not install {lock} into {venv_dir} (exit {pip.returncode}, its reason above): "
+                "check that the package index is reachable, then run make checkov again"
+            )
     stamp.touch()
     return binary
 

@@ -136,6 +136,24 @@ def test_checkov_env_installs_with_uv_or_else_pip(
     assert (target / "bin" / "pip").exists() is not uv_works
 
 
+def test_checkov_env_says_in_one_line_when_nothing_can_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "checkov.txt"
+    # Every hash wrong: both installers refuse the lock, as they would without a reachable index.
+    lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, _locked("jmespath")))
+    monkeypatch.setattr(checkov_env, "LOCK", lock)
+    monkeypatch.setattr(checkov_env, "VENV", tmp_path / "env")
+    monkeypatch.setattr(checkov_env.ensure, "__defaults__", (tmp_path / "env", lock))
+    assert checkov_env.main([]) == 2
+    err = capsys.readouterr().err
+    assert "uv could not install checkov.txt: pip installs instead" in err
+    (last,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert last.startswith(f"error: pip could not install {lock} into {tmp_path / 'env'} (exit ")
+    assert last.endswith("check that the package index is reachable, then run make checkov again")
+    assert not (tmp_path / "env" / ".installed").exists()
+
+
 # ------------------------------------------------------------------------------------ make env
 
 
