@@ -14,16 +14,19 @@ plan tests (tests/terraform/test_tf_examples.py).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
+import hcl2
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from scripts.local.moto_server import MotoServer
 from scripts.local.terraform import LocalTerraform, declared_variables, terraform_variables
+from scripts.tfdocs import read_module
 from tests.e2e.tfstate import shown_resources, state_resources
 
 pytestmark = [pytest.mark.terraform, pytest.mark.e2e]
@@ -98,67 +101,120 @@ def apply_var_file(root: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+#: The one run of an example's apply test: `terraform test` applies the root with the command line's
+#: variables, prints the state (``-verbose``) and then destroys everything the run created.
+APPLY_RUN = 'run "apply" {\n  command = apply\n}\n'
+APPLY_TESTS = "pytest-apply"
+
+
+def unset_ephemeral_variables(root: Path, given: set[str]) -> list[str]:
+    """The optional ephemeral variables of ``root`` that the apply leaves unset."""
+    variables, _, _ = read_module(root)
+    return [v.name for v in variables if v.ephemeral and v.default is not None and v.name not in given]
+
+
+def apply_and_destroy(
+    tf: LocalTerraform, var_file: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> list[dict]:
+    """Apply ``tf``'s root and destroy it again; the resource instances as applied (``address``,
+    ``mode``, ``type``, ``name``, ``values``). Fails with terraform's errors when either fails.
+
+    One `terraform test` does both: one process loads the provider's schema once, where an apply and
+    a destroy load it twice each. Terraform before 1.17 refuses to apply there a root whose optional
+    ephemeral variable is unset (hashicorp/terraform#38974, "was not set during the plan phase"); such
+    a root is applied and destroyed by the two commands."""
+    given = set(tf.variables) | (set(hcl2.loads(var_file.read_text())) if var_file else set())
+    if unset_ephemeral_variables(tf.tf_dir, given):
+        if var_file is not None:
+            # terraform reads these from the environment LocalTerraform passes on.
+            for command in ("apply", "destroy"):
+                monkeypatch.setenv(f"TF_CLI_ARGS_{command}", f"-var-file={var_file}")
+        try:
+            tf.apply()
+            return state_resources(tf.state_path)
+        finally:
+            tf.destroy()
+    tests = tf.tf_dir / APPLY_TESTS
+    tests.mkdir()
+    (tests / "apply.tftest.hcl").write_text(APPLY_RUN)
+    command = [tf.binary, f"-chdir={tf.tf_dir}", "test", f"-test-directory={APPLY_TESTS}"]
+    command += ["-json", "-verbose", *tf._var_args(), *([f"-var-file={var_file}"] if var_file else [])]
+    done = subprocess.run(command, env=tf.env(), capture_output=True, text=True, check=False)
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    errors = [
+        f"{m['diagnostic']['summary']}: {m['diagnostic'].get('detail', '')}"
+        for m in messages
+        if m.get("type") == "diagnostic" and m["diagnostic"]["severity"] == "error"
+    ]
+    summary = [m["test_summary"] for m in messages if m.get("type") == "test_summary"]
+    assert errors == [], tf.tf_dir
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert [s["status"] for s in summary] == ["pass"], summary
+    (state,) = [m["test_state"] for m in messages if m.get("type") == "test_state"]
+    return shown_resources({"values": state})
+
+
 @pytest.mark.parametrize("root", EXAMPLES, ids=lambda root: str(root.relative_to(REPO_ROOT / "modules")))
 def test_example_applies_and_destroys(
     root: Path, zips: Path, fresh_moto: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    var_file = apply_var_file(root)
-    if var_file is not None:
-        # terraform reads these from the environment LocalTerraform passes on.
-        for command in ("apply", "destroy"):
-            monkeypatch.setenv(f"TF_CLI_ARGS_{command}", f"-var-file={var_file}")
+    # A copy of modules/ (the examples call their modules by relative path): `terraform test` reads its
+    # test file from a folder inside the root.
+    copy = tmp_path / "modules"
+    shutil.copytree(REPO_ROOT / "modules", copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    copied = copy / root.relative_to(REPO_ROOT / "modules")
     tf = LocalTerraform(
-        fresh_moto.endpoint, tmp_path / "work", tf_dir=root, variables=zip_variables(root, zips)
+        fresh_moto.endpoint, tmp_path / "work", tf_dir=copied, variables=zip_variables(root, zips)
     )
     tf.init()
-    try:
-        tf.apply()
-        managed = [r for r in state_resources(tf.state_path) if r["mode"] == "managed"]
-        assert managed, f"{root}: nothing applied"
-        kms_policies = [r for r in managed if r["type"] == "aws_iam_role_policy" and r["name"] == "kms"]
-        assert check_applied_kms_policies(fresh_moto) == len(kms_policies)
-    finally:
-        tf.destroy()
+    applied = apply_and_destroy(tf, apply_var_file(root), monkeypatch)
+    managed = [r for r in applied if r["mode"] == "managed"]
+    assert managed, f"{root}: nothing applied"
+    keys = {r["values"]["arn"] for r in managed if r["type"] == "aws_kms_key"}
+    policies = {
+        r["values"]["name"]: r["values"]["policy"]
+        for r in managed
+        if r["type"] == "aws_iam_role_policy" and r["name"] == "kms"
+    }
+    assert check_applied_kms_policies(policies, keys) == len(policies)
     assert moto_resources(fresh_moto) == {}, f"{root}: left behind after destroy"
+    # A KMS key outlives its destroy, pending deletion: the destroy scheduled exactly the state's keys.
+    assert keys_pending_deletion(fresh_moto) == keys
+
+
+def keys_pending_deletion(moto: MotoServer) -> set[str]:
+    """The keys the server holds scheduled for deletion (not the AWS managed keys it makes itself, such
+    as alias/aws/dynamodb's for a table the service's own key encrypts)."""
+    from scripts.local.aws import Clients
+
+    kms = Clients(moto.endpoint)("kms")
+    described = (kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"])
+    return {key["Arn"] for key in described if key["KeyState"] == "PendingDeletion"}
 
 
 OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
 
 
-def check_applied_kms_policies(moto: MotoServer) -> int:
-    """The `<function>-kms` policies as applied (their key ARNs exist only after apply): every resource is
-    a key of the deployment, kms:Decrypt is allowed on it and denied on any other key."""
-    from scripts.local.aws import Clients
-
-    clients = Clients(moto.endpoint)
-    iam = clients("iam")
-    keys = {k["KeyArn"] for k in clients("kms").list_keys()["Keys"]}
+def check_applied_kms_policies(policies: dict[str, str], keys: set[str]) -> int:
+    """The `<function>-kms` policies as applied (their key ARNs exist only after apply), by policy name:
+    every resource is a key of the deployment, kms:Decrypt is allowed on it and denied on any other key."""
     checked = 0
-    for role in iam.list_roles()["Roles"]:
-        for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
-            if not name.endswith("-kms"):
-                continue
-            document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=name)["PolicyDocument"]
-            policy = IAMPolicy(json.dumps(document))
-            statements = document["Statement"]
-            resources = {
-                r
-                for s in statements
-                for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
-            }
-            assert resources, name
-            assert resources <= keys, f"{name}: {resources - keys} are not keys of the deployment"
-            for key in resources:
-                assert policy.is_action_permitted("kms:Decrypt", key) == PermissionResult.PERMITTED, (
-                    name,
-                    key,
-                )
-            assert policy.is_action_permitted("kms:Decrypt", OTHER_KEY) != PermissionResult.PERMITTED, name
-            assert (
-                policy.is_action_permitted("kms:CreateGrant", next(iter(resources)))
-                != PermissionResult.PERMITTED
-            )
-            checked += 1
+    for name, text in policies.items():
+        assert name.endswith("-kms"), name
+        document = json.loads(text)
+        policy = IAMPolicy(text)
+        statements = document["Statement"]
+        listed = (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]] for s in statements)
+        resources = {r for group in listed for r in group}
+        assert resources, name
+        assert resources <= keys, f"{name}: {resources - keys} are not keys of the deployment"
+        for key in resources:
+            assert policy.is_action_permitted("kms:Decrypt", key) == PermissionResult.PERMITTED, (name, key)
+        assert policy.is_action_permitted("kms:Decrypt", OTHER_KEY) != PermissionResult.PERMITTED, name
+        assert (
+            policy.is_action_permitted("kms:CreateGrant", next(iter(resources))) != PermissionResult.PERMITTED
+        )
+        checked += 1
     return checked
 
 

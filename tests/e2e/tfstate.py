@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def instance_address(resource: dict, index_key: int | str | None) -> str:
@@ -22,8 +23,9 @@ def instance_address(resource: dict, index_key: int | str | None) -> str:
     return f"{address}[{json.dumps(index_key)}]"
 
 
-def state_resources(path: Path) -> list[dict[str, str]]:
-    """Every resource instance of the state: ``address``, ``mode``, ``type`` and ``name``."""
+def state_resources(path: Path) -> list[dict[str, Any]]:
+    """Every resource instance of the state: ``address``, ``mode``, ``type``, ``name`` and ``values``
+    (its attributes, as ``terraform show -json`` names them)."""
     state = json.loads(path.read_text())
     if state.get("version") != 4:
         raise ValueError(f"{path}: state format {state.get('version')}, expected 4")
@@ -33,6 +35,7 @@ def state_resources(path: Path) -> list[dict[str, str]]:
             "mode": resource["mode"],
             "type": resource["type"],
             "name": resource["name"],
+            "values": instance.get("attributes", {}),
         }
         for resource in state.get("resources", [])
         for instance in resource.get("instances", [])

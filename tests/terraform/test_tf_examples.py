@@ -80,10 +80,18 @@ class ExampleChecks:
 
     relpath = ""
 
-    def test_validate(self, roots):
-        result = roots.get(self.relpath).validate()
-        assert result["valid"], result["diagnostics"]
-        assert result["warning_count"] == 0, result["diagnostics"]
+    def test_validate(self, roots, lambda_zips):
+        """What `terraform validate` checks, read from the cases' `terraform test`: it validates the
+        root before each case's plan and reports that walk's diagnostics under the case's run
+        (test_terraform_test_reports_what_validate_warns). Every valid case plans; nothing warns."""
+        root = _root(roots, lambda_zips, self.relpath)
+        results = root.case_results()
+        valid = {case: r for case, r in results.items() if "/invalid/" not in case}
+        failed = {case: r.errors for case, r in valid.items() if r.status != "pass"}
+        assert valid, "no valid case planned"
+        assert failed == {}
+        warnings = {case: r.warnings for case, r in results.items() if r.warnings}
+        assert (root.configuration_warnings, warnings) == ([], {})
 
     def test_plan_is_secure(self, roots, lambda_zips, case):
         plan = _root(roots, lambda_zips, self.relpath).plan(zip_vars(self.relpath, lambda_zips), (case,))
@@ -1066,6 +1074,47 @@ def test_a_case_result_tells_a_failed_plan_from_a_passed_one():
     with pytest.raises(AssertionError, match="succeeded"):
         passed.error(("b.tfvars",))
     assert passed.plan(("b.tfvars",)).outputs == {"known": {"sensitive": False, "value": 1}}
+    assert (failed.warnings, passed.warnings) == (["Deprecated: "], [])
+
+
+#: A root that `terraform validate` warns about twice: once as it loads the configuration (a version
+#: in the provider block) and once in its walk (a deprecated argument of the provider's schema).
+WARNING_ROOT = """
+provider "aws" {
+  version                     = ">= 5.0"
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+resource "aws_iam_role" "this" {
+  name                = "warned"
+  assume_role_policy  = "{}"
+  managed_policy_arns = []
+}
+"""
+
+
+def test_terraform_test_reports_what_validate_warns(tmp_path, tf_env):
+    """The examples' test_validate reads `terraform validate`'s findings from their cases' `terraform
+    test`: here both commands see the same two warnings of one root, each where it comes from."""
+    (tmp_path / "warned").mkdir()
+    (tmp_path / "warned" / "main.tf").write_text(WARNING_ROOT)
+    root = Root(tmp_path, "warned", tf_env)
+    validated = root.validate()
+    assert validated["valid"]
+    assert sorted(d["summary"] for d in validated["diagnostics"]) == [
+        "Argument is deprecated",
+        "Version constraints inside provider configuration blocks are deprecated",
+    ]
+    root.plan_cases({}, ["kms/basic/defaults.tfvars"])  # a case that sets no variable
+    (result,) = root.case_results().values()
+    assert result.status == "pass"
+    (loaded,) = root.configuration_warnings
+    assert loaded.startswith("main.tf: Version constraints inside provider configuration blocks")
+    assert result.warnings
+    assert all(w.startswith("main.tf: Argument is deprecated: ") for w in result.warnings)
 
 
 def test_every_module_has_an_example():

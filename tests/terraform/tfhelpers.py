@@ -160,6 +160,9 @@ class Root:
         self.init_output = self.tf.init(backend=is_env)
         self._plans: dict[tuple, Plan] = {}
         self._case_results: dict[tuple, CaseResult] = {}
+        #: Warnings that `terraform test` printed outside any case's run (the configuration's own, as
+        #: loaded), of every ``plan_cases`` so far.
+        self.configuration_warnings: list[str] = []
 
     def validate(self) -> dict[str, Any]:
         out = self.tf.execute_command("validate", "-json", "-no-color").out
@@ -207,6 +210,10 @@ class Root:
         each run's planned changes (the same ``resource_changes`` and ``output_changes`` as `terraform
         show -json`); a failed run's diagnostics are its error. ``plan`` and ``plan_error`` answer from
         the results afterwards.
+
+        Before each run's plan, `terraform test` validates the root (the walk `terraform validate`
+        runs) and reports that walk's diagnostics under the run: ``CaseResult.warnings`` holds them,
+        and ``configuration_warnings`` the ones of loading the configuration.
         """
         todo = [case for case in cases if _case_key(tf_vars, (case,)) not in self._case_results]
         if not todo:
@@ -231,15 +238,23 @@ class Root:
         results = {name: CaseResult(self.relpath) for name in files}
         for line in done.stdout.splitlines():
             message = json.loads(line)
-            result = results.get(message.get("@testfile", ""))
-            if result is not None:
-                result.read(message)
+            testfile = message.get("@testfile")
+            if testfile is None:
+                warning = _diagnostic(message, "warning")
+                if warning:
+                    self.configuration_warnings.append(warning)
+            elif testfile in results:
+                results[testfile].read(message)
         for name, case in files.items():
             if not results[name].status:
                 raise AssertionError(
                     f"terraform test ran no plan of {case}: {done.stderr or done.stdout[-2000:]}"
                 )
             self._case_results[_case_key(tf_vars, (case,))] = results[name]
+
+    def case_results(self) -> dict[str, CaseResult]:
+        """Every case ``plan_cases`` planned (by its tfvars path), with its result."""
+        return {key[1][0]: result for key, result in self._case_results.items()}
 
 
 CASES_DIR = "pytest-cases"
@@ -268,14 +283,25 @@ def _planned_outputs(output_changes: dict[str, Any]) -> dict[str, Any]:
     return outputs
 
 
+def _diagnostic(message: dict[str, Any], severity: str) -> str:
+    """A JSON UI diagnostic of this severity as one line (where it is, what it says), else ''."""
+    diagnostic = message.get("diagnostic") if message.get("type") == "diagnostic" else None
+    if not diagnostic or diagnostic.get("severity") != severity:
+        return ""
+    where = (diagnostic.get("range") or {}).get("filename", "")
+    text = f"{diagnostic['summary']}: {diagnostic.get('detail', '')}"
+    return f"{where}: {text}" if where and severity == "warning" else text
+
+
 class CaseResult:
-    """One case of ``Root.plan_cases``: its run's status, planned changes and error diagnostics."""
+    """One case of ``Root.plan_cases``: its run's status, planned changes, errors and warnings."""
 
     def __init__(self, relpath: str):
         self.relpath = relpath
         self.status = ""
         self.raw: dict[str, Any] | None = None
         self.errors: list[str] = []
+        self.warnings: list[str] = []
 
     def read(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -288,9 +314,11 @@ class CaseResult:
                 "output_changes": changes.get("output_changes", {}),
                 "planned_values": {"outputs": _planned_outputs(changes.get("output_changes", {}))},
             }
-        elif kind == "diagnostic" and message["diagnostic"]["severity"] == "error":
-            diagnostic = message["diagnostic"]
-            self.errors.append(f"{diagnostic['summary']}: {diagnostic.get('detail', '')}")
+        elif kind == "diagnostic":
+            for severity, found in (("error", self.errors), ("warning", self.warnings)):
+                line = _diagnostic(message, severity)
+                if line:
+                    found.append(line)
 
     def plan(self, var_files: tuple[str, ...]) -> Plan:
         if self.status != "pass" or self.raw is None:
