@@ -7,6 +7,9 @@
   server state): every test is a group of its own, so all workers take part in a long module.
 - The groups run heaviest first (estimated from the markers), so the last group to start is a short
   one and no worker waits at the end for another.
+- The waiting groups (``WAITING``: applies to moto, which spend most of their time in the AWS
+  provider's polls) are spread evenly among the others instead of running together: while some
+  workers wait, the others keep both cores busy. Each of the two lists keeps its heaviest-first order.
 
 The scheduler is this file's (``pytest_xdist_make_scheduler``): pytest 9 builds a test's node id from
 its collection path, so xdist's ``loadgroup``, which renames node ids, cannot group them. A new test
@@ -24,6 +27,9 @@ SPREAD_MODULES = frozenset({"tests/e2e/test_module_examples_apply.py", "tests/e2
 #: apply to moto, a Terraform plan, a load or emulator run; any other test is 1. Only the order of the
 #: groups depends on it.
 MARKER_WEIGHTS = {"checkov": 1500, "e2e": 600, "terraform": 100, "load": 30, "emulator": 10}
+#: The marker of the groups that mostly wait: an apply to moto spends most of its time in the AWS
+#: provider's polls (a queue's attributes, a key's policy, a function's state), not on a core.
+WAITING = "e2e"
 
 
 def group_of(nodeid: str) -> str:
@@ -53,11 +59,26 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScope
     return GroupScheduling(config, log)  # type: ignore[arg-type]
 
 
+def _spread_evenly(stream: list[str], cost: dict[str, int]) -> dict[str, float]:
+    """Each group's place in its stream as a fraction of the stream's cost (its middle), so that two
+    streams merged by it advance through their costs at the same pace."""
+    total, done, place = sum(cost[name] for name in stream) or 1, 0, {}
+    for name in stream:
+        place[name] = (done + cost[name] / 2) / total
+        done += cost[name]
+    return place
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups heaviest first; within a group, the collection order."""
+    """Groups heaviest first, the waiting ones spread among the others; within a group, the collection
+    order."""
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         groups.setdefault(group_of(item.nodeid), []).append(item)
     cost = {name: sum(weight(item) for item in members) for name, members in groups.items()}
-    ordered = sorted(groups, key=lambda name: -cost[name])  # stable: equal costs keep their order
+    by_cost = sorted(groups, key=lambda name: -cost[name])  # stable: equal costs keep their order
+    waiting = [name for name in by_cost if any(item.get_closest_marker(WAITING) for item in groups[name])]
+    busy = [name for name in by_cost if name not in set(waiting)]
+    place = {**_spread_evenly(busy, cost), **_spread_evenly(waiting, cost)}
+    ordered = sorted(by_cost, key=lambda name: place[name])
     items[:] = [item for name in ordered for item in groups[name]]
