@@ -10,6 +10,10 @@
 - The waiting groups (``WAITING``: applies to moto, which spend most of their time in the AWS
   provider's polls) are spread evenly among the others instead of running together: while some
   workers wait, the others keep both cores busy. Each of the two lists keeps its heaviest-first order.
+- Every Terraform command of the run that loads the AWS provider attaches to a provider process kept
+  for its folder and environment instead of starting one (``tests/support/bin/terraform``, put first
+  on PATH here; ``TF_PROVIDER_REUSE=off`` turns it off): a provider's start and schema build cost
+  about 0.5 CPU-seconds each time (docs/development.md).
 
 The scheduler is this file's (``pytest_xdist_make_scheduler``): pytest 9 builds a test's node id from
 its collection path, so xdist's ``loadgroup``, which renames node ids, cannot group them. A new test
@@ -18,8 +22,13 @@ needs nothing of this: it lands in its class's or module's group.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from xdist.scheduler import LoadScopeScheduling
+
+from tests.support import providers
 
 #: Modules whose tests each deploy on their own (the worker's moto server, emptied per test).
 SPREAD_MODULES = frozenset({"tests/e2e/test_module_examples_apply.py", "tests/e2e/test_upgrade.py"})
@@ -30,6 +39,20 @@ MARKER_WEIGHTS = {"checkov": 1500, "e2e": 600, "terraform": 100, "load": 30, "em
 #: The marker of the groups that mostly wait: an apply to moto spends most of its time in the AWS
 #: provider's polls (a queue's attributes, a key's policy, a function's state), not on a core.
 WAITING = "e2e"
+
+
+_PROVIDERS = pytest.StashKey[Path | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's Terraform reuses its AWS provider processes (tests/support/bin/terraform)."""
+    config.stash[_PROVIDERS] = providers.install(os.environ)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    registry = config.stash.get(_PROVIDERS, None)
+    if registry is not None:
+        providers.stop_all(registry)
 
 
 def group_of(nodeid: str) -> str:

@@ -1,0 +1,255 @@
+"""tests/support/bin/terraform and tests/support/providers.py: the suite's Terraform reuses its AWS
+provider processes, one per folder, provider binary and environment, and leaves to Terraform whatever
+it cannot match."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.tfcli import terraform_env
+from tests.support import providers
+
+pytestmark = pytest.mark.terraform
+
+SHIM = providers.BIN / "terraform"
+ROOT_TF = """\
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+variable "region" {
+  type    = string
+  default = "us-east-1"
+}
+
+provider "aws" {
+  region                      = var.region
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+data "aws_region" "current" {}
+
+output "region" {
+  value = data.aws_region.current.name
+}
+"""
+SECOND_CONFIGURATION = """\
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+"""
+
+
+def _base_env() -> dict[str, str]:
+    env = {**os.environ, **terraform_env()}
+    env.pop("AWS_CA_BUNDLE", None)
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIAOFFLINEPLANTEST0",
+        AWS_SECRET_ACCESS_KEY="offline-plan-test-secret",
+        AWS_EC2_METADATA_DISABLED="true",
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny AWS root, initialised once (through the script: `init` is Terraform's own)."""
+    folder = tmp_path_factory.mktemp("reuse-root")
+    (folder / "main.tf").write_text(ROOT_TF)
+    env = _base_env()
+    env.pop("TF_PROVIDER_REUSE_DIR", None)
+    subprocess.run(
+        [str(SHIM), "init", "-input=false", "-no-color"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_cpu_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests' providers are not the run's: they stay out of its CPU count."""
+    monkeypatch.delenv(providers.CPU_LOG, raising=False)
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "providers"
+    folder.mkdir()
+    yield folder
+    if folder.exists():
+        providers.stop_all(folder)
+
+
+def _terraform(registry: Path, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**_base_env(), "TF_PROVIDER_REUSE_DIR": str(registry), **extra}
+    return subprocess.run([str(SHIM), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+
+
+def _slots(registry: Path) -> list[Path]:
+    return sorted(slot for slot in registry.iterdir() if slot.is_dir())
+
+
+def _alive(slot: Path) -> bool:
+    return (slot / "reattach").exists() and providers._alive(int((slot / "pid").read_text()))
+
+
+def _plan_region(registry: Path, cwd: Path, region: str, *chdir: str) -> str:
+    # The provider's own log (into its slot's log) says each time it is configured.
+    result = _terraform(
+        registry, cwd, *chdir, "plan", "-no-color", "-var", f"region={region}", TF_LOG_PROVIDER="debug"
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_commands_in_one_folder_share_one_provider_each_configured_anew(root: Path, registry: Path) -> None:
+    first = _plan_region(registry, root, "eu-west-1")
+    # From elsewhere with -chdir: the same folder, the same provider.
+    second = _plan_region(registry, root.parent, "ap-south-1", f"-chdir={root.name}")
+    [slot] = _slots(registry)
+    assert _alive(slot)
+    # Both commands attached to it: the one provider was configured twice.
+    assert (slot / "log").read_text().count("Configuring Terraform AWS Provider") == 2
+    # Each command configures the kept provider again: the second plan sees its own region.
+    assert 'region = "eu-west-1"' in first
+    assert 'region = "ap-south-1"' in second
+    assert "eu-west-1" not in second
+
+
+def test_another_environment_gets_its_own_provider_and_the_oldest_idle_one_stops(
+    root: Path, registry: Path
+) -> None:
+    assert _terraform(registry, root, "validate", "-no-color").returncode == 0
+    assert _terraform(registry, root, "validate", "-no-color", AWS_MAX_ATTEMPTS="2").returncode == 0
+    first, second = sorted(_slots(registry), key=lambda slot: slot.stat().st_mtime)
+    assert _alive(first)
+    assert _alive(second)
+    assert (
+        _terraform(
+            registry, root, "validate", "-no-color", AWS_MAX_ATTEMPTS="3", TF_PROVIDER_REUSE_IDLE="0"
+        ).returncode
+        == 0
+    )
+    assert not _alive(first)
+    assert not _alive(second)
+    assert len([slot for slot in _slots(registry) if _alive(slot)]) == 1
+    assert int((registry / "cpu-ticks").read_text().split()[0]) > 0
+
+
+def test_a_provider_in_use_is_never_stopped(root: Path, registry: Path) -> None:
+    assert _terraform(registry, root, "validate", "-no-color").returncode == 0
+    [held] = _slots(registry)
+    with open(held / "lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)  # what a running command holds
+        result = _terraform(
+            registry, root, "validate", "-no-color", AWS_MAX_ATTEMPTS="2", TF_PROVIDER_REUSE_IDLE="0"
+        )
+        assert result.returncode == 0, result.stderr
+        assert _alive(held)
+    assert len(_slots(registry)) == 2
+
+
+def test_a_lock_file_that_disagrees_with_the_installed_provider_gets_terraforms_answer(
+    root: Path, registry: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "stale-lock"
+    shutil.copytree(root, copy, symlinks=True)
+    lock = copy / ".terraform.lock.hcl"
+    text = lock.read_text()
+    stale, count = re.subn(r'(\n  version += )"[^"]+"', r'\1"0.0.1"', text, count=1)
+    assert count == 1
+    lock.write_text(stale)
+    result = _terraform(registry, copy, "validate", "-no-color")
+    assert result.returncode != 0
+    assert "0.0.1" in result.stderr
+    assert _slots(registry) == []
+
+
+def test_a_second_aws_configuration_is_left_to_terraform(root: Path, registry: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "aliased"
+    shutil.copytree(root, copy, symlinks=True)
+    (copy / "west.tf").write_text(SECOND_CONFIGURATION)
+    result = _terraform(registry, copy, "validate", "-no-color")
+    assert result.returncode == 0, result.stderr
+    assert _slots(registry) == []
+
+
+def test_init_and_other_commands_are_terraforms_own(root: Path, registry: Path) -> None:
+    for args in (("version",), ("fmt", "-check"), ("providers",)):
+        assert _terraform(registry, root, *args).returncode == 0
+    assert _slots(registry) == []
+
+
+def test_stop_all_stops_every_provider_and_counts_its_cpu(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = tmp_path / "providers"
+    registry.mkdir()
+    assert _terraform(registry, root, "validate", "-no-color").returncode == 0
+    [slot] = _slots(registry)
+    pid = int((slot / "pid").read_text())
+    log = tmp_path / "cpu.log"
+    monkeypatch.setenv(providers.CPU_LOG, str(log))
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw9")
+    ticks = providers.stop_all(registry)
+    assert ticks > 0
+    assert not providers._alive(pid)
+    assert not registry.exists()
+    assert log.read_text() == f"gw9 {ticks}\n"
+
+
+def test_a_provider_stops_when_the_folders_owner_is_gone(root: Path, registry: Path) -> None:
+    owner = subprocess.Popen(["sleep", "120"])
+    try:
+        (registry / "owner").write_text(f"{owner.pid}\n")
+        assert _terraform(registry, root, "validate", "-no-color").returncode == 0
+        [slot] = _slots(registry)
+        assert _alive(slot)
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.monotonic() + 30
+    while _alive(slot) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(slot)
+
+
+def test_install_puts_the_script_first_and_drops_the_ca_bundle() -> None:
+    environ = {"PATH": os.environ["PATH"], "AWS_CA_BUNDLE": "/etc/ssl/bundle.pem"}
+    registry = providers.install(environ)
+    assert registry is not None
+    assert registry.is_dir()
+    try:
+        assert environ["PATH"].split(os.pathsep)[0] == str(providers.BIN)
+        assert environ["TF_PROVIDER_REUSE_DIR"] == str(registry)
+        assert "AWS_CA_BUNDLE" not in environ
+        assert (registry / "owner").read_text() == f"{os.getpid()}\n"
+    finally:
+        providers.stop_all(registry)
+
+
+def test_install_is_off_on_request() -> None:
+    environ = {"PATH": os.environ["PATH"], "TF_PROVIDER_REUSE": "off", "AWS_CA_BUNDLE": "/b.pem"}
+    assert providers.install(environ) is None
+    assert environ == {"PATH": os.environ["PATH"], "TF_PROVIDER_REUSE": "off", "AWS_CA_BUNDLE": "/b.pem"}
