@@ -161,13 +161,24 @@ def test_a_provider_in_use_is_never_stopped(root: Path, registry: Path) -> None:
     assert _terraform(registry, root, "validate", "-no-color").returncode == 0
     [held] = _slots(registry)
     with open(held / "lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_SH)  # what a running command holds
+        fcntl.flock(lock, fcntl.LOCK_EX)  # what a running command holds
         result = _terraform(
             registry, root, "validate", "-no-color", AWS_MAX_ATTEMPTS="2", TF_PROVIDER_REUSE_IDLE="0"
         )
         assert result.returncode == 0, result.stderr
         assert _alive(held)
     assert len(_slots(registry)) == 2
+
+
+def test_a_provider_in_use_is_not_shared(root: Path, registry: Path) -> None:
+    _plan_region(registry, root, "eu-west-1")
+    [slot] = _slots(registry)
+    with open(slot / "lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another command of this folder and environment, running
+        # The same folder and environment meanwhile: Terraform starts its own provider.
+        assert 'region = "ap-south-1"' in _plan_region(registry, root, "ap-south-1")
+    assert (slot / "log").read_text().count("Configuring Terraform AWS Provider") == 1
+    assert _slots(registry) == [slot]
 
 
 def test_a_lock_file_that_disagrees_with_the_installed_provider_gets_terraforms_answer(
