@@ -197,13 +197,44 @@ def test_a_lock_file_that_disagrees_with_the_installed_provider_gets_terraforms_
     assert _slots(registry) == []
 
 
-def test_a_second_aws_configuration_is_left_to_terraform(root: Path, registry: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "aliased"
+WEST_REGION = 'provider "aws" {\n  region = "us-west-2"\n}\n'
+PLAN_RUN = 'run "plans" {\n  command = plan\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "kept"),
+    [
+        pytest.param({"west.tf": SECOND_CONFIGURATION}, ("validate",), False, id="alias"),
+        pytest.param(
+            {"child.tf": 'module "child" {\n  source = "./child"\n}\n', "child/main.tf": WEST_REGION},
+            ("validate",),
+            False,
+            id="module",
+        ),
+        pytest.param(
+            {"checks/west.tftest.hcl": SECOND_CONFIGURATION + PLAN_RUN},
+            ("test", "-test-directory=checks"),
+            False,
+            id="test-file",
+        ),
+        pytest.param({"main.tf.json": '{"locals": {"a": 1}}'}, ("validate",), False, id="json"),
+        # An override file merges into the root's one configuration.
+        pytest.param({"offline_override.tf": WEST_REGION}, ("validate",), True, id="override"),
+    ],
+)
+def test_a_second_aws_configuration_is_left_to_terraform(
+    root: Path, registry: Path, tmp_path: Path, files: dict[str, str], args: tuple[str, ...], kept: bool
+) -> None:
+    copy = tmp_path / "root"
     shutil.copytree(root, copy, symlinks=True)
-    (copy / "west.tf").write_text(SECOND_CONFIGURATION)
-    result = _terraform(registry, copy, "validate", "-no-color")
-    assert result.returncode == 0, result.stderr
-    assert _slots(registry) == []
+    for name, text in files.items():
+        (copy / name).parent.mkdir(exist_ok=True)
+        (copy / name).write_text(text)
+    if "module" in "".join(files.values()):  # the module call is recorded by init
+        assert _terraform(registry, copy, "init", "-input=false", "-no-color").returncode == 0
+    result = _terraform(registry, copy, *args, "-no-color")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(_slots(registry)) == (1 if kept else 0)
 
 
 def test_init_and_other_commands_are_terraforms_own(root: Path, registry: Path) -> None:
