@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tfhelpers import Root, make_lambda_zips, make_workspace, terraform_test_env
+from tfhelpers import Root, make_lambda_zips, make_workspace
 
 from scripts.tfcli import terraform_env
 from scripts.tfversion import TerraformVersionError, terraform_binary
+from tests.support.terraform_env import terraform_test_env
 
 
 @pytest.fixture(scope="session", autouse=True)
