@@ -9,6 +9,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 
 BIN = Path(__file__).resolve().parent / "bin"
@@ -17,7 +18,7 @@ BIN = Path(__file__).resolve().parent / "bin"
 CPU_LOG = "TF_PROVIDER_REUSE_CPU_LOG"
 
 
-def install(environ: os._Environ[str] | dict[str, str]) -> Path | None:
+def install(environ: MutableMapping[str, str]) -> Path | None:
     """Put the script first on ``environ``'s PATH with a new folder for its providers; return the
     folder (None with ``TF_PROVIDER_REUSE=off``, or where terraform, flock or setsid is missing)."""
     path = environ.get("PATH")
@@ -31,41 +32,50 @@ def install(environ: os._Environ[str] | dict[str, str]) -> Path | None:
     environ.pop("AWS_CA_BUNDLE", None)
     registry = Path(tempfile.mkdtemp(prefix="tf-providers-"))
     # The kept providers stop when this process is gone, however it ends.
-    (registry / "owner").write_text(f"{os.getpid()}\n")
+    (registry / "owner").write_text(f"{identity(os.getpid())}\n")
     environ["TF_PROVIDER_REUSE_DIR"] = str(registry)
-    environ["PATH"] = os.pathsep.join([str(BIN), environ.get("PATH", "")])
+    entries = environ.get("PATH", "").split(os.pathsep)
+    environ["PATH"] = os.pathsep.join([str(BIN), *(entry for entry in entries if entry != str(BIN))])
     return registry
 
 
-def _ticks(pid: int) -> int:
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command's name (the first is field 3, the state)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
+        return None
 
 
-def _alive(pid: int) -> bool:
+def identity(pid: int) -> str | None:
+    """``"<pid> <start time>"`` of a live process, what a slot's file ``pid`` holds: a pid alone may
+    name a later, unrelated process (pids are reused)."""
+    fields = _stat(pid)
+    return None if fields is None else f"{pid} {fields[19]}"
+
+
+def alive(slot: Path) -> int | None:
+    """The pid of the provider kept in ``slot`` while it runs, else None."""
     try:
-        os.kill(pid, 0)
+        named = (slot / "pid").read_text().strip()
     except OSError:
-        return False
-    return True
+        return None
+    pid = int(named.split()[0])
+    return pid if (slot / "reattach").exists() and identity(pid) == named else None
 
 
 def stop_all(registry: Path) -> int:
     """Stop every provider kept in ``registry`` and remove it; return their CPU time in clock ticks."""
-    ticks, pids = 0, []
+    ticks, stopping = 0, []
     for slot in registry.iterdir():
-        pid_file = slot / "pid"
-        if slot.is_dir() and pid_file.exists() and (slot / "reattach").exists():
-            pid = int(pid_file.read_text())
-            if _alive(pid):
-                ticks += _ticks(pid)
-                os.kill(pid, signal.SIGTERM)
-                pids.append(pid)
+        pid = alive(slot) if slot.is_dir() else None
+        fields = None if pid is None else _stat(pid)
+        if pid is not None and fields is not None:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            os.kill(pid, signal.SIGTERM)
+            stopping.append(slot)
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(slot) for slot in stopping) and time.monotonic() < deadline:
         time.sleep(0.05)
     stopped = registry / "cpu-ticks"
     if stopped.exists():

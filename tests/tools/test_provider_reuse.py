@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.tfcli import terraform_env
 from tests.support import providers
+from tests.support.terraform_env import terraform_test_env
 
 pytestmark = pytest.mark.terraform
 
@@ -55,16 +56,8 @@ provider "aws" {
 
 
 def _base_env() -> dict[str, str]:
-    env = {**os.environ, **terraform_env()}
-    env.pop("AWS_CA_BUNDLE", None)
-    env.update(
-        AWS_ACCESS_KEY_ID="AKIAOFFLINEPLANTEST0",
-        AWS_SECRET_ACCESS_KEY="offline-plan-test-secret",
-        AWS_EC2_METADATA_DISABLED="true",
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-        CHECKPOINT_DISABLE="1",
-    )
+    env = {**os.environ, **terraform_test_env()}
+    env.pop("AWS_CA_BUNDLE", None)  # what providers.install does for the suite
     return env
 
 
@@ -111,7 +104,7 @@ def _slots(registry: Path) -> list[Path]:
 
 
 def _alive(slot: Path) -> bool:
-    return (slot / "reattach").exists() and providers._alive(int((slot / "pid").read_text()))
+    return providers.alive(slot) is not None
 
 
 def _plan_region(registry: Path, cwd: Path, region: str, *chdir: str) -> str:
@@ -250,21 +243,49 @@ def test_stop_all_stops_every_provider_and_counts_its_cpu(
     registry.mkdir()
     assert _terraform(registry, root, "validate", "-no-color").returncode == 0
     [slot] = _slots(registry)
-    pid = int((slot / "pid").read_text())
+    named = (slot / "pid").read_text().strip()
+    pid = int(named.split()[0])
     log = tmp_path / "cpu.log"
     monkeypatch.setenv(providers.CPU_LOG, str(log))
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw9")
     ticks = providers.stop_all(registry)
     assert ticks > 0
-    assert not providers._alive(pid)
+    assert providers.identity(pid) != named
     assert not registry.exists()
     assert log.read_text() == f"gw9 {ticks}\n"
+
+
+def test_a_pid_now_held_by_another_process_names_no_provider(root: Path, registry: Path) -> None:
+    """A slot names its provider by pid and start time: a later process with the same pid (pids are
+    reused) is neither attached to nor stopped."""
+    assert _terraform(registry, root, "validate", "-no-color").returncode == 0
+    [slot] = _slots(registry)
+    provider = providers.alive(slot)
+    assert provider is not None
+    os.kill(provider, signal.SIGKILL)
+    other = subprocess.Popen(["sleep", "120"])
+    try:
+        # The provider's pid, as if reused by `other`: the same pid, another start time.
+        (slot / "pid").write_text(f"{other.pid} 1\n")
+        idle = registry / "0000000000000000"
+        idle.mkdir()
+        for name, text in {"pid": f"{other.pid} 1\n", "reattach": "{}", "lock": "", "start": ""}.items():
+            (idle / name).write_text(text)
+        # The slot's provider is started again, and the "idle" one is not stopped (IDLE=0 stops any).
+        result = _terraform(registry, root, "validate", "-no-color", TF_PROVIDER_REUSE_IDLE="0")
+        assert result.returncode == 0, result.stderr
+        assert providers.alive(slot) not in (None, other.pid)
+        providers.stop_all(registry)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_provider_stops_when_the_folders_owner_is_gone(root: Path, registry: Path) -> None:
     owner = subprocess.Popen(["sleep", "120"])
     try:
-        (registry / "owner").write_text(f"{owner.pid}\n")
+        (registry / "owner").write_text(f"{providers.identity(owner.pid)}\n")
         assert _terraform(registry, root, "validate", "-no-color").returncode == 0
         [slot] = _slots(registry)
         assert _alive(slot)
@@ -286,7 +307,14 @@ def test_install_puts_the_script_first_and_drops_the_ca_bundle() -> None:
         assert environ["PATH"].split(os.pathsep)[0] == str(providers.BIN)
         assert environ["TF_PROVIDER_REUSE_DIR"] == str(registry)
         assert "AWS_CA_BUNDLE" not in environ
-        assert (registry / "owner").read_text() == f"{os.getpid()}\n"
+        pid, started = (registry / "owner").read_text().split()
+        assert pid == str(os.getpid())
+        # Field 22 of /proc/<pid>/stat: clock ticks after boot, which came before this process.
+        assert (
+            0
+            < int(started)
+            <= int(float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK"))
+        )
     finally:
         providers.stop_all(registry)
 
