@@ -26,9 +26,9 @@ def install(environ: MutableMapping[str, str]) -> Path | None:
         shutil.which(tool, path=path) for tool in ("terraform", "flock", "setsid")
     ):
         return None
-    # A reused provider is configured again by every command, and the AWS provider fails its second
-    # configuration in one process when AWS_CA_BUNDLE is set ("unable to add custom RootCAs
-    # HTTPClient"). The suite reaches AWS only through moto over plain HTTP, where no CA is read.
+    # The script leaves a command with a custom CA bundle to Terraform (the AWS provider cannot be
+    # configured twice with one), and this machine's environment may set one for every program. The
+    # suite reaches AWS only through moto over plain HTTP, where no CA is read.
     environ.pop("AWS_CA_BUNDLE", None)
     registry = Path(tempfile.mkdtemp(prefix="tf-providers-"))
     # The kept providers stop when this process is gone, however it ends.

@@ -230,6 +230,36 @@ def test_a_second_aws_configuration_is_left_to_terraform(
     assert len(_slots(registry)) == (1 if kept else 0)
 
 
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+@pytest.mark.parametrize("where", ["environment", "shared config file", "configuration"])
+def test_a_custom_ca_bundle_is_left_to_terraform(
+    root: Path, registry: Path, tmp_path: Path, where: str
+) -> None:
+    """The AWS provider fails its second configuration in one process with a CA bundle: every command
+    with one runs Terraform's own provider, and each succeeds."""
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy, symlinks=True)
+    extra: dict[str, str] = {}
+    if where == "environment":
+        extra["AWS_CA_BUNDLE"] = CA_BUNDLE
+    elif where == "shared config file":
+        config = tmp_path / "aws-config"
+        config.write_text(f"[default]\nca_bundle = {CA_BUNDLE}\n")
+        extra["AWS_CONFIG_FILE"] = str(config)
+    else:
+        main = copy / "main.tf"
+        main.write_text(
+            main.read_text().replace("  region ", f'  custom_ca_bundle = "{CA_BUNDLE}"\n  region ', 1)
+        )
+    for region in ("eu-west-1", "ap-south-1"):
+        result = _terraform(registry, copy, "plan", "-no-color", "-var", f"region={region}", **extra)
+        assert result.returncode == 0, result.stderr
+        assert f'region = "{region}"' in result.stdout
+    assert _slots(registry) == []
+
+
 def test_init_and_other_commands_are_terraforms_own(root: Path, registry: Path) -> None:
     for args in (("version",), ("fmt", "-check"), ("providers",)):
         assert _terraform(registry, root, *args).returncode == 0
